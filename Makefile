@@ -1,0 +1,24 @@
+# Shortcuts for the notebook workflow. Every target is one documented command; see README.
+.PHONY: help test execute docs-preview docs clean-preview
+
+help:
+	@echo "make test          nbdev_test + pytest (what CI runs after installing)"
+	@echo "make execute       run the notebooks (nbdev_test's way, slow cells skipped), keep their outputs, nbdev_clean"
+	@echo "make docs-preview  build the Quarto-free preview of the site into _docs_preview/ (open _docs_preview/index.html)"
+	@echo "make docs          build the real site with nbdev_docs (needs Quarto) into _docs/"
+
+test:
+	nbdev_test
+	python -m pytest tests -q
+
+execute:
+	python tools/execute_notebooks.py
+
+docs-preview:
+	python tools/docs_preview.py
+
+docs:
+	nbdev_docs
+
+clean-preview:
+	rm -rf _docs_preview

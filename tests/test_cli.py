@@ -1,0 +1,99 @@
+"""The `metarl-striker` command end to end at a tiny budget: the whole path and its report files, a run killed
+and resumed from its checkpoint, and bad arguments."""
+import json, os, re, shutil, signal, subprocess, sys, time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+CLI = shutil.which("metarl-striker") or pytest.skip("metarl-striker is not installed (pip install -e .)", allow_module_level=True)
+FIGURES = ["adaptation.png", "generalisation_gap.png", "heatmap_final_distance.png", "heatmap_return.png", "learning_curves.png"]
+
+
+def run_cli(*args, timeout=240):
+    return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def saved_steps(path):
+    "The step count stored in an SB3 model zip (its `data` entry), without loading torch."
+    import zipfile
+    return json.loads(zipfile.ZipFile(path).read("data"))["num_timesteps"]
+
+
+def check_report(out, context="none", seed=0):
+    "Every file of the run folder exists, and the report holds the numbers of the per-episode data."
+    run = out / context / f"seed{seed}"
+    for f in ("split.json", "bounds.json", "command.json", "episodes.csv", "curve.csv", "adaptation.csv", "summary.csv", "summary.md"):
+        assert (out / f).is_file(), f
+    for f in ("config.json", "model.zip", "curve.csv", "episodes.csv", "adaptation.csv"):
+        assert (run / f).is_file(), f
+    assert list((run / "checkpoints").glob("ppo_*_steps.zip")) and list((run / "tb").rglob("events.out.tfevents*"))
+    assert sorted(p.name for p in (out / "figures").iterdir()) == FIGURES
+    episodes, summary, md = pd.read_csv(out / "episodes.csv"), pd.read_csv(out / "summary.csv"), (out / "summary.md").read_text()
+    groups = {"train": episodes.split == "train", "test": episodes.split == "test",
+              "interpolation": (episodes.split == "test") & (episodes.kind == "interpolation"),
+              "extrapolation": (episodes.split == "test") & (episodes.kind == "extrapolation")}
+    for row in summary.itertuples():
+        rows = episodes[groups[row.group] & (episodes.context == row.context)]
+        assert row.mean == pytest.approx(rows["return"].mean())
+        assert row.success == pytest.approx(rows.success.mean())
+        assert f"| {row.context} | {row.group} ({row.tasks}) | {row.seeds} | {row.mean:.1f} |" in md
+    return episodes, summary
+
+
+def test_quick_run_writes_a_complete_report(tmp_path):
+    out = tmp_path / "quick"
+    r = run_cli("--context", "none", "--quick", "--no-progress", "--out", out)
+    assert r.returncode == 0, r.stderr
+    episodes, summary = check_report(out)
+    assert len(episodes) == 25 * 1 + 36 * 2                      # --quick: 1 episode per training task, 2 per test task
+    assert list(summary.group) == ["train", "test", "interpolation", "extrapolation"]
+    table = [l for l in r.stdout.splitlines() if l.startswith("|")]
+    assert table and all(l in (out / "summary.md").read_text() for l in table)   # the printed table is the report's
+    assert saved_steps(out / "none" / "seed0" / "model.zip") == 1024
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
+    out, total = tmp_path / "killed", 8192
+    args = ["--context", "none", "--quick", "--no-progress", "--timesteps", total, "--set", "checkpoint_freq=512", "eval_freq=4096", "--out", out]
+    ckpts = out / "none" / "seed0" / "checkpoints"
+    proc = subprocess.Popen([CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not list(ckpts.glob("ppo_*_steps.zip")):
+            assert proc.poll() is None, "the run ended before its first checkpoint: " + proc.stderr.read().decode()
+            assert time.time() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.05)
+        time.sleep(0.2)                                               # let the checkpoint be written completely
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+    done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.zip"))
+    assert 0 < done[-1] < total, done
+    assert not (out / "summary.md").exists() and not (out / "none" / "seed0" / "model.zip").exists()
+
+    refused = run_cli(*args)                                           # without --resume the folder is not overwritten
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+
+    r = run_cli(*args, "--resume")
+    assert r.returncode == 0, r.stderr
+    resumed = int(re.search(r"none seed 0: resumed from step (\d+)", r.stdout).group(1))
+    assert resumed in done and resumed > 0 and resumed >= done[-2 if len(done) > 1 else -1]   # the newest complete checkpoint
+    assert saved_steps(out / "none" / "seed0" / "model.zip") == total
+    curve = pd.read_csv(out / "none" / "seed0" / "curve.csv")
+    assert sorted(curve.timesteps.unique()) == [0, 4096, 8192]
+    assert not curve.duplicated(["timesteps", "task_id", "episode"]).any()
+    check_report(out)
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--context", "oracle"], "invalid choice: 'oracle'"),
+    (["--timesteps", "-5"], "--timesteps=-5 must be a number > 0"),
+    (["--split", "train36"], "invalid choice: 'train36'"),
+    (["--set", "batchsize=32"], "bad override 'batchsize=32'"),
+    (["--episodes", "0"], "must be >= 1"),
+    (["--encoder", "missing.pt"], "only used with --context latent"),
+])
+def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
+    r = run_cli(*args, "--out", tmp_path / "bad", timeout=60)
+    assert r.returncode == 2 and reason in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and not (tmp_path / "bad").exists()
