@@ -12,7 +12,7 @@ from pathlib import Path
 from meta_rl.sweeps import SweepSpec, run_sweep
 
 
-def noop_trial(params, out_dir, num_cpus=1):
+def noop_trial(params, out_dir):
     "A trial that does no work."
 
 

@@ -113,11 +113,25 @@ def open_page(browser, preview, page_name):
 
 
 def check_images(page, name):
+    # Frames of an image slider (`meta_rl.striker.image_slider`) other than the shown one are hidden: loaded, not laid out.
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src').slice(0, 60), e.complete, "
-                                              "e.naturalWidth, e.getBoundingClientRect().width])")
-    broken = [src for src, complete, natural, shown in images if not (complete and natural > 0 and shown > 0)]
+                                              "e.naturalWidth, e.getBoundingClientRect().width, !!e.closest('.image-slider')])")
+    broken = [src for src, complete, natural, shown, in_slider in images if not (complete and natural > 0 and (shown > 0 or in_slider))]
     assert not broken, f"{name}: images that did not load or have zero size: {broken}"
     return images
+
+
+def test_image_slider_works_without_a_kernel(browser, preview):
+    "The pre-rendered dynamics explorer of the Striker chapter: moving the slider shows another frame, with no JavaScript error."
+    page, problems = open_page(browser, preview, "striker.html")
+    slider = page.locator(".image-slider").first
+    assert slider.count() == 1, "striker.html: no image slider"
+    visible = lambda: slider.locator("img").evaluate_all("els => els.findIndex(e => e.style.display != 'none')")
+    before, label = visible(), slider.locator("output").inner_text()
+    slider.locator("input[type=range]").fill("0")
+    assert visible() == 0 != before and slider.locator("output").inner_text() != label
+    assert not problems["js_errors"] and not problems["foreign_requests"], problems
+    page.close()
 
 
 def test_every_notebook_has_a_page():
