@@ -6,7 +6,7 @@
 Rows 1-3 step a Striker with random actions (resetting every 200 steps): without context, with the latent of an
 IIDAEncoder (the numpy encoder, one transition embedded per step), and the encoder's `update` + `latent` alone.
 Rows 4-5 time a torch forward pass of the encoder + predictor on one transition (what a naive per-step torch
-implementation would cost). The last rows collect the default dataset (`--episodes-per-task`, 20 per training task:
+implementation would cost). The last rows collect the default dataset (`--episodes-per-task`, 40 per training task:
 the default of `train_context_encoder`) and time training epochs of the default `PredictorConfig`.
 Weights are untrained (the cost does not depend on their values) unless `--checkpoint` is given.
 """
@@ -35,7 +35,7 @@ def steps_per_second(env, actions):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=5000, help="env steps per inference row")
-    p.add_argument("--episodes-per-task", type=int, default=20, help="size of the training dataset (x 25 tasks x 200 steps)")
+    p.add_argument("--episodes-per-task", type=int, default=40, help="size of the training dataset (x 25 tasks x 200 steps)")
     p.add_argument("--epochs", type=int, default=2, help="training epochs to time")
     p.add_argument("--checkpoint", default=None, help="a predictor.pt to time instead of untrained weights")
     args = p.parse_args(argv)
