@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from meta_rl.baselines import checkpoints
+
 CLI = shutil.which("metarl-striker") or pytest.skip("metarl-striker is not installed (pip install -e .)", allow_module_level=True)
 FIGURES = ["adaptation.png", "generalisation_gap.png", "heatmap_final_distance.png", "heatmap_return.png", "learning_curves.png"]
 
@@ -60,11 +62,10 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     proc = subprocess.Popen([CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.time() + 120
-        while not list(ckpts.glob("ppo_*_steps.zip")):
+        while not checkpoints(out / "none" / "seed0"):                # a complete checkpoint, as --resume will see it
             assert proc.poll() is None, "the run ended before its first checkpoint: " + proc.stderr.read().decode()
             assert time.time() < deadline, "no checkpoint after 120 s"
             time.sleep(0.05)
-        time.sleep(0.2)                                               # let the checkpoint be written completely
     finally:
         os.killpg(proc.pid, signal.SIGKILL); proc.wait()
     done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.zip"))
