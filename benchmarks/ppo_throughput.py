@@ -57,7 +57,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.steps < 1: p.error("--steps must be positive")
     if args.n_steps is not None and args.n_steps < 2: p.error("--n-steps must be at least 2")
-    base = PPOConfig() if args.n_steps is None else PPOConfig(n_steps=args.n_steps)
+    # a quick look with few steps per env keeps each minibatch within one rollout of the smallest row (1 env)
+    base = PPOConfig() if args.n_steps is None else PPOConfig(n_steps=args.n_steps, batch_size=min(PPOConfig.batch_size, args.n_steps))
     cpus = len(os.sched_getaffinity(0))
     rows = {
         "SB3 defaults: PPO('MlpPolicy', env), 1 DummyVecEnv": sb3_defaults(args.n_steps),

@@ -88,13 +88,32 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("args, reason", [
     (["--context", "oracle"], "invalid choice: 'oracle'"),
-    (["--timesteps", "-5"], "--timesteps=-5 must be a number > 0"),
+    (["--timesteps", "-5"], "--timesteps=-5 must be an integer >= 1"),
     (["--split", "train36"], "invalid choice: 'train36'"),
     (["--set", "batchsize=32"], "bad override 'batchsize=32'"),
     (["--episodes", "0"], "must be >= 1"),
     (["--encoder", "missing.pt"], "only used with --context latent"),
+    (["--context", "none", "none"], "--context must name each context once, got none none"),
+    (["--set", "n_envs=inf"], "bad override 'n_envs=inf': n_envs must be an integer, got 'inf'"),
+    (["--set", "n_envs=2.5"], "n_envs must be an integer, got '2.5'"),
+    (["--set", "learning_rate=nan"], "PPOConfig.learning_rate=nan must be a finite number > 0"),
+    (["--set", "batch_size=100000"], "PPOConfig.batch_size=100000 must be <= n_steps * n_envs = 2048 * 8 = 16384"),
+    (["--quick", "--set", "batch_size=512"], "batch_size=512 must be <= n_steps * n_envs = 128 * 2 = 256"),
+    (["--workers", "0"], "--workers=0 must be >= 1"),
 ])
 def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
     r = run_cli(*args, "--out", tmp_path / "bad", timeout=60)
     assert r.returncode == 2 and reason in r.stderr, r.stderr
-    assert r.stderr.count("\n") == 1 and not (tmp_path / "bad").exists()
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "bad").exists(), "nothing (no command.json, no run folder) is written on bad input"
+
+
+def test_bad_arguments_leave_an_existing_run_folder_untouched(tmp_path):
+    "A bad argument against a folder that exists (e.g. a typo in a --resume) changes nothing in it, command.json included."
+    out = tmp_path / "run"; out.mkdir(); (out / "command.json").write_text('{"command": "the first run"}')
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    for args in (["--context", "none", "none"], ["--set", "n_envs=inf"], ["--split", "random", "--workers", "-1"]):
+        r = run_cli(*args, "--resume", "--out", out, timeout=60)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert (out / "command.json").read_text() == '{"command": "the first run"}'

@@ -157,7 +157,7 @@ def test_page_reads_in_a_browser(browser, preview, expected):
         assert figures.count() >= expected["figures"], \
             f"{expected['page']}: {figures.count()} figures shown, the notebook has {expected['figures']} image outputs"
         if expected["notebook"] == "index": assert images, "the front page shows no picture (the Striker)"
-        page.wait_for_timeout(100)
+        page.wait_for_load_state("networkidle")      # every request the page makes has been answered (or refused) before we judge it
         assert not problems["js_errors"], f"{expected['page']}: JavaScript errors {problems['js_errors']}"
         assert not problems["foreign_requests"], f"{expected['page']}: requests beyond the site {problems['foreign_requests']}"
     finally: page.close()

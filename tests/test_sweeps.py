@@ -1,4 +1,5 @@
-"""Sweeps that are no lesson: the Ray backend against the default one, and a sweep killed midway then restarted."""
+"""Sweeps that are no lesson: the Ray backend against the default one (and who shuts Ray down), a sweep killed midway then
+restarted, a killed trial's log, the CPUs a trial may use, and bad specs or missing optional dependencies on the command line."""
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
@@ -15,7 +16,9 @@ def test_ray_backend_gives_the_default_backends_table(tmp_path):
     spec = SweepSpec(grid=dict(seed=[0, 1]), fixed=QUICK, name="backends")
     local = run_sweep(spec, tmp_path / "local", progress=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try: remote = run_sweep(spec, tmp_path / "ray", backend="ray", progress=False)
+    try:
+        remote = run_sweep(spec, tmp_path / "ray", backend="ray", progress=False)
+        assert ray.is_initialized(), "run_sweep shut down a Ray instance it had not started"
     finally: ray.shutdown()
     assert [r["status"] for r in local.records] == ["done", "done"]
     assert sorted(r["status"] for r in remote.records) == ["done", "done"]
@@ -59,3 +62,65 @@ def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
     r = subprocess.run(["metarl-sweep", *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert r.returncode == 2 and message in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2
+
+
+def test_a_ray_instance_the_sweep_started_is_shut_down(tmp_path):
+    ray = pytest.importorskip("ray")
+    assert not ray.is_initialized()
+    spec = SweepSpec(grid=dict(seed=[0, 1]), name="own-ray")
+    result = run_sweep(spec, tmp_path, backend="ray", trial_fn=print, progress=False, aggregate=False)   # print: a no-op trial
+    assert [r["status"] for r in result.records] == ["done", "done"]
+    assert not ray.is_initialized(), "run_sweep left running the Ray instance it started"
+
+
+KILLED_TRIAL = """
+import os, sys
+from meta_rl import sweeps
+def dies(argv):
+    print("trial started with", " ".join(argv)); print("an error line", file=sys.stderr)
+    os._exit(9)             # killed: no finally, no flush at exit
+sweeps.striker_main = dies
+sweeps.execute_trial("killed", {"seed": 0}, sys.argv[1])
+"""
+
+
+def test_a_killed_trial_keeps_its_log(tmp_path):
+    r = subprocess.run([sys.executable, "-c", KILLED_TRIAL, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 9, r.stderr
+    log = (tmp_path / "trials" / "killed" / "log.txt").read_text()
+    assert "trial started with --out" in log and "an error line" in log, log
+    assert not (tmp_path / "trials" / "killed" / "trial.json").exists()
+
+
+def test_a_trial_uses_at_most_its_num_cpus(tmp_path, monkeypatch):
+    from meta_rl import sweeps
+    seen = []
+    monkeypatch.setattr(sweeps, "striker_main", lambda argv: seen.append(argv) or 0)
+    assert sweeps.execute_trial("t", {"seed": 0}, tmp_path, num_cpus=3)["status"] == "done"
+    argv = seen[0]
+    assert argv[argv.index("--workers") + 1] == "3"
+    from meta_rl.evaluation import _parser
+    assert _parser().parse_args(argv).workers == 3          # metarl-striker reads it
+
+
+BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.sweeps import main; main({argv!r})"
+
+
+@pytest.mark.parametrize("module, spec_file, argv_tail, message", [
+    ("yaml", "spec.yaml", [], "needs PyYAML (pip install pyyaml)"),
+    ("ray", "spec.json", ["--backend", "ray"], "backend='ray' needs Ray: pip install"),
+])
+def test_missing_optional_dependencies_give_one_line(tmp_path, module, spec_file, argv_tail, message):
+    spec = tmp_path / spec_file
+    spec.write_text("grid:\n  seed: [0]\n" if spec_file.endswith(".yaml") else json.dumps({"grid": {"seed": [0]}}))
+    argv = [str(spec), "--out", str(tmp_path / "out"), *argv_tail]
+    r = subprocess.run([sys.executable, "-c", BLOCKED.format(module=module, argv=argv)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_spec_with_an_unknown_key_is_refused_by_name(tmp_path):
+    spec = tmp_path / "spec.json"; spec.write_text(json.dumps({"grid": {"seed": [0]}, "cpus": 2}))
+    r = subprocess.run(["metarl-sweep", str(spec), "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown spec keys ['cpus']; allowed: ['grid', 'fixed', 'num_cpus', 'name']" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
