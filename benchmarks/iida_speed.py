@@ -5,6 +5,7 @@
 
 Rows 1-3 step a Striker with random actions (resetting every 200 steps): without context, with the latent of an
 IIDAEncoder (the numpy encoder, one transition embedded per step), and the encoder's `update` + `latent` alone.
+Two more rows: the same with a probing encoder (`probe_steps`, a probe at every reset), and one such reset alone.
 Rows 4-5 time a torch forward pass of the encoder + predictor on one transition (what a naive per-step torch
 implementation would cost). The last rows collect the default dataset (`--episodes-per-task`, 40 per training task:
 the default of `train_context_encoder`) and time training epochs of the default `PredictorConfig`.
@@ -37,8 +38,10 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=5000, help="env steps per inference row")
     p.add_argument("--episodes-per-task", type=int, default=40, help="size of the training dataset (x 25 tasks x 200 steps)")
     p.add_argument("--epochs", type=int, default=2, help="training epochs to time")
+    p.add_argument("--probe-steps", type=int, default=50, help="probe length of the probing encoder's rows")
     p.add_argument("--checkpoint", default=None, help="a predictor.pt to time instead of untrained weights")
     args = p.parse_args(argv)
+    if args.probe_steps < 1: p.error('--probe-steps must be positive')
     if min(args.steps, args.episodes_per_task, args.epochs) < 1: p.error("--steps, --episodes-per-task and --epochs must be positive")
     split = make_split()
     ds = collect(split.train, CollectConfig(episodes_per_task=args.episodes_per_task), progress=False)
@@ -50,6 +53,12 @@ def main(argv=None):
     rows = {}
     rows["make_striker('none'): env step"] = 1e6 / steps_per_second(make_striker("none", split.train), actions)
     rows["make_striker('latent', IIDAEncoder): env step"] = 1e6 / steps_per_second(make_striker("latent", split.train, encoder=factory), actions)
+    probing = encoder_factory(model, norm, probe_steps=args.probe_steps) if not args.checkpoint else load_context_encoder(args.checkpoint, probe_steps=args.probe_steps)
+    rows[f"make_striker('latent', IIDAEncoder, probe_steps={args.probe_steps}): env step"] = 1e6 / steps_per_second(make_striker("latent", split.train, encoder=probing), actions)
+    with make_striker("latent", split.train, encoder=probing) as env:
+        t = time.perf_counter()
+        for i in range(20): env.reset(seed=i)
+        rows[f"  reset with a {args.probe_steps}-step probe"] = 1e6 * (time.perf_counter() - t) / 20
     enc, n = factory(), min(len(ds), args.steps)
     trs = [Transition(ds.obs[i], ds.action[i], ds.next_obs[i]) for i in range(n)]
     t = time.perf_counter()

@@ -8,7 +8,8 @@ Every row trains PPO with SB3's default hyperparameters on the `none` Striker ov
 the rows differ only in how the environments are vectorised and how many torch threads run:
 
 - `SB3 defaults`: `PPO("MlpPolicy", env)` on one `DummyVecEnv`, torch's default thread count;
-- `ours (PPOConfig())`: `meta_rl.baselines`' defaults, 8 environments in a `DummyVecEnv`, 1 torch thread;
+- `ours (PPOConfig())`: `meta_rl.baselines`' defaults, 8 environments in a `DummyVecEnv`, 1 torch thread, fused Adam;
+- `ours without the fused Adam`: the same with SB3's default (unfused) Adam, to show what fusing buys;
 - `ours, SubprocVecEnv x CPUs`: the same with one subprocess per usable core (`n_envs` = CPU count);
 - `ours, SubprocVecEnv x 8`: 8 subprocesses.
 
@@ -33,10 +34,10 @@ def time_learn(model, steps):
 
 
 def sb3_defaults(n_steps=None):
-    "PPO('MlpPolicy', env) on one DummyVecEnv (`n_steps` only for a quick look); torch keeps its thread count."
+    "PPO('MlpPolicy', env) on one DummyVecEnv (`n_steps`, and a batch that fits it, only for a quick look); torch keeps its thread count."
     def build():
         env = DummyVecEnv([lambda: make_striker("none", epi_train_tasks())])
-        return PPO("MlpPolicy", env, seed=0, device="cpu", **({} if n_steps is None else dict(n_steps=n_steps))), torch.get_num_threads()
+        return PPO("MlpPolicy", env, seed=0, device="cpu", **({} if n_steps is None else dict(n_steps=n_steps, batch_size=min(64, n_steps)))), torch.get_num_threads()
     return build
 
 
@@ -63,6 +64,7 @@ def main(argv=None):
     rows = {
         "SB3 defaults: PPO('MlpPolicy', env), 1 DummyVecEnv": sb3_defaults(args.n_steps),
         "ours (PPOConfig()): 8 envs in a DummyVecEnv, 1 thread": ours(base),
+        "ours without the fused Adam (fused_adam=False)": ours(replace(base, fused_adam=False)),
         f"ours, SubprocVecEnv x {cpus} (CPU count), 1 thread": ours(replace(base, vec_env="subproc", n_envs=cpus)),
         "ours, SubprocVecEnv x 8, 1 thread": ours(replace(base, vec_env="subproc", n_envs=8)),
     }

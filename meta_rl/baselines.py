@@ -24,7 +24,8 @@ from .dynamics import DynamicsBounds, Split, Task, TaskSet
 
 # %% auto #0
 __all__ = ['VEC_ENVS', 'ACTIVATIONS', 'PPOConfig', 'torch_threads', 'StrikerAgent', 'make_vec_striker', 'task_seed',
-           'play_episodes', 'episode_returns', 'by_task', 'LearningCurve', 'checkpoints', 'load_agent', 'train']
+           'play_episodes', 'episode_returns', 'by_task', 'LearningCurve', 'checkpoints', 'load_agent',
+           'check_resumable', 'train']
 
 # %% ../nbs/03_baselines.ipynb #95259e0e
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
@@ -52,9 +53,12 @@ class PPOConfig:
     eval_episodes: int = 3             # episodes per task for each learning-curve point
     checkpoint_freq: int = 100_000     # env steps between checkpoints
     torch_threads: int = 1
+    fused_adam: bool = True            # Adam as one fused kernel (same update as SB3's default Adam, eps 1e-5; faster)
+    episodes_per_task: int = 1         # training trials: each drawn task is kept for this many episodes (StrikerEnv)
     seed: int = 0
 
-    INT_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "eval_freq", "eval_episodes", "checkpoint_freq", "torch_threads")
+    INT_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "eval_freq", "eval_episodes", "checkpoint_freq", "torch_threads",
+                  "episodes_per_task")
 
     def __post_init__(self):
         for name in (*self.INT_FIELDS, "seed"):
@@ -71,6 +75,7 @@ class PPOConfig:
         if self.batch_size > self.rollout_size:
             raise ValueError(f"PPOConfig.batch_size={self.batch_size} must be <= n_steps * n_envs = {self.n_steps} * {self.n_envs} = {self.rollout_size} (the transitions of one rollout)")
         if self.vec_env not in VEC_ENVS: raise ValueError(f"PPOConfig.vec_env={self.vec_env!r}; choose one of {list(VEC_ENVS)}")
+        if not isinstance(self.fused_adam, bool): raise ValueError(f"PPOConfig.fused_adam={self.fused_adam!r} must be True or False")
         if self.activation not in ACTIVATIONS: raise ValueError(f"PPOConfig.activation={self.activation!r}; choose one of {list(ACTIVATIONS)}")
         if not self.net_arch or any(int(h) < 1 for h in self.net_arch): raise ValueError(f"PPOConfig.net_arch={self.net_arch!r} must be positive layer sizes")
         object.__setattr__(self, "net_arch", tuple(int(h) for h in self.net_arch))
@@ -81,8 +86,9 @@ class PPOConfig:
     def ppo_kwargs(self) -> dict:
         "The keyword arguments of `stable_baselines3.PPO` this config sets."
         keys = ("learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range", "ent_coef", "vf_coef", "max_grad_norm", "seed")
-        return dict({k: getattr(self, k) for k in keys},
-                    policy_kwargs=dict(net_arch=list(self.net_arch), activation_fn=ACTIVATIONS[self.activation]))
+        policy = dict(net_arch=list(self.net_arch), activation_fn=ACTIVATIONS[self.activation])
+        if self.fused_adam: policy["optimizer_kwargs"] = dict(eps=1e-5, fused=True)   # SB3's eps (it sets it only when given no kwargs)
+        return dict({k: getattr(self, k) for k in keys}, policy_kwargs=policy)
 
     def to_dict(self) -> dict: return {**asdict(self), "net_arch": list(self.net_arch)}
     @classmethod
@@ -100,13 +106,17 @@ class PPOConfig:
                 raise ValueError(f"bad override {a!r}: use KEY=VALUE with KEY one of {list(types)}")
             try:
                 if key == "net_arch": changes[key] = tuple(int(h) for h in value.split(","))
+                elif types[key] is bool:
+                    if value.lower() not in ("true", "false", "1", "0"): raise ValueError
+                    changes[key] = value.lower() in ("true", "1")
                 elif types[key] is int:
                     number = float(value)
                     if not number.is_integer(): raise ValueError
                     changes[key] = int(number)
                 else: changes[key] = types[key](value)
             except (ValueError, OverflowError):
-                allowed = "an integer" if types[key] is int else "comma-separated integers" if key == "net_arch" else f"a valid {types[key].__name__}"
+                allowed = ("an integer" if types[key] is int else "comma-separated integers" if key == "net_arch" else
+                           "true or false" if types[key] is bool else f"a valid {types[key].__name__}")
                 raise ValueError(f"bad override {a!r}: {key} must be {allowed}, got {value!r}") from None
         return replace(self, **changes)
 
@@ -133,14 +143,14 @@ class StrikerAgent:
         return make_striker(self.context, tasks, encoder=self.encoder, bounds=self.bounds, **kwargs)
 
 def make_vec_striker(context: str, tasks: TaskSet | Task, n_envs: int, seed: int, *, bounds: DynamicsBounds,
-                     encoder: Callable[[], ContextEncoder] | None = None, vec_env: str = "dummy") -> VecEnv:
-    "`n_envs` Strikers over `tasks` (each episode draws a task), seeded `seed, seed+1, ...`, with SB3's `Monitor`."
+                     encoder: Callable[[], ContextEncoder] | None = None, vec_env: str = "dummy", episodes_per_task: int = 1) -> VecEnv:
+    "`n_envs` Strikers over `tasks` (each trial of `episodes_per_task` episodes draws a task), seeded `seed, seed+1, ...`, with SB3's `Monitor`."
     if context not in CONTEXT_MODES: raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
     if vec_env not in VEC_ENVS: raise ValueError(f"vec_env={vec_env!r}; choose one of {list(VEC_ENVS)}")
     if encoder is not None and not callable(encoder):
         raise TypeError("encoder must be a zero-argument factory (each environment builds its own encoder)")
     return make_vec_env(make_striker, n_envs=n_envs, seed=seed, vec_env_cls=VEC_ENVS[vec_env],
-                        env_kwargs=dict(context=context, tasks=tasks, encoder=encoder, bounds=bounds))
+                        env_kwargs=dict(context=context, tasks=tasks, encoder=encoder, bounds=bounds, episodes_per_task=episodes_per_task))
 
 # %% ../nbs/03_baselines.ipynb #60be1c99
 def task_seed(seed: int, task_id: str) -> int:
@@ -227,10 +237,31 @@ def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None 
     run_dir = Path(run_dir); meta = json.loads((run_dir / "config.json").read_text())
     if encoder is None and meta["encoder"] is not None:
         from meta_rl.iida_predictor import load_context_encoder  # only latent runs need the IIDA chapter
-        encoder = load_context_encoder(meta["encoder"])
+        std = meta.get("encoder_standardization") or {}
+        encoder = load_context_encoder(meta["encoder"], memory=meta.get("encoder_memory") or "episode", probe_steps=meta.get("encoder_probe_steps") or 0,
+                                       shift=std.get("shift"), scale=std.get("scale"))
     model = PPO.load(path or run_dir / "model.zip", device="cpu")
     bounds = DynamicsBounds(tuple(meta["bounds"]["low"]), tuple(meta["bounds"]["high"]))
     return StrikerAgent(model, meta["context"], bounds, encoder, meta["ppo"]["seed"])
+
+def _run_meta(context: str, split: Split, config: PPOConfig, encoder, encoder_path) -> dict:
+    "What a run's `config.json` holds."
+    memory = getattr(encoder, "memory", "episode") if context == "latent" else None
+    probe = getattr(encoder, "probe_steps", 0) if context == "latent" else None
+    shift, scale = (getattr(encoder, "shift", None), getattr(encoder, "scale", None)) if context == "latent" else (None, None)
+    std = None if shift is None else dict(shift=list(map(float, shift)), scale=list(map(float, scale)))
+    return dict(context=context, split=split.name, bounds=asdict(DynamicsBounds.from_tasks(split.train)), encoder=encoder_path,
+                encoder_memory=memory, encoder_probe_steps=probe, encoder_standardization=std, ppo=config.to_dict())
+
+def check_resumable(run_dir, context: str, split: Split, config: PPOConfig, encoder: Callable[[], ContextEncoder] | None = None) -> None:
+    "Raise `ValueError` unless the run in `run_dir` was started with this context, split, `config` and encoder memory and probe."
+    old = json.loads((Path(run_dir) / "config.json").read_text())
+    latent = old.get("context") == "latent"                       # runs from before the memory and probe options: their defaults
+    old.setdefault("encoder_memory", "episode" if latent else None); old.setdefault("encoder_probe_steps", 0 if latent else None)
+    old["ppo"] = PPOConfig.from_dict(old["ppo"]).to_dict()                                       # fields added since: their defaults
+    new, keys = _run_meta(context, split, config, encoder, None), ("context", "split", "ppo", "encoder_memory", "encoder_probe_steps")
+    if {k: old.get(k) for k in keys} != {k: json.loads(json.dumps(new[k])) for k in keys} or (old.get("encoder_standardization") is None) != (new["encoder_standardization"] is None):
+        raise ValueError(f"cannot resume {run_dir}: it was started with another context, split, config or encoder memory or probe")
 
 def train(context: str, split: Split, config: PPOConfig, run_dir, *, resume: bool = False,
           encoder: Callable[[], ContextEncoder] | None = None, encoder_path: str | None = None,
@@ -242,12 +273,9 @@ def train(context: str, split: Split, config: PPOConfig, run_dir, *, resume: boo
     a latent encoder."""
     run_dir = Path(run_dir)
     bounds = DynamicsBounds.from_tasks(split.train)
-    meta = dict(context=context, split=split.name, bounds=asdict(bounds), encoder=encoder_path, ppo=config.to_dict())
+    meta = _run_meta(context, split, config, encoder, encoder_path)
     done = checkpoints(run_dir)
-    if resume and (run_dir / "config.json").exists():
-        old = json.loads((run_dir / "config.json").read_text())
-        if {k: old.get(k) for k in ("context", "split", "ppo")} != {k: json.loads(json.dumps(meta[k])) for k in ("context", "split", "ppo")}:
-            raise ValueError(f"cannot resume {run_dir}: it was started with another context, split or config")
+    if resume and (run_dir / "config.json").exists(): check_resumable(run_dir, context, split, config, encoder)
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise FileExistsError(f"{run_dir} is not empty; pass resume=True to continue it or choose another folder")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -257,7 +285,8 @@ def train(context: str, split: Split, config: PPOConfig, run_dir, *, resume: boo
         model = PPO.load(final, device="cpu")
         if model.num_timesteps >= config.total_timesteps: return StrikerAgent(model, context, bounds, encoder, config.seed)
     start = done[-1][0] if resume and done else 0
-    env = make_vec_striker(context, split.train, config.n_envs, config.seed + start, bounds=bounds, encoder=encoder, vec_env=config.vec_env)
+    env = make_vec_striker(context, split.train, config.n_envs, config.seed + start, bounds=bounds, encoder=encoder, vec_env=config.vec_env,
+                           episodes_per_task=config.episodes_per_task)
     with torch_threads(config.torch_threads):
         try:
             if start:

@@ -21,17 +21,19 @@ __all__ = ['CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder'
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
-    "One step: `obs`, the `action` taken in `obs`, and the `next_obs` it led to."
+    "One step: `obs`, the `action` taken in `obs`, the `next_obs` it led to, and the `reward` it earned (NaN if not known)."
     obs: np.ndarray
     action: np.ndarray
     next_obs: np.ndarray
+    reward: float = math.nan
 
 @runtime_checkable
 class ContextEncoder(Protocol):
     """What the `latent` context needs from an encoder.
 
     - `latent_dim`: the size of the latent;
-    - `reset(env)`: a new episode starts in `env` (forget the last episode's transitions);
+    - `reset(env)`: a new episode starts in `env` (forget the last episode's transitions, unless the encoder is
+      built to remember its task across episodes, as `meta_rl.iida_predictor.IIDAEncoder(memory="task")` is);
     - `update(transition)`: one more `Transition` of this episode;
     - `latent`: the current estimate, a finite float array of shape `(latent_dim,)`.
     """
@@ -76,7 +78,7 @@ class ExplicitContext(gym.ObservationWrapper):
         return np.concatenate((obs, self._z))
 
 class LatentContext(gym.Wrapper):
-    "Append `encoder.latent`, inferred online from this episode's transitions (the encoder is reset every episode)."
+    "Append `encoder.latent`, inferred online from the transitions so far (`encoder.reset(env)` is called at every episode start)."
     def __init__(self, env: gym.Env, encoder: ContextEncoder):
         if not isinstance(encoder, ContextEncoder):
             raise TypeError(f"{type(encoder).__name__} is not a ContextEncoder: it needs latent_dim, reset(env), update(transition) and latent")
@@ -99,7 +101,7 @@ class LatentContext(gym.Wrapper):
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        self.encoder.update(Transition(self._obs, np.asarray(action, dtype=np.float64), obs))
+        self.encoder.update(Transition(self._obs, np.asarray(action, dtype=np.float64), obs, float(reward)))
         self._obs = obs
         return self._augment(obs), reward, terminated, truncated, info
 

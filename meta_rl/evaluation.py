@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from stable_baselines3 import PPO
 
-from .baselines import (PPOConfig, StrikerAgent, by_task, checkpoints, load_agent, make_vec_striker, play_episodes, task_seed,
+from .baselines import (PPOConfig, StrikerAgent, by_task, check_resumable, checkpoints, load_agent, make_vec_striker, play_episodes, task_seed,
                                torch_threads, train)
 from .context import CONTEXT_MODES, ContextEncoder, make_striker
 from .dynamics import SPLITS, DynamicsBounds, Split, Task, TaskSet, epi_test_tasks, make_split
@@ -25,7 +25,7 @@ from .dynamics import SPLITS, DynamicsBounds, Split, Task, TaskSet, epi_test_tas
 __all__ = ['EPISODE_COLUMNS', 'PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'QUICK_PPO', 'evaluation_workers',
            'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'adapt_tasks', 'adapt', 'adaptation_curve',
            'plot_learning_curves', 'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation',
-           'summary_markdown', 'write_report', 'Protocol', 'run_protocol', 'OneLineParser', 'main']
+           'summary_markdown', 'first_and_later', 'write_report', 'Protocol', 'run_protocol', 'OneLineParser', 'main']
 
 # %% ../nbs/06_evaluation.ipynb #fadd4e1d
 EPISODE_COLUMNS = ["task_id", "kind", "split", "mass_scale", "inertia_scale", "damping", "seed", "context", "episode",
@@ -221,6 +221,15 @@ def summary_markdown(summary: pd.DataFrame) -> str:
                      f"{_interval(r.iqm_low, r.iqm_high, r.seeds)} | {r.success:.0%} | {r.final_distance:.3f} | {pub} |")
     return "\n".join(lines)
 
+def first_and_later(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Mean return of the first episode on each task and of the later ones, per context and split (over seeds and tasks).
+
+    An agent with a task memory (`--latent-memory task`) starts its first episode on a task knowing nothing of it and
+    the later ones with what it saw; for an agent without memory the two columns differ only by chance."""
+    df = episodes.assign(episodes=np.where(episodes.episode == 0, "first", "later"))
+    t = df.pivot_table(index=["context", "split"], columns="episodes", values="return", aggfunc="mean")
+    return t.reindex(columns=["first", "later"]).reset_index().rename_axis(columns=None)
+
 def write_report(out, reps: int = 2000) -> str:
     "Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the table."
     import matplotlib.pyplot as plt
@@ -251,6 +260,12 @@ def write_report(out, reps: int = 2000) -> str:
         text += ["## Adaptation (mean return after fine-tuning on one held-out task)", "",
                  "| context | kind | " + " | ".join(f"{c:,} steps" for c in ad.columns) + " |", "|---|---|" + "---:|" * len(ad.columns)]
         text += [f"| {c} | {k} | " + " | ".join(f"{v:.1f}" for v in row) + " |" for (c, k), row in ad.iterrows()] + [""]
+    if episodes.episode.max() >= 1:
+        fl = first_and_later(episodes)
+        text += ["## First episode on a task vs the later ones (mean return)", "",
+                 "Agents with a task memory carry what they saw of a task into its next episodes; the others do not.", "",
+                 "| context | split | first episode | later episodes |", "|---|---|---:|---:|"]
+        text += [f"| {r.context} | {r.split} | {r.first:.1f} | {r.later:.1f} |" for r in fl.itertuples(index=False)] + [""]
     text += [f"![{n}](figures/{n}.png)" for n in made]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
@@ -290,6 +305,7 @@ def run_protocol(contexts: Sequence[str], split: Split, seeds: Sequence[int], co
         for seed in seeds:
             run_dir = out / context / f"seed{seed}"
             if resume and (run_dir / "adaptation.csv").exists():
+                check_resumable(run_dir, context, split, replace(config, seed=seed), encoder if context == "latent" else None)
                 log(f"{context} seed {seed}: already done, kept"); continue
             if resume and (run_dir / "model.zip").exists(): log(f"{context} seed {seed}: training had finished; evaluating its model")
             elif resume and (done := checkpoints(run_dir)): log(f"{context} seed {seed}: resumed from step {done[-1][0]}")
@@ -324,6 +340,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--train-episodes", type=int, help="deterministic episodes per training task (default 10)")
     p.add_argument("--adapt-steps", nargs="+", type=int, help="adaptation budgets (default 0 2000 10000 50000)")
     p.add_argument("--encoder", help="checkpoint of the IIDA encoder for --context latent")
+    p.add_argument("--latent-memory", choices=["episode", "task"], help="what the latent encoder remembers: this episode (default) or all episodes of the current task")
+    p.add_argument("--latent-probe", type=int, metavar="STEPS", help="the latent encoder first pools a probe strike of STEPS steps on a private Striker whenever it forgets, "
+                   "and its latent is standardised over the training tasks' probe latents (default 0: no probe)")
+    p.add_argument("--latent-raw", action="store_true", help="with --latent-probe: do not standardise the latent (an ablation)")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override PPOConfig fields")
     p.add_argument("--workers", type=int, help="at most this many processes for evaluation and data collection (default: the CPU count)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -352,6 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(set(a.context)) != len(a.context): p.error(f"--context must name each context once, got {' '.join(a.context)}")
     if a.encoder and "latent" not in a.context: p.error("--encoder is only used with --context latent")
     if a.encoder and not Path(a.encoder).exists(): p.error(f"--encoder {a.encoder}: no such file")
+    if a.latent_memory and "latent" not in a.context: p.error("--latent-memory is only used with --context latent")
+    if a.latent_probe is not None and "latent" not in a.context: p.error("--latent-probe is only used with --context latent")
+    if a.latent_probe is not None and a.latent_probe < 0: p.error(f"--latent-probe {a.latent_probe} must be >= 0 steps")
+    if a.latent_raw and not a.latent_probe: p.error("--latent-raw is only used with --latent-probe STEPS > 0")
     out, split = Path(a.out), make_split(a.split)
     if (out / "split.json").exists() and Split.load(out / "split.json") != split:
         p.error(f"{out} holds a run on split {Split.load(out / 'split.json').name!r}, not {split.name!r}; choose another --out")
@@ -366,7 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if a.encoder: encoder_path = a.encoder
         elif earlier: encoder_path = earlier[0]; print(f"latent: the agents of {out} use the encoder {encoder_path}; reusing it")
         else: encoder_path = train_context_encoder(split.train, out / "encoder", seed=a.seeds[0], quick=a.quick, workers=protocol.workers)
-        encoder_path = str(Path(encoder_path).resolve()); encoder = load_context_encoder(encoder_path)
+        encoder_path = str(Path(encoder_path).resolve()); encoder = load_context_encoder(encoder_path, memory=a.latent_memory or "episode", probe_steps=a.latent_probe or 0)
+        if a.latent_probe and not a.latent_raw: encoder = encoder.standardized(split.train)   # probe latents of the training tasks: mean 0, std 1 per dimension
+    if a.resume:                                   # agents already there must have been started as asked
+        for c, s in ((c, s) for c in a.context for s in a.seeds if (out / c / f"seed{s}" / "config.json").exists()):
+            try: check_resumable(out / c / f"seed{s}", c, split, replace(config, seed=s), encoder if c == "latent" else None)
+            except ValueError as e: p.error(str(e))
     out.mkdir(parents=True, exist_ok=True)
     (out / "command.json").write_text(json.dumps(dict(command=" ".join(["metarl-striker", *(sys.argv[1:] if argv is None else argv)]),
                                                       split=split.name, ppo=config.to_dict(), protocol=asdict(protocol)), indent=1))

@@ -18,15 +18,17 @@ from tqdm.auto import tqdm
 from .dynamics import EPI_TRAIN_BOUNDS, TaskSet, make_split
 from .context import Transition
 from .iida_data import ACTION_LIMIT, BALL_XY, CollectConfig, TransitionDataset, collect
+from .striker import STRIKE_ACTION, StrikerEnv
 
 # %% auto #0
 __all__ = ['PREDICTOR_CONTEXTS', 'POOLINGS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM', 'MOVING_SPEED', 'MIN_STD',
-           'CHECKPOINT_FORMAT', 'CONTEXT_FROM', 'PROBE_TARGETS', 'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig',
-           'Normalizer', 'model_states', 'ball_speed_features', 'moving_mask', 'features', 'mlp', 'IIDAModel',
-           'TrainResult', 'split_validation', 'train_predictor', 'save_checkpoint', 'load_predictor', 'IIDAEncoder',
-           'IIDAEncoderFactory', 'encoder_factory', 'load_context_encoder', 'episode_latents', 'ball_moved',
-           'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame',
-           'iida_study', 'plot_study', 'train_context_encoder', 'main']
+           'CHECKPOINT_FORMAT', 'MEMORIES', 'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS',
+           'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig', 'Normalizer', 'model_states', 'ball_speed_features',
+           'moving_mask', 'features', 'mlp', 'IIDAModel', 'TrainResult', 'split_validation', 'train_predictor',
+           'save_checkpoint', 'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory', 'encoder_factory',
+           'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners', 'prediction_errors',
+           'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study', 'plot_study',
+           'train_context_encoder', 'main']
 
 # %% ../nbs/05_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
@@ -298,10 +300,31 @@ def load_predictor(path) -> tuple[IIDAModel, Normalizer, dict]:
     return model, Normalizer.from_dict(ckpt["normalizer"]), ckpt
 
 # %% ../nbs/05_iida_predictor.ipynb #682eb4e1
+MEMORIES = ("episode", "task")   # what the encoder remembers: this episode, or every episode of the current task
+PROBE_SWING, PROBE_SEED, PROBE_REST = 10, 0, np.zeros(7)   # the probe: STRIKE_ACTION for 10 steps from a seeded start, then rest
+
 class IIDAEncoder:
-    "The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the episode's transitions so far, updated in O(1) per step."
-    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], normalizer: Normalizer, latent_dim: int, pooling: str = "mean"):
-        self.layers, self.norm, self.latent_dim, self.pooling = layers, normalizer, latent_dim, pooling
+    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far, updated in O(1) per step.
+
+    `memory` (one of `MEMORIES`) says what "so far" means: `"episode"` forgets at every reset (the episode's transitions
+    only); `"task"` keeps the evidence across resets while the env's task (id and dynamics) stays the same.
+    `probe_steps` > 0: whenever it forgets, the encoder first plays a probe of that many steps, a fixed strike
+    (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's dynamics, and pools
+    its transitions (the original meta_rl's probing rollout, shorter).
+    `shift`, `scale` (arrays of `latent_dim`): `latent` and `std` are reported as `(z - shift) / scale` and `std / scale`
+    (`IIDAEncoderFactory.standardized` sets them from the training tasks)."""
+    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], normalizer: Normalizer, latent_dim: int, pooling: str = "mean",
+                 memory: str = "episode", probe_steps: int = 0, shift=None, scale=None):
+        if (shift is None) != (scale is None): raise ValueError("give both shift and scale, or neither")
+        self.shift = None if shift is None else np.asarray(shift, np.float64)
+        self.scale = None if scale is None else np.asarray(scale, np.float64)
+        if self.shift is not None and (self.shift.shape != (latent_dim,) or self.scale.shape != (latent_dim,) or not (self.scale > 0).all()):
+            raise ValueError(f"shift and scale must have shape ({latent_dim},), scale > 0; got {self.shift.shape} and {self.scale.shape}")
+        if memory not in MEMORIES: raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
+        if isinstance(probe_steps, bool) or not isinstance(probe_steps, (int, np.integer)) or probe_steps < 0:
+            raise ValueError(f"probe_steps={probe_steps!r} must be an integer >= 0")
+        self.layers, self.norm, self.latent_dim, self.pooling, self.memory = layers, normalizer, latent_dim, pooling, memory
+        self.probe_steps, self._task = int(probe_steps), None
         # fold the input normalisation into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W / scale) shift)
         shift = np.concatenate([normalizer.state_mean, np.zeros(ACT_DIM), normalizer.delta_mean, np.zeros(SPEED_DIM)])
         scale = np.concatenate([normalizer.state_std, np.full(ACT_DIM, ACTION_LIMIT), normalizer.delta_std, np.ones(SPEED_DIM)])
@@ -313,9 +336,23 @@ class IIDAEncoder:
         self.reset(None)
 
     def reset(self, env) -> None:
-        self.n, self._ball_velocity = 0, np.zeros(2)
+        self._ball_velocity = np.zeros(2)                            # a new episode: the ball starts at rest
+        u = getattr(env, "unwrapped", None); task = getattr(u, "task", None)
+        key = None if task is None else (task.id, u.dynamics)
+        if self.memory == "task" and key is not None and key == self._task: return   # the same task: keep the evidence
+        self._task, self.n = key, 0
         self._sum_mu, self._sum_raw = np.zeros(self.latent_dim), np.zeros(self.latent_dim)   # mean pooling
         self._prec, self._prec_mu = np.ones(self.latent_dim), np.zeros(self.latent_dim)      # product pooling (the prior's precision is 1)
+        if self.probe_steps and task is not None: self.probe(task)
+
+    def probe(self, task) -> None:
+        "Pool the transitions of the probe (a fixed strike) on a private Striker with `task`'s dynamics."
+        with StrikerEnv(task) as env:
+            obs, _ = env.reset(seed=PROBE_SEED)
+            for t in range(self.probe_steps):
+                a = STRIKE_ACTION if t < PROBE_SWING else PROBE_REST
+                next_obs = env.step(a)[0]; self.update(Transition(obs, a, next_obs)); obs = next_obs
+        self._ball_velocity = np.zeros(2)                            # the agent's episode starts with the ball at rest
 
     def _embed(self, obs, action, next_obs, ball_velocity) -> np.ndarray:
         "The network's output for one transition, in a buffer that the next call overwrites."
@@ -355,32 +392,46 @@ class IIDAEncoder:
         "The posterior mean (float32, shape `(latent_dim,)`)."
         if self.pooling == "mean": z = self._sum_mu / max(self.n, 1)
         else: z = self._prec_mu / self._prec
+        if self.shift is not None: z = (z - self.shift) / self.scale
         return z.astype(np.float32)
 
     @property
     def std(self) -> np.ndarray:
         "The posterior standard deviation."
-        if self.pooling == "mean":
-            return (np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)).astype(np.float32)
-        return (1 / np.sqrt(self._prec)).astype(np.float32)
+        if self.pooling == "mean": s = np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)
+        else: s = 1 / np.sqrt(self._prec)
+        return (s if self.scale is None else s / self.scale).astype(np.float32)
 
 class IIDAEncoderFactory:
-    "A picklable zero-argument factory of fresh `IIDAEncoder`s (one per env, e.g. inside `SubprocVecEnv` workers)."
-    def __init__(self, layers, normalizer: Normalizer, latent_dim: int, pooling: str):
-        self.layers, self.normalizer, self.latent_dim, self.pooling = layers, normalizer, latent_dim, pooling
-    def __call__(self) -> IIDAEncoder: return IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling)
+    "A picklable zero-argument factory of fresh `IIDAEncoder`s (one per env, e.g. inside `SubprocVecEnv` workers), all with the same settings."
+    def __init__(self, layers, normalizer: Normalizer, latent_dim: int, pooling: str, memory: str = "episode", probe_steps: int = 0,
+                 shift=None, scale=None):
+        self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps = layers, normalizer, latent_dim, pooling, memory, probe_steps
+        self.shift, self.scale = shift, scale
+        self()                                                        # checks the settings now, not in a worker
+    def __call__(self) -> IIDAEncoder:
+        return IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps, self.shift, self.scale)
 
-def encoder_factory(model: IIDAModel, normalizer: Normalizer) -> IIDAEncoderFactory:
+    def standardized(self, tasks: TaskSet, min_scale: float = 1e-3) -> IIDAEncoderFactory:
+        "A copy whose latents are standardised per dimension (mean 0, std 1) over the probe latents of `tasks` (a probe of `probe_steps`, or 50 steps)."
+        enc = IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling, "episode", self.probe_steps or 50)
+        with StrikerEnv(tasks) as env:
+            z = np.array([(env.reset(options={"task": t}), enc.reset(env), enc.latent)[2] for t in tasks], np.float64)
+        shift, scale = z.mean(0), np.maximum(z.std(0), min_scale)
+        return IIDAEncoderFactory(self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps,
+                                  shift.tolist(), scale.tolist())
+
+def encoder_factory(model: IIDAModel, normalizer: Normalizer, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None) -> IIDAEncoderFactory:
     "Export the encoder of a trained `latent` model to numpy."
     if model.config.context != "latent": raise ValueError(f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'")
     linears = [m for m in model.encoder if isinstance(m, nn.Linear)]
     layers = [(l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy()) for l in linears]
-    return IIDAEncoderFactory(layers, normalizer, model.config.latent_dim, model.config.pooling)
+    return IIDAEncoderFactory(layers, normalizer, model.config.latent_dim, model.config.pooling, memory, probe_steps, shift, scale)
 
-def load_context_encoder(path) -> IIDAEncoderFactory:
-    "A picklable factory of `ContextEncoder`s from a `predictor.pt` checkpoint of a `latent` predictor."
+def load_context_encoder(path, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None) -> IIDAEncoderFactory:
+    "A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a `predictor.pt` checkpoint of a `latent` predictor."
     model, norm, _ = load_predictor(path)
-    return encoder_factory(model, norm)
+    return encoder_factory(model, norm, memory, probe_steps, shift, scale)
 
 # %% ../nbs/05_iida_predictor.ipynb #7697f43e
 CONTEXT_FROM = ("random", "first", "moving", "still")

@@ -169,7 +169,9 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
     ## Tasks
     `tasks` is a `TaskSet` (each reset draws one task with the env's seeded RNG), a single `Task` or `Dynamics`,
     or None (the model's own dynamics). `reset(options={"task": ...})` forces a task (a `Task`, a task id of
-    the set, or a `Dynamics`) for one episode.
+    the set, or a `Dynamics`) for one episode. `episodes_per_task` (default 1) keeps each drawn task for that
+    many consecutive episodes, a *trial* as in RL² and PEARL, so that an agent can carry what it learnt about
+    the task into the next episode; a reset with a `seed` starts a new trial.
 
     ## Episode end
     Never terminates; truncation comes from a `TimeLimit` (200 steps for `meta_rl/Striker-v0`, 100 for the
@@ -183,12 +185,16 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
 
     def __init__(self, tasks: TaskSet | Task | Dynamics | None = None, variant: str = "epi",
                  success_radius: float = 0.2, strike_threshold: float = 0.1,
-                 render_mode: str | None = None, width: int = 480, height: int = 480, **kwargs):
+                 render_mode: str | None = None, width: int = 480, height: int = 480, episodes_per_task: int = 1, **kwargs):
         if variant not in STRIKER_VARIANTS:
             raise ValueError(f"unknown Striker variant {variant!r}; choose one of {list(STRIKER_VARIANTS)}")
         if not (math.isfinite(success_radius) and success_radius > 0):
             raise ValueError(f"success_radius={success_radius!r} must be a finite number > 0")
-        utils.EzPickle.__init__(self, tasks, variant, success_radius, strike_threshold, render_mode, width, height, **kwargs)
+        if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, (int, np.integer)) or episodes_per_task < 1:
+            raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
+        utils.EzPickle.__init__(self, tasks, variant, success_radius, strike_threshold, render_mode, width, height,
+                                episodes_per_task=episodes_per_task, **kwargs)
+        self.episodes_per_task = int(episodes_per_task)
         self.tasks = self._as_taskset(tasks)
         self.variant, self.success_radius, self.strike_threshold = variant, success_radius, strike_threshold
         self._ball0, self._goal0, self._dist_mode, self.max_steps = STRIKER_VARIANTS[variant]
@@ -205,7 +211,7 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         self._goal_body_z = float(self.model.body_pos[self._goal][2])
         self.ball_dynamics = BallDynamics(self.model, self.data)
         self.task = self.tasks[0] if len(self.tasks) == 1 else None
-        self._forced = None
+        self._forced, self._drawn, self._episodes_on_task = None, None, 0
 
     @staticmethod
     def _as_taskset(tasks) -> TaskSet:
@@ -234,11 +240,17 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         self._forced = None if not options or options.get("task") is None else self._resolve(options["task"])
+        if seed is not None: self._drawn = None                    # a seeded reset starts a new trial
         return super().reset(seed=seed, options=options)
 
     def reset_model(self):
         rng = self.np_random
-        self.task = self._forced or self.tasks[int(rng.integers(len(self.tasks)))]
+        if self._forced: self.task = self._forced
+        else:
+            if self._drawn is None or self._episodes_on_task >= self.episodes_per_task:
+                self._drawn, self._episodes_on_task = self.tasks[int(rng.integers(len(self.tasks)))], 0
+            self._episodes_on_task += 1
+            self.task = self._drawn
         self.ball_dynamics.apply(self.task.dynamics)
         goal = self._goal0
         if goal is None:

@@ -117,3 +117,23 @@ def test_bad_arguments_leave_an_existing_run_folder_untouched(tmp_path):
         assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert (out / "command.json").read_text() == '{"command": "the first run"}'
+
+
+def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tmp_path):
+    "`--latent-memory task --latent-probe N` with training trials: the run records all of it, and `load_agent` rebuilds the same encoder."
+    from meta_rl.baselines import load_agent
+    out = tmp_path / "memory"
+    args = ["--context", "latent", "--set", "episodes_per_task=2", "--quick", "--no-progress", "--adapt-steps", "0", "--out", out]
+    r = run_cli(*args, "--latent-memory", "task", "--latent-probe", "20")
+    assert r.returncode == 0, r.stderr
+    config = json.loads((out / "latent" / "seed0" / "config.json").read_text())
+    assert config["encoder_memory"] == "task" and config["encoder_probe_steps"] == 20 and config["ppo"]["episodes_per_task"] == 2
+    assert len(config["encoder_standardization"]["shift"]) == 8 and min(config["encoder_standardization"]["scale"]) > 0
+    agent = load_agent(out / "latent" / "seed0")
+    assert (agent.encoder.memory, agent.encoder.probe_steps, agent.encoder.scale) == ("task", 20, config["encoder_standardization"]["scale"])
+    assert agent.encoder().n == 0
+    assert "## First episode on a task vs the later ones" in (out / "summary.md").read_text()
+    # resuming the finished agent with another memory or without the probe is refused, in one line
+    for other in (["--latent-memory", "episode", "--latent-probe", "20"], ["--latent-memory", "task"]):
+        r = run_cli(*args, *other, "--resume")
+        assert r.returncode == 2 and "started with another context, split, config or encoder memory or probe" in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -50,6 +50,30 @@ def test_quick_run_on_ml1_reach(tmp_path):
     assert again.returncode == 2 and "pass --resume" in again.stderr
 
 
+def test_quick_latent_run_on_ml1_reach(tmp_path):
+    "--context latent trains a tiny encoder into --out/encoder, records it in each agent's config, and a second run reuses it."
+    out = tmp_path / "latent"
+    start = time.monotonic()
+    r = run_cli("--env-name", "reach-v3", "--context", "latent", "--seeds", "0", "--quick", "--no-progress", "--adaptation-episodes", "1", "--out", out)
+    took = time.monotonic() - start
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert took < 60, f"--quick --context latent took {took:.0f} s"
+    encoder = (out / "encoder" / "predictor.pt").resolve()
+    assert encoder.is_file() and (out / "encoder" / "metaworld_train.npz").is_file()
+    config = json.loads((out / "latent" / "seed0" / "config.json").read_text())
+    assert config["encoder"] == {"checkpoint": str(encoder), "memory": "task"}
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert list(episodes.phase) == ["adaptation", "evaluation"] * 4 and set(episodes.context) == {"latent"}
+    assert "| ML1/reach-v3 | latent | test (2) | 1 |" in r.stdout
+    # the agent loads back with its encoder
+    from meta_rl.metaworld import load_metaworld_agent
+    agent = load_metaworld_agent(out / "latent" / "seed0")
+    assert agent.encoder.checkpoint == str(encoder) and agent.model.observation_space.shape == (44,)
+    # a bad encoder file is refused in one line
+    bad = run_cli("--env-name", "reach-v3", "--context", "latent", "--encoder", out / "command.json", "--out", tmp_path / "other")
+    assert bad.returncode == 2 and "is not a Meta-World predictor checkpoint" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+
+
 def test_train_and_test_goals_never_overlap():
     from meta_rl.metaworld import metaworld_benchmark
     for name in ("reach-v3", "push-v3"):
@@ -63,12 +87,14 @@ def test_train_and_test_goals_never_overlap():
     (["--benchmark", "ML1", "--out", "x"], "needs --env-name"),
     (["--env-name", "reach-v9", "--out", "x"], "unknown ML1 skill 'reach-v9'"),
     (["--benchmark", "ML10", "--env-name", "push-v3", "--out", "x"], "only for ML1"),
-    (["--env-name", "reach-v3", "--context", "latent", "--out", "x"], "not implemented yet"),
+    (["--env-name", "reach-v3", "--encoder", "x", "--out", "x"], "only used with --context latent"),
+    (["--env-name", "reach-v3", "--context", "latent", "--encoder", "x/missing.pt", "--out", "x"], "no such file"),
+    (["--env-name", "reach-v3", "--context", "latent", "--latent-memory", "trial", "--out", "x"], "invalid choice: 'trial'"),
     (["--env-name", "reach-v3", "--context", "oracle", "--out", "x"], "invalid choice: 'oracle'"),
     (["--env-name", "reach-v3", "--set", "n_step=3", "--out", "x"], "bad override 'n_step=3'"),
     (["--env-name", "reach-v3", "--tasks-per-skill", "0", "--out", "x"], "--tasks-per-skill must be >= 1"),
 ])
 def test_bad_arguments(args, reason, tmp_path):
-    r = run_cli(*[str(tmp_path / a) if a == "x" else a for a in args], timeout=120)
+    r = run_cli(*[str(tmp_path / a) if a == "x" or a.startswith("x/") else a for a in args], timeout=120)
     assert r.returncode == 2, r.stderr
     assert reason in r.stderr and r.stderr.count("\n") == 1, r.stderr
