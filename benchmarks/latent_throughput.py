@@ -19,7 +19,7 @@ from stable_baselines3 import PPO
 
 from meta_rl.baselines import PPOConfig, make_vec_striker, torch_threads
 from meta_rl.dynamics import DynamicsBounds, epi_train_tasks
-from meta_rl.iida_predictor import IIDAModel, Normalizer, PredictorConfig, encoder_factory, load_context_encoder, STATE_DIM, OBS_DIM
+from meta_rl.iida_predictor import IIDAEncoderFactory, IIDAModel, Normalizer, PredictorConfig, encoder_factory, load_context_encoder, STATE_DIM, OBS_DIM
 
 
 def untrained_encoder():
@@ -53,7 +53,7 @@ def main(argv=None):
     if a.steps < 1 or a.rounds < 1: p.error("--steps and --rounds must be positive")
     if a.n_steps is not None and a.n_steps < 2: p.error("--n-steps must be at least 2")
     encoder = load_context_encoder(a.encoder) if a.encoder else untrained_encoder()
-    probing = type(encoder)(encoder.layers, encoder.normalizer, encoder.latent_dim, encoder.pooling, "episode", a.probe_steps)
+    probing = IIDAEncoderFactory(encoder.layers, encoder.normalizer, encoder.latent_dim, encoder.pooling, "episode", a.probe_steps)
     config = PPOConfig() if a.n_steps is None else PPOConfig(n_steps=a.n_steps, batch_size=min(PPOConfig.batch_size, a.n_steps))
     setups = {"explicit": ("explicit", None), "latent": ("latent", encoder), f"latent, {a.probe_steps}-step probe": ("latent", probing), "none": ("none", None)}
     agents = tuple(setups)

@@ -415,8 +415,11 @@ class IIDAEncoderFactory:
     def standardized(self, tasks: TaskSet, min_scale: float = 1e-3) -> IIDAEncoderFactory:
         "A copy whose latents are standardised per dimension (mean 0, std 1) over the probe latents of `tasks` (a probe of `probe_steps`, or 50 steps)."
         enc = IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling, "episode", self.probe_steps or 50)
+        z = np.zeros((len(tasks), self.latent_dim))
         with StrikerEnv(tasks) as env:
-            z = np.array([(env.reset(options={"task": t}), enc.reset(env), enc.latent)[2] for t in tasks], np.float64)
+            for i, t in enumerate(tasks):
+                env.reset(options={"task": t}); enc.reset(env)        # the reset plays the probe
+                z[i] = enc.latent
         shift, scale = z.mean(0), np.maximum(z.std(0), min_scale)
         return IIDAEncoderFactory(self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps,
                                   shift.tolist(), scale.tolist())
