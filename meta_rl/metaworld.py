@@ -838,7 +838,8 @@ def write_metaworld_report(out, reps: int = 2000) -> str:
     table = summary_markdown(summary)
     command = json.loads((out / "command.json").read_text()) if (out / "command.json").exists() else {}
     per_skill = success_rates(episodes).groupby(["context", "split", "env_name"])["success"].mean().unstack("env_name")
-    text = [f"# meta_rl Meta-World report: {out.name}", "", f"Command: `{command.get('command', '?')}`", "",
+    commands = [c["command"] for c in (*command.get("earlier", []), command) if "command" in c] or ["?"]
+    text = [f"# meta_rl Meta-World report: {out.name}", "", ("Command: " if len(commands) == 1 else "Commands: ") + "; ".join(f"`{c}`" for c in commands), "",
             f"{episodes.groupby('task_id').size().size} tasks; success = `info['success']` at any step of an evaluation episode "
             "(Meta-World's definition); mean and IQM over seeds of the per-task success rate, 95% stratified-bootstrap CIs (rliable).", "",
             table, "", "## Success per skill", "", _rates_markdown(per_skill), ""]
@@ -907,7 +908,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"latent: training the encoder on {bench.label}'s training tasks")
         encoder = load_metaworld_encoder(train_metaworld_encoder(bench.train.head(3) if a.quick else bench.train, out / "encoder", seed=a.seeds[0],
                                                                   quick=a.quick, progress=not a.no_progress), memory)
-    (out / "command.json").write_text(json.dumps(dict(command=" ".join(["metarl-metaworld", *(sys.argv[1:] if argv is None else argv)]),
+    earlier = []                                       # the commands that wrote into this folder before (other contexts or seeds)
+    if (out / "command.json").is_file(): old = json.loads((out / "command.json").read_text()); earlier = [*old.pop("earlier", []), old]
+    (out / "command.json").write_text(json.dumps(dict(earlier=earlier, command=" ".join(["metarl-metaworld", *(sys.argv[1:] if argv is None else argv)]),
         benchmark=bench.label, benchmark_seed=bench.seed, ppo=config.to_dict(), evaluation_episodes=episodes,
         adaptation_episodes=a.adaptation_episodes, tasks_per_skill=per_skill,
         latent=None if encoder is None else dict(encoder=encoder.checkpoint, memory=memory)), indent=1))

@@ -74,6 +74,20 @@ def test_quick_latent_run_on_ml1_reach(tmp_path):
     assert bad.returncode == 2 and "is not a Meta-World predictor checkpoint" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
 
 
+def test_quick_run_on_ml10(tmp_path):
+    "ML10: ten training skills, five held-out test skills; the report has a column per skill and the paper's ML10 numbers beside ours."
+    out = tmp_path / "ml10"
+    r = run_cli("--benchmark", "ML10", "--context", "explicit", "--seeds", "0", "--quick", "--no-progress", "--out", out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    episodes = pd.read_csv(out / "episodes.csv")
+    train, test = episodes[episodes.split == "train"], episodes[episodes.split == "test"]
+    assert train.env_name.nunique() == 10 and test.env_name.nunique() == 5 and not set(train.env_name) & set(test.env_name)
+    assert len(train) == 10 * 2 and len(test) == 5 * 2                 # 2 tasks per skill with --quick, 1 episode each
+    summary = (out / "summary.md").read_text()
+    assert "| ML10 | RL2 | test | 35.8% |" in summary and all(f" {name} " in summary for name in set(episodes.env_name))
+    assert "| ML10 | explicit | test (10) | 1 |" in r.stdout
+
+
 def test_train_and_test_goals_never_overlap():
     from meta_rl.metaworld import metaworld_benchmark
     for name in ("reach-v3", "push-v3"):

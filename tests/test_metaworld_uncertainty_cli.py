@@ -1,0 +1,66 @@
+"""`metarl-metaworld-uncertainty` end to end at the quick budget on a quick `metarl-metaworld` run (ML1 reach-v3, two
+`none` agents), as separate processes, and bad arguments (one line on stderr, exit status 2)."""
+import json, shutil, subprocess, sys
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("metaworld", reason="Meta-World is not installed (pip install metaworld==3.1.1)")
+
+
+def cli(name, module):
+    "The console script once installed; the same `main` through the interpreter otherwise."
+    return [shutil.which(name)] if shutil.which(name) else \
+           [sys.executable, "-c", f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def run(command, *args, timeout=300):
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+TRAIN = cli("metarl-metaworld", "meta_rl.metaworld")
+ASSESS = cli("metarl-metaworld-uncertainty", "meta_rl.metaworld_uncertainty")
+
+
+def test_quick_assessment_of_a_quick_run(tmp_path):
+    r = run(TRAIN, "--env-name", "reach-v3", "--context", "none", "--seeds", "0", "1", "--quick", "--no-progress", "--out", tmp_path / "run")
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", tmp_path / "u")
+    assert r.returncode == 0, r.stderr[-2000:]
+    u = tmp_path / "u"
+    for f in ("protocol.json", "commands.json", "episodes.csv", "metrics.csv", "risk_coverage.csv", "summary.md",
+              "figures/score_by_set.png", "figures/risk_coverage.png", "encoder/predictor.pt"):
+        assert (u / f).is_file(), f
+    episodes, metrics = pd.read_csv(u / "episodes.csv"), pd.read_csv(u / "metrics.csv")
+    assert len(episodes) == 2 * (2 + 2 + 2) * 2                          # agents x (train, test, OOD tasks) x K values
+    assert set(episodes.set) == {"train", "test", "ood"} and set(episodes.seed) == {0, 1}
+    ood = episodes[episodes.set == "ood"].task_id
+    assert ood.str.startswith("reach-v3/ood/").all() and not set(ood) & set(episodes[episodes.set != "ood"].task_id)
+    assert {"ood_auroc", "failure_auroc"} == set(metrics.metric)
+    assert set(metrics.score) == {"score", "latent_std", "latent_novelty", "surprise", "policy_disagreement"}
+    assert ((metrics.value.isna()) | metrics.value.between(0, 1)).all()
+    assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) |" in r.stdout
+    assert json.loads((u / "commands.json").read_text())[0].startswith("metarl-metaworld-uncertainty --run")
+    # the saved estimator loads back with both agents
+    from meta_rl.metaworld_uncertainty import load_metaworld_estimator
+    est = load_metaworld_estimator(u / "estimators" / "none-seed1")
+    assert len(est.agents) == 2 and est.reference is not None
+    # the same command again keeps both assessed agents and rewrites the report
+    again = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", u)
+    assert again.returncode == 0 and again.stdout.count("assessed before, kept") == 2, again.stderr[-2000:]
+    pd.testing.assert_frame_equal(pd.read_csv(u / "episodes.csv"), episodes)
+    # the same folder with another protocol is refused, and nothing is written
+    stamp = (u / "protocol.json").read_text()
+    again = run(ASSESS, "--run", tmp_path / "run", "--quick", "--ood", "3", "--out", u)
+    assert again.returncode == 2 and "another run or protocol" in again.stderr and again.stderr.count("\n") == 1, again.stderr
+    assert (u / "protocol.json").read_text() == stamp
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--run", "/nonexistent/run"], "is not a metarl-metaworld run folder"),
+    (["--run", ".", "--ks", "10"], "must include the default K=100"),
+    (["--run", ".", "--contexts", "none", "none"], "repeats a mode"),
+])
+def test_bad_arguments(args, reason):
+    r = run(ASSESS, *args)
+    assert r.returncode == 2 and reason in r.stderr and r.stderr.count("\n") == 1, r.stderr
