@@ -197,7 +197,7 @@ class MetaWorldUncertaintyProtocol:
     "How `assess_metaworld_run` measures: episodes per task, tasks per split, OOD tasks, the K values, seeds and the bootstrap size."
     episodes: int = 1                     # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
     tasks_per_split: int | None = None    # the first N training and test tasks (None: all 50 of ML1)
-    ood_tasks: int = 20
+    ood_tasks: int = 20                   # OOD goals of the ML1 skill; 0 on ML10, whose held-out test skills are the novel tasks
     ood_seed: int = 0
     ood_widen: float = 0.5
     ks: tuple[int, ...] = (10, 25, 50, 100, 200)
@@ -206,9 +206,10 @@ class MetaWorldUncertaintyProtocol:
 
     def __post_init__(self):
         object.__setattr__(self, "ks", tuple(self.ks))
-        for name in ("episodes", "ood_tasks", "reps"):
+        for name, least in (("episodes", 1), ("ood_tasks", 0), ("reps", 1)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+                raise ValueError(f"{name}={v!r} must be " + ("a positive integer" if least else "an integer >= 0"))
         if self.tasks_per_split is not None and (isinstance(self.tasks_per_split, bool) or not isinstance(self.tasks_per_split, (int, np.integer)) or self.tasks_per_split < 2):
             raise ValueError(f"tasks_per_split={self.tasks_per_split!r} must be an integer >= 2 or None")
         if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
@@ -219,30 +220,33 @@ class MetaWorldUncertaintyProtocol:
     def quick(cls) -> MetaWorldUncertaintyProtocol:
         return cls(tasks_per_split=2, ood_tasks=2, ks=(25, DEFAULT_K), reps=200)
 
-def assess_metaworld_agent(agent: MetaWorldAgent, est: MetaWorldUncertaintyEstimator, bench: MetaWorldBenchmark, ood: MetaWorldTaskSet,
+def assess_metaworld_agent(agent: MetaWorldAgent, est: MetaWorldUncertaintyEstimator, bench: MetaWorldBenchmark, ood: MetaWorldTaskSet | None,
                            protocol: MetaWorldUncertaintyProtocol) -> pd.DataFrame:
-    "Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and OOD tasks; one row per episode and K."
+    "Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and (if any) OOD tasks; one row per episode and K."
     ks, E, s, n = protocol.ks, protocol.episodes, protocol.seed, protocol.tasks_per_split
     train, test = (bench.train, bench.test) if n is None else (bench.train.head(n), bench.test.head(n))
     est.calibrate(est.parts_of(play_metaworld(agent, train, E, seed=s), ks))
     parts = pd.concat([est.parts_of(play_metaworld(agent, tasks, E, seed=s + 1), ks).assign(set=name)
-                       for name, tasks in (("train", train), ("test", test), ("ood", ood))], ignore_index=True)
+                       for name, tasks in (("train", train), ("test", test), ("ood", ood)) if tasks is not None], ignore_index=True)
     std = est.standardize(parts)
     parts = parts.assign(**{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, [p for p in METAWORLD_DEFAULT_PARTS if p in est.parts]))
     return parts.drop(columns=[c for c in parts.columns if c[0] == "z" and c[1:].isdigit()])
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #e5a459be
 def metaworld_uncertainty_metrics(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Per context, K and score (`score` and each `u_*`): OOD AUROC (OOD vs test episodes) and failure AUROC (failed vs successful), pooled over seeds, with 95% CIs."
+    "Per context, K and score (`score` and each `u_*`): OOD AUROC (OOD vs test episodes), held-out AUROC (test vs training-task episodes) and failure AUROC (failed vs successful), pooled over seeds, with 95% CIs; a metric without episodes on both sides is left out."
     rows = []
     scores = ["score"] + [c for c in df.columns if c.startswith("u_")]
     for (context, k), g in df.groupby(["context", "k"], sort=False):
         for s in scores:
             if g[s].isna().all(): continue
             pairs = dict(ood_auroc=lambda h: (h.loc[h.set == "ood", s].to_numpy(), h.loc[h.set == "test", s].to_numpy()),
+                         heldout_auroc=lambda h: (h.loc[h.set == "test", s].to_numpy(), h.loc[h.set == "train", s].to_numpy()),
                          failure_auroc=lambda h: (h.loc[~h.success, s].to_numpy(), h.loc[h.success, s].to_numpy()))
             for metric, split in pairs.items():
-                pos, neg = split(g); low, high = _ci((pos, neg), auroc, reps, seed)
+                pos, neg = split(g)
+                if not len(pos) or not len(neg): continue
+                low, high = _ci((pos, neg), auroc, reps, seed)
                 rows.append(dict(context=context, k=k, score=s.removeprefix("u_"), metric=metric, value=auroc(pos, neg), low=low, high=high,
                                  positives=len(pos), negatives=len(neg), seeds=g.seed.nunique(),
                                  per_seed=" ".join(f"{auroc(*split(h)):.2f}" for _, h in g.groupby("seed"))))
@@ -283,13 +287,14 @@ def _fmt_auroc(r) -> str: return f"{r.value:.2f}" + ("" if np.isnan(r.low) else 
 def metaworld_metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
     "The metrics at K=`k` as a Markdown table: one row per context and score."
     m = metrics[metrics.k == k]
-    lines = ["| context | score | OOD AUROC | failure AUROC | seeds |", "|---|---|---|---|---:|"]
+    lines = ["| context | score | OOD AUROC | held-out AUROC | failure AUROC | seeds |", "|---|---|---|---|---|---:|"]
     for context in [c for c in CONTEXT_MODES if c in set(m.context)]:
         present = set(m[m.context == context].score)
         for s in [s for s in ("score", *METAWORLD_PARTS) if s in present]:
             r = m[(m.context == context) & (m.score == s)].set_index("metric")
             name = f"**score** ({' + '.join(METAWORLD_DEFAULT_PARTS)})" if s == "score" else s
-            lines.append(f"| {context} | {name} | {_fmt_auroc(r.loc['ood_auroc'])} | {_fmt_auroc(r.loc['failure_auroc'])} | {int(r.seeds.iloc[0])} |")
+            cells = [_fmt_auroc(r.loc[mt]) if mt in r.index else "–" for mt in ("ood_auroc", "heldout_auroc", "failure_auroc")]
+            lines.append(f"| {context} | {name} | {' | '.join(cells)} | {int(r.seeds.iloc[0])} |")
     return "\n".join(lines)
 
 def write_metaworld_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: str = "") -> str:
@@ -317,7 +322,8 @@ def write_metaworld_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, 
     sets = sets[[s for s in ("train", "test", "ood") if s in sets.columns]]
     text = [f"# Meta-World uncertainty report: {out.name}", "", f"Command: `{command}`" if command else "", "",
             f"K = {DEFAULT_K} transitions of the first episode; each part standardised against the agent's own training-task episodes; "
-            f"{df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). AUROC 0.5 = chance.", "", table, "",
+            f"{df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). AUROC 0.5 = chance. "
+            "OOD: OOD vs test episodes; held-out: test vs training-task episodes; failure: failed vs successful episodes; – : no episodes to compare.", "", table, "",
             "## Success per task set (the scored episodes)", "", "| context | " + " | ".join(sets.columns) + " |", "|---|" + "---:|" * len(sets.columns),
             *[f"| {c} | " + " | ".join(f"{v:.0%}" for v in sets.loc[c]) + " |" for c in order], "",
             "## Abstaining on the most uncertain episodes", "", *rc_lines, "",
@@ -352,6 +358,8 @@ def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtoco
     An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed again."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     bench, dirs_by_context = _run_benchmark(run_dir), metaworld_run_agents(run_dir, contexts)
+    if bench.name != "ML1" and protocol.ood_tasks:
+        raise ValueError(f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, whose held-out test skills are the novel tasks (use ood_tasks=0)")
     record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
     if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
         raise ValueError(f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder")
@@ -363,7 +371,7 @@ def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtoco
             log(f"training a context encoder on {bench.label}'s training tasks into {checkpoint.parent}")
             train_metaworld_encoder(bench.train.head(3) if quick else bench.train, checkpoint.parent, seed=protocol.seed, quick=quick, progress=progress)
     model, norm, _ = load_metaworld_predictor(checkpoint)
-    ood = ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
+    ood = ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen) if protocol.ood_tasks else None
     rows = []
     for context, dirs in dirs_by_context.items():
         agents = [load_metaworld_agent(d) for d in dirs]
@@ -390,7 +398,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)")
     p.add_argument("--episodes", type=int, help="episodes per task (default 1)")
     p.add_argument("--tasks-per-split", type=int, help="assess on the first N training and test tasks (default: all)")
-    p.add_argument("--ood", type=int, help="out-of-distribution tasks (default 20)")
+    p.add_argument("--ood", type=int, help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)")
     p.add_argument("--ks", type=int, nargs="+", help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})")
     p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
     p.add_argument("--no-progress", action="store_true")
@@ -408,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
     try: bench = _run_benchmark(a.run); metaworld_run_agents(a.run, a.contexts)
     except (FileNotFoundError, ValueError) as e: p.error(str(e))
-    if bench.name != "ML1": p.error(f"{a.run} is a {bench.label} run; OOD goals (and so this command) are defined for ML1 runs")
+    if bench.name != "ML1":              # ML10: no OOD goals; its held-out test skills are the novel tasks
+        if a.ood: p.error(f"--ood {a.ood}: OOD goals are defined for ML1 runs; {a.run} is a {bench.label} run, whose held-out test skills are the novel tasks")
+        protocol = replace(protocol, ood_tasks=0)
     out = Path(a.out or Path(a.run) / "uncertainty")
     import matplotlib; matplotlib.use("Agg")      # files only, no display
     try: assess_metaworld_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)

@@ -36,7 +36,7 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     assert set(episodes.set) == {"train", "test", "ood"} and set(episodes.seed) == {0, 1}
     ood = episodes[episodes.set == "ood"].task_id
     assert ood.str.startswith("reach-v3/ood/").all() and not set(ood) & set(episodes[episodes.set != "ood"].task_id)
-    assert {"ood_auroc", "failure_auroc"} == set(metrics.metric)
+    assert {"ood_auroc", "heldout_auroc", "failure_auroc"} == set(metrics.metric)
     assert set(metrics.score) == {"score", "latent_std", "latent_novelty", "surprise", "policy_disagreement"}
     assert ((metrics.value.isna()) | metrics.value.between(0, 1)).all()
     assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) |" in r.stdout
@@ -54,6 +54,25 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     again = run(ASSESS, "--run", tmp_path / "run", "--quick", "--ood", "3", "--out", u)
     assert again.returncode == 2 and "another run or protocol" in again.stderr and again.stderr.count("\n") == 1, again.stderr
     assert (u / "protocol.json").read_text() == stamp
+
+
+def test_quick_assessment_of_an_ml10_run(tmp_path):
+    "ML10 has no OOD goals: the held-out test skills are the novel tasks, measured by the held-out AUROC; --ood is refused."
+    r = run(TRAIN, "--benchmark", "ML10", "--context", "none", "--seeds", "0", "1", "--quick", "--no-progress", "--out", tmp_path / "run")
+    assert r.returncode == 0, r.stderr[-2000:]
+    bad = run(ASSESS, "--run", tmp_path / "run", "--quick", "--ood", "3", "--out", tmp_path / "u")
+    assert bad.returncode == 2 and "--ood 3: OOD goals are defined for ML1 runs" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+    assert not (tmp_path / "u").exists()
+    r = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", tmp_path / "u")
+    assert r.returncode == 0, r.stderr[-2000:]
+    episodes, metrics = pd.read_csv(tmp_path / "u" / "episodes.csv"), pd.read_csv(tmp_path / "u" / "metrics.csv")
+    assert set(episodes.set) == {"train", "test"} and episodes.benchmark.eq("ML10").all()
+    train, test = episodes[episodes.set == "train"], episodes[episodes.set == "test"]
+    assert train.env_name.nunique() == 10 and test.env_name.nunique() == 5 and not set(train.env_name) & set(test.env_name)
+    assert len(episodes) == 2 * (10 + 5) * 2 * 2                        # agents x skills x 2 tasks per skill x K values
+    assert {"heldout_auroc", "failure_auroc"} == set(metrics.metric)
+    assert json.loads((tmp_path / "u" / "protocol.json").read_text())["ood_tasks"] == 0
+    assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) | – |" in r.stdout
 
 
 @pytest.mark.parametrize("args, reason", [
