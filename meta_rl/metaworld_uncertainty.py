@@ -196,7 +196,7 @@ def load_metaworld_estimator(path, agents: Sequence[MetaWorldAgent] | None = Non
 class MetaWorldUncertaintyProtocol:
     "How `assess_metaworld_run` measures: episodes per task, tasks per split, OOD tasks, the K values, seeds and the bootstrap size."
     episodes: int = 1                     # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
-    tasks_per_split: int | None = None    # the first N training and test tasks (None: all 50 of ML1)
+    tasks_per_split: int | None = None    # the first N tasks of each skill, train and test (None: all 50)
     ood_tasks: int = 20                   # OOD goals of the ML1 skill; 0 on ML10, whose held-out test skills are the novel tasks
     ood_seed: int = 0
     ood_widen: float = 0.5
@@ -397,7 +397,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="where the report goes (default: RUN/uncertainty)")
     p.add_argument("--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)")
     p.add_argument("--episodes", type=int, help="episodes per task (default 1)")
-    p.add_argument("--tasks-per-split", type=int, help="assess on the first N training and test tasks (default: all)")
+    p.add_argument("--tasks-per-split", type=int, help="assess on the first N tasks of each skill, train and test (default: all 50)")
     p.add_argument("--ood", type=int, help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)")
     p.add_argument("--ks", type=int, nargs="+", help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})")
     p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
