@@ -20,7 +20,7 @@ from .baselines import torch_threads
 from .context import CONTEXT_MODES
 from .evaluation import OneLineParser
 from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, policy_values
-from .uncertainty_eval import _ci, auroc
+from .uncertainty_eval import _ci, auroc, protocol_from_args, record_command, uncertainty_parser
 from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldEnv, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
                                MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
                                metaworld_benchmark, metaworld_features, train_metaworld_encoder)
@@ -392,27 +392,18 @@ def collect_metaworld_assessments(out_dir) -> pd.DataFrame:
                                                          kind="stable", ignore_index=True)
 
 def _parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="metarl-metaworld-uncertainty", description="Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.")
-    p.add_argument("--run", required=True, help="the metarl-metaworld run folder (its trained agents and, if any, its context encoder)")
-    p.add_argument("--out", help="where the report goes (default: RUN/uncertainty)")
-    p.add_argument("--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)")
-    p.add_argument("--episodes", type=int, help="episodes per task (default 1)")
+    p = uncertainty_parser("metarl-metaworld-uncertainty", "Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.",
+                           "the metarl-metaworld run folder (its trained agents and, if any, its context encoder)", episodes_default=1,
+                           ood_help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)")
     p.add_argument("--tasks-per-split", type=int, help="assess on the first N tasks of each skill, train and test (default: all 50)")
-    p.add_argument("--ood", type=int, help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)")
-    p.add_argument("--ks", type=int, nargs="+", help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})")
-    p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
-    p.add_argument("--no-progress", action="store_true")
     return p
 
 def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-metaworld-uncertainty` command."
     p = _parser(); a = p.parse_args(argv)
-    protocol = MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol()
-    try:
-        changes = dict(episodes=a.episodes, ood_tasks=a.ood, tasks_per_split=a.tasks_per_split, ks=tuple(sorted(set(a.ks))) if a.ks else None)
-        protocol = replace(protocol, **{k: v for k, v in changes.items() if v is not None})
-    except ValueError as e:
-        p.error(str(e).replace("ood_tasks=", "--ood ").replace("episodes=", "--episodes ").replace("tasks_per_split=", "--tasks-per-split ").replace("ks=", "--ks "))
+    protocol = protocol_from_args(p, MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol(),
+                                  dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), tasks_per_split=("--tasks-per-split", a.tasks_per_split),
+                                       ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None)))
     if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
     try: bench = _run_benchmark(a.run); metaworld_run_agents(a.run, a.contexts)
     except (FileNotFoundError, ValueError) as e: p.error(str(e))
@@ -423,9 +414,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib; matplotlib.use("Agg")      # files only, no display
     try: assess_metaworld_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
     except ValueError as e: p.error(str(e))
-    command = " ".join(["metarl-metaworld-uncertainty", *(sys.argv[1:] if argv is None else argv)])
-    commands = json.loads((out / "commands.json").read_text()) if (out / "commands.json").is_file() else []
-    (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
-    print(write_metaworld_uncertainty_report(collect_metaworld_assessments(out), out, protocol.reps, "`; `".join(commands + [command])))
+    print(write_metaworld_uncertainty_report(collect_metaworld_assessments(out), out, protocol.reps, record_command(out, "metarl-metaworld-uncertainty", argv)))
     print(f"report: {out / 'summary.md'}")
     return 0

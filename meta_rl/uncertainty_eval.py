@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uncertainty_eval.ipynb #c8d48393
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, re, sys, time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -28,8 +28,9 @@ from .uncertainty import (DEFAULT_K, DEFAULT_PARTS, PARTS, EnsembleConfig, Train
 __all__ = ['SETS', 'UncertaintyProtocol', 'run_agents', 'run_ensemble', 'assess_agent', 'assess_run', 'collect_assessments',
            'auroc', 'task_loss', 'uncertainty_metrics', 'calibration_table', 'risk_coverage', 'plot_uncertainty_map',
            'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
-           'write_uncertainty_report', 'main', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame',
-           'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
+           'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command', 'main',
+           'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
+           'uncertainty_sweep']
 
 # %% ../nbs/08_uncertainty_eval.ipynb #cfd550f0
 @dataclass(frozen=True)
@@ -304,26 +305,44 @@ def write_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: s
     return table
 
 # %% ../nbs/08_uncertainty_eval.ipynb #45c26ab2
-def _parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="metarl-uncertainty", description="Measure the agents' uncertainty scores of a metarl-striker run against what really happens.")
-    p.add_argument("--run", required=True, help="the metarl-striker run folder (its trained agents and, if any, its IIDA encoder)")
+def uncertainty_parser(prog: str, description: str, run_help: str, episodes_default: int,
+                       ood_help: str = "out-of-distribution tasks (default 20)") -> argparse.ArgumentParser:
+    "The arguments an uncertainty command takes (`metarl-uncertainty` here, `metarl-metaworld-uncertainty` in chapter 11)."
+    p = OneLineParser(prog=prog, description=description)
+    p.add_argument("--run", required=True, help=run_help)
     p.add_argument("--out", help="where the report goes (default: RUN/uncertainty)")
     p.add_argument("--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)")
-    p.add_argument("--episodes", type=int, help="episodes per task (default 5)")
-    p.add_argument("--ood", type=int, help="out-of-distribution tasks (default 20)")
+    p.add_argument("--episodes", type=int, help=f"episodes per task (default {episodes_default})")
+    p.add_argument("--ood", type=int, help=ood_help)
     p.add_argument("--ks", type=int, nargs="+", help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})")
     p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
     p.add_argument("--no-progress", action="store_true")
     return p
 
+def protocol_from_args(p: argparse.ArgumentParser, protocol, flags: dict):
+    "`protocol` with the values given on the command line, `flags = {field: (flag, value or None)}`; a bad value ends the command, named by its flag."
+    try: return replace(protocol, **{name: v for name, (_, v) in flags.items() if v is not None})
+    except ValueError as e:
+        message = str(e)
+        for name, (flag, _) in flags.items(): message = re.sub(rf"\b{name}=", f"{flag} ", message)
+        p.error(message)
+
+def record_command(out: Path, prog: str, argv: Sequence[str] | None) -> str:
+    "Add this command line to `out/commands.json`; all the commands that wrote the folder, for the report's header."
+    command = " ".join([prog, *(sys.argv[1:] if argv is None else argv)])
+    commands = json.loads((out / "commands.json").read_text()) if (out / "commands.json").is_file() else []
+    (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
+    return "`; `".join(commands + [command])
+
+def _parser() -> argparse.ArgumentParser:
+    return uncertainty_parser("metarl-uncertainty", "Measure the agents' uncertainty scores of a metarl-striker run against what really happens.",
+                              "the metarl-striker run folder (its trained agents and, if any, its IIDA encoder)", episodes_default=5)
+
 def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-uncertainty` command."
     p = _parser(); a = p.parse_args(argv)
-    protocol = UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol()
-    try:
-        changes = {k: v for k, v in dict(episodes=a.episodes, ood_tasks=a.ood, ks=tuple(sorted(set(a.ks))) if a.ks else None).items() if v is not None}
-        protocol = replace(protocol, **changes)
-    except ValueError as e: p.error(str(e).replace("ood_tasks=", "--ood ").replace("episodes=", "--episodes ").replace("ks=", "--ks "))
+    protocol = protocol_from_args(p, UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol(),
+                                  dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None)))
     if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
     try: run_agents(a.run, a.contexts)
     except (FileNotFoundError, ValueError) as e: p.error(str(e))
@@ -331,10 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib; matplotlib.use("Agg")      # files only, no display
     try: assess_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
     except ValueError as e: p.error(str(e))
-    command = " ".join(["metarl-uncertainty", *(sys.argv[1:] if argv is None else argv)])
-    commands = json.loads((out / "commands.json").read_text()) if (out / "commands.json").is_file() else []
-    (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
-    print(write_uncertainty_report(collect_assessments(out), out, protocol.reps, "`; `".join(commands + [command])))
+    print(write_uncertainty_report(collect_assessments(out), out, protocol.reps, record_command(out, "metarl-uncertainty", argv)))
     print(f"report: {out / 'summary.md'}")
     return 0
 
