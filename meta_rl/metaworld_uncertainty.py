@@ -20,7 +20,7 @@ from .baselines import torch_threads
 from .context import CONTEXT_MODES
 from .evaluation import OneLineParser
 from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, policy_values
-from .uncertainty_eval import _ci, auroc, protocol_from_args, record_command, uncertainty_parser
+from .uncertainty_eval import _ci, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
 from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldEnv, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
                                MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
                                metaworld_benchmark, metaworld_features, train_metaworld_encoder)
@@ -385,11 +385,8 @@ def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtoco
     return pd.concat(rows, ignore_index=True)
 
 def collect_metaworld_assessments(out_dir) -> pd.DataFrame:
-    "All rows `assess_metaworld_run` wrote under `out_dir`, in context order."
-    parts = [pd.read_csv(p) for p in sorted(Path(out_dir).glob("estimators/*/episodes.csv"))]
-    if not parts: raise FileNotFoundError(f"{out_dir} holds no assessed agents (estimators/*/episodes.csv)")
-    return pd.concat(parts, ignore_index=True).sort_values(["context", "seed"], key=lambda c: c.map({m: i for i, m in enumerate(CONTEXT_MODES)}) if c.name == "context" else c,
-                                                         kind="stable", ignore_index=True)
+    "All rows `assess_metaworld_run` wrote under `out_dir`, in context order (its folders have the layout of chapter 08's, so `collect_assessments` reads them)."
+    return collect_assessments(out_dir)
 
 def _parser() -> argparse.ArgumentParser:
     p = uncertainty_parser("metarl-metaworld-uncertainty", "Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.",
