@@ -20,7 +20,7 @@ from .baselines import torch_threads
 from .context import CONTEXT_MODES
 from .evaluation import OneLineParser
 from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, policy_values
-from .uncertainty_eval import _ci, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
+from .uncertainty_eval import _ci, agent_folders, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
 from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldEnv, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
                                MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
                                metaworld_benchmark, metaworld_features, train_metaworld_encoder)
@@ -342,14 +342,8 @@ def _run_benchmark(run_dir) -> MetaWorldBenchmark:
 
 def metaworld_run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
     "The trained agents' folders of a `metarl-metaworld` run, per context mode: `{context: [run/context/seedN, ...]}`."
-    run_dir = Path(run_dir); _run_benchmark(run_dir)
-    found = {c: sorted((d for d in (run_dir / c).glob("seed*") if (d / "model.zip").is_file()), key=lambda d: int(d.name[4:])) for c in CONTEXT_MODES}
-    found = {c: d for c, d in found.items() if d}
-    if contexts is not None:
-        if bad := [c for c in contexts if c not in found]: raise ValueError(f"{run_dir} has no trained agents for context {bad}; it has {sorted(found)}")
-        found = {c: found[c] for c in contexts}
-    if not found: raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.zip)")
-    return found
+    _run_benchmark(run_dir)                        # a metarl-metaworld run folder, or a clear error
+    return agent_folders(run_dir, contexts)
 
 def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtocol = MetaWorldUncertaintyProtocol(), *, contexts: Sequence[str] | None = None,
                          quick: bool = False, progress: bool = True, log=print) -> pd.DataFrame:

@@ -25,9 +25,9 @@ from .uncertainty import (DEFAULT_K, DEFAULT_PARTS, PARTS, EnsembleConfig, Train
                                  load_trained_ensemble, ood_tasks, play, save_estimator, save_trained_ensemble, train_ensemble)
 
 # %% auto #0
-__all__ = ['SETS', 'UncertaintyProtocol', 'run_agents', 'run_ensemble', 'assess_agent', 'assess_run', 'collect_assessments',
-           'auroc', 'task_loss', 'uncertainty_metrics', 'calibration_table', 'risk_coverage', 'plot_uncertainty_map',
-           'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
+__all__ = ['SETS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble', 'assess_agent', 'assess_run',
+           'collect_assessments', 'auroc', 'task_loss', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
+           'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
            'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command', 'main',
            'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
            'uncertainty_sweep']
@@ -59,10 +59,9 @@ class UncertaintyProtocol:
                    ensemble=EnsembleConfig(members=3, hidden=(32, 32), epochs=2, batches_per_epoch=10, val_tasks=1))
 
 # %% ../nbs/08_uncertainty_eval.ipynb #f3d440af
-def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
-    "The trained agents' folders of a `metarl-striker` run, per context mode: `{context: [run/context/seedN, ...]}`."
+def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
+    "The trained agents' folders of a run folder, per context mode (all it has, or `contexts`): `{context: [run/context/seedN, ...]}`."
     run_dir = Path(run_dir)
-    if not (run_dir / "split.json").is_file(): raise FileNotFoundError(f"{run_dir} is not a metarl-striker run folder (no split.json)")
     found = {c: sorted((d for d in (run_dir / c).glob("seed*") if (d / "model.zip").is_file()), key=lambda d: int(d.name[4:])) for c in CONTEXT_MODES}
     found = {c: d for c, d in found.items() if d}
     if contexts is not None:
@@ -70,6 +69,11 @@ def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list
         found = {c: found[c] for c in contexts}
     if not found: raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.zip)")
     return found
+
+def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
+    "The trained agents' folders of a `metarl-striker` run, per context mode: `{context: [run/context/seedN, ...]}`."
+    if not (Path(run_dir) / "split.json").is_file(): raise FileNotFoundError(f"{run_dir} is not a metarl-striker run folder (no split.json)")
+    return agent_folders(run_dir, contexts)
 
 def run_ensemble(run_dir, out_dir, config: EnsembleConfig = EnsembleConfig(), *, quick: bool = False, progress: bool = True) -> TrainedEnsemble:
     "Train the predictor ensemble for a run, on the data of its IIDA encoder (`run/encoder/`); train that encoder into `out_dir/encoder` if the run has none."
