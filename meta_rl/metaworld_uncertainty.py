@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
-import argparse, itertools, json, math, pickle, sys, time
+import argparse, itertools, json, math, pickle
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,10 +18,9 @@ from tqdm.auto import tqdm
 
 from .baselines import torch_threads
 from .context import CONTEXT_MODES
-from .evaluation import OneLineParser
-from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, policy_values
+from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, load_calibration, policy_values, save_calibration
 from .uncertainty_eval import _ci, agent_folders, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
-from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldEnv, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
+from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
                                MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
                                metaworld_benchmark, metaworld_features, train_metaworld_encoder)
 
@@ -170,9 +169,7 @@ def save_metaworld_estimator(est: MetaWorldUncertaintyEstimator, path, agent_dir
     "Write `est` to the folder `path`: its reference, latent reference, parts, encoder checkpoint and its agents' run folders `agent_dirs`."
     if est.checkpoint is None: raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    if est.reference is not None:
-        ref = est.reference.copy(); ref.columns = [f"{a}:{b}" for a, b in ref.columns]; ref.to_csv(path / "reference.csv")
-    latents = {str(k): {n: v.tolist() for n, v in r.items()} for k, r in (est.latent_reference or {}).items()}
+    latents = save_calibration(est, path)
     (path / "estimator.json").write_text(json.dumps(dict(parts=list(est.parts), encoder=est.checkpoint, agents=[str(d) for d in agent_dirs],
                                                          latent_reference=latents), indent=1))
     return path
@@ -183,11 +180,7 @@ def load_metaworld_estimator(path, agents: Sequence[MetaWorldAgent] | None = Non
     if not (path / "estimator.json").is_file(): raise FileNotFoundError(f"{path} holds no estimator.json: not a saved MetaWorldUncertaintyEstimator")
     meta = json.loads((path / "estimator.json").read_text())
     if agents is None: agents = [load_metaworld_agent(d) for d in meta["agents"]]
-    ref = None
-    if (path / "reference.csv").exists():
-        ref = pd.read_csv(path / "reference.csv", index_col=0); ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
-        ref.index.name = "k"
-    latents = {int(k): {n: np.asarray(v) for n, v in r.items()} for k, r in meta["latent_reference"].items()} or None
+    ref, latents = load_calibration(path, meta)
     model, norm, _ = load_metaworld_predictor(meta["encoder"])
     return MetaWorldUncertaintyEstimator(model, norm, agents, meta["parts"], ref, latents, meta["encoder"])
 
@@ -351,7 +344,7 @@ def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtoco
 
     An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed again."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    bench, dirs_by_context = _run_benchmark(run_dir), metaworld_run_agents(run_dir, contexts)
+    bench, dirs_by_context = _run_benchmark(run_dir), agent_folders(run_dir, contexts)
     if bench.name != "ML1" and protocol.ood_tasks:
         raise ValueError(f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, whose held-out test skills are the novel tasks (use ood_tasks=0)")
     record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
@@ -396,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), tasks_per_split=("--tasks-per-split", a.tasks_per_split),
                                        ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None)))
     if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
-    try: bench = _run_benchmark(a.run); metaworld_run_agents(a.run, a.contexts)
+    try: bench = _run_benchmark(a.run); agent_folders(a.run, a.contexts)
     except (FileNotFoundError, ValueError) as e: p.error(str(e))
     if bench.name != "ML1":              # ML10: no OOD goals; its held-out test skills are the novel tasks
         if a.ood: p.error(f"--ood {a.ood}: OOD goals are defined for ML1 runs; {a.run} is a {bench.label} run, whose held-out test skills are the novel tasks")

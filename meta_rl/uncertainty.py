@@ -28,7 +28,7 @@ __all__ = ['TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'MIN_LOGVAR', '
            'DEFAULT_K', 'ENSEMBLE_FORMAT', 'ood_tasks', 'ScriptedStriker', 'scripted_agent', 'Played', 'play',
            'EnsembleConfig', 'BatchedLinear', 'PredictorEnsemble', 'predictive', 'TrainedEnsemble', 'train_ensemble',
            'policy_values', 'uncertainty_parts', 'Uncertainty', 'UncertaintyEstimator', 'save_trained_ensemble',
-           'save_estimator', 'load_trained_ensemble', 'load_estimator']
+           'save_calibration', 'load_calibration', 'save_estimator', 'load_trained_ensemble', 'load_estimator']
 
 # %% ../nbs/07_uncertainty.ipynb #b5f24803
 TRAIN_MAX_MASS, TRAIN_MAX_DAMPING = 3.4, 0.9
@@ -399,13 +399,25 @@ def save_trained_ensemble(t: TrainedEnsemble, path) -> Path:
                     history=None if t.history is None else t.history.to_dict("list")), path)
     return path
 
+def save_calibration(est: UncertaintyEstimator, path: Path) -> dict:
+    "Write `est`'s reference to `path/reference.csv`; return its latent reference as JSON-ready lists (for `estimator.json`)."
+    if est.reference is not None:
+        ref = est.reference.copy(); ref.columns = [f"{a}:{b}" for a, b in ref.columns]; ref.to_csv(path / "reference.csv")
+    return {str(k): {n: v.tolist() for n, v in r.items()} for k, r in (est.latent_reference or {}).items()}
+
+def load_calibration(path: Path, meta: dict) -> tuple[pd.DataFrame | None, dict | None]:
+    "The reference and latent reference that `save_calibration` wrote to the folder `path` (`meta`: the folder's `estimator.json`)."
+    ref = None
+    if (path / "reference.csv").exists():
+        ref = pd.read_csv(path / "reference.csv", index_col=0); ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
+        ref.index.name = "k"
+    return ref, {int(k): {n: np.asarray(v) for n, v in r.items()} for k, r in meta.get("latent_reference", {}).items()} or None
+
 def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = ()) -> Path:
     "Write `est` to the folder `path`; `agent_dirs` are the run folders of its agents (reloaded by `load_estimator`)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     save_trained_ensemble(est.trained, path / "ensemble.pt")
-    if est.reference is not None:
-        ref = est.reference.copy(); ref.columns = [f"{a}:{b}" for a, b in ref.columns]; ref.to_csv(path / "reference.csv")
-    latents = {str(k): {n: v.tolist() for n, v in r.items()} for k, r in (est.latent_reference or {}).items()}
+    latents = save_calibration(est, path)
     (path / "estimator.json").write_text(json.dumps(dict(parts=list(est.parts), agents=[str(d) for d in agent_dirs], latent_reference=latents), indent=1))
     return path
 
@@ -425,9 +437,5 @@ def load_estimator(path, agents: Sequence[StrikerAgent] | None = None) -> Uncert
     if not (path / "estimator.json").is_file(): raise FileNotFoundError(f"{path} holds no estimator.json: not a saved UncertaintyEstimator")
     meta = json.loads((path / "estimator.json").read_text())
     if agents is None: agents = [load_agent(d) for d in meta["agents"]]
-    ref = None
-    if (path / "reference.csv").exists():
-        ref = pd.read_csv(path / "reference.csv", index_col=0); ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
-        ref.index.name = "k"
-    latents = {int(k): {n: np.asarray(v) for n, v in r.items()} for k, r in meta.get("latent_reference", {}).items()} or None
+    ref, latents = load_calibration(path, meta)
     return UncertaintyEstimator(load_trained_ensemble(path / "ensemble.pt"), agents, meta["parts"], ref, latents)
