@@ -23,14 +23,14 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-import metaworld
-from metaworld.env_dict import ALL_V3_ENVIRONMENTS
-from metaworld.policies import ENV_POLICY_MAP
-
+# ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
 from .baselines import VEC_ENVS, LearningCurve, PPOConfig, checkpoints, torch_threads
 from .context import CONTEXT_MODES, ContextEncoder, LatentContext, Transition
 from .evaluation import QUICK_PPO, OneLineParser
 from .iida_predictor import MEMORIES, MIN_STD, linear_probe_r2, mlp
+import metaworld
+from metaworld.env_dict import ALL_V3_ENVIRONMENTS
+from metaworld.policies import ENV_POLICY_MAP
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_FORMAT', 'DATASET_ARRAYS',

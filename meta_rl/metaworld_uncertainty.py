@@ -10,19 +10,20 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Sequence
 
-import metaworld
 import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .baselines import torch_threads
+from .baselines import torch_threads  # first: chapter 01 checks MUJOCO_GL before MuJoCo is imported
 from .context import CONTEXT_MODES
 from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, load_calibration, policy_values, save_calibration
 from .uncertainty_eval import _ci, agent_folders, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
 from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
                                MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
                                metaworld_benchmark, metaworld_features, train_metaworld_encoder)
+
+import metaworld
 
 # %% auto #0
 __all__ = ['HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL', 'METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'ood_metaworld_tasks',

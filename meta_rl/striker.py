@@ -4,10 +4,38 @@
 
 # %% ../nbs/01_striker.ipynb #68b57120
 from __future__ import annotations
-import math, os
+import ctypes.util, math, os, subprocess, sys, warnings
 from contextlib import contextmanager
+from functools import cache
 from unittest import mock
 
+# %% auto #0
+__all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'STRIKE_ACTION',
+           'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable', 'offscreen_gl', 'BallDynamics',
+           'StrikerEnv', 'strike_path', 'open_strikers', 'plot_strike', 'image_slider']
+
+# %% ../nbs/01_striker.ipynb #3f9009e2
+GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
+GL_PACKAGES = {"egl": "libegl1 with a GPU driver", "osmesa": "libosmesa6"}  # -> the Debian package(s) that provide it
+
+def gl_library_present(backend: str) -> bool:
+    "Whether the shared library that MuJoCo's off-screen `backend` ('egl' or 'osmesa') loads is installed."
+    return ctypes.util.find_library(GL_LIBRARIES[backend]) is not None
+
+# %% ../nbs/01_striker.ipynb #feb29dcc
+def drop_unusable_gl(environ=os.environ, present=gl_library_present) -> str | None:
+    "Remove a `MUJOCO_GL` whose library is not `present` (and a `PYOPENGL_PLATFORM` naming it) from `environ`; return it."
+    backend = environ.get("MUJOCO_GL", "").strip().lower()
+    if backend not in GL_LIBRARIES or present(backend): return None
+    del environ["MUJOCO_GL"]
+    if environ.get("PYOPENGL_PLATFORM", "").strip().lower() == backend: del environ["PYOPENGL_PLATFORM"]
+    warnings.warn(f"MUJOCO_GL={backend} needs {GL_LIBRARIES[backend]}, which is not installed: ignored so that MuJoCo "
+                  f"imports; rendering needs `apt-get install {GL_PACKAGES[backend]}`", RuntimeWarning, stacklevel=2)
+    return backend
+
+drop_unusable_gl()
+
+# %% ../nbs/01_striker.ipynb #854cf8b8
 import gymnasium as gym
 import mujoco
 import numpy as np
@@ -17,9 +45,33 @@ from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
 
 from .dynamics import Dynamics, Task, TaskSet
 
-# %% auto #0
-__all__ = ['STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'STRIKE_ACTION', 'BallDynamics', 'StrikerEnv', 'strike_path',
-           'open_strikers', 'plot_strike', 'image_slider', 'headless_rendering']
+# %% ../nbs/01_striker.ipynb #d1fce7ff
+GL_PROBE = "import mujoco; c = mujoco.GLContext(8, 8); c.make_current(); c.free()"  # what a working backend must do
+
+@cache
+def gl_works(backend: str) -> bool:
+    "Whether MuJoCo opens an off-screen OpenGL context with `backend`, tried once in a child process."
+    if backend in GL_LIBRARIES and not gl_library_present(backend): return False
+    env = {**os.environ, "MUJOCO_GL": backend}
+    if backend in GL_LIBRARIES: env["PYOPENGL_PLATFORM"] = backend
+    try: return subprocess.run([sys.executable, "-c", GL_PROBE], env=env, capture_output=True, timeout=120).returncode == 0
+    except subprocess.TimeoutExpired: return False
+
+# %% ../nbs/01_striker.ipynb #f8627cf7
+class RenderingUnavailable(RuntimeError):
+    "No off-screen OpenGL for MuJoCo on this machine."
+
+def offscreen_gl() -> str:
+    "Choose the OpenGL backend MuJoCo renders with: a working `MUJOCO_GL`, else EGL, then OSMesa; set `MUJOCO_GL` to it."
+    chosen = os.environ.get("MUJOCO_GL", "").strip().lower()
+    display = ["glfw"] if os.environ.get("DISPLAY") else []
+    for backend in dict.fromkeys([chosen, "egl", "osmesa", *display] if chosen else ["egl", "osmesa", *display]):
+        if gl_works(backend):
+            os.environ["MUJOCO_GL"] = backend
+            if backend in GL_LIBRARIES and "OpenGL" not in sys.modules: os.environ["PYOPENGL_PLATFORM"] = backend
+            return backend
+    raise RenderingUnavailable("MuJoCo found no off-screen OpenGL to render with: `apt-get install libosmesa6` (or a "
+                               "GPU driver for EGL); everything but rendering works without it")
 
 # %% ../nbs/01_striker.ipynb #5ec0067f
 STRIKER_XML = """
@@ -290,6 +342,11 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         if self.render_mode == "human": self.render()
         return np.concatenate(self._obs_views), reward, False, False, info
 
+    def render(self):
+        "Render as Gymnasium's MujocoEnv does, after choosing a working off-screen OpenGL (`offscreen_gl`)."
+        if self.render_mode in ("rgb_array", "depth_array") and self.mujoco_renderer.viewer is None: offscreen_gl()
+        return super().render()
+
     def _get_reset_info(self):
         return dict(task_id=self.task.id, dynamics=self.dynamics, distance=math.dist(self.data.xpos[self._ball], self.data.xpos[self._goal]))
 
@@ -357,11 +414,3 @@ def image_slider(figures: dict, label: str = "value", start: int = 0):
     first = html.escape(str(list(figures)[start]))
     return HTML(f'<div id="{uid}" class="image-slider"><label>{html.escape(label)}: <input type="range" min="0" max="{len(imgs) - 1}" '
                 f'value="{start}" oninput="{show}"> <output>{first}</output></label>{"".join(imgs)}</div>')
-
-# %% ../nbs/01_striker.ipynb #794edc56
-def headless_rendering(backend: str = "osmesa"):
-    "Use an off-screen OpenGL `backend` for MuJoCo when there is no display and `MUJOCO_GL` is unset."
-    if os.environ.get("DISPLAY") or os.environ.get("MUJOCO_GL"): return os.environ.get("MUJOCO_GL")
-    os.environ["MUJOCO_GL"] = backend
-    os.environ.setdefault("PYOPENGL_PLATFORM", backend)
-    return backend

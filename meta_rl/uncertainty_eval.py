@@ -381,13 +381,13 @@ def plot_assessment(report, dynamics: Dynamics, title: str = ""):
     a0.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25))
     path = report.ball_path
     a0.plot(path[:, 0], path[:, 1], "-", color="tab:blue", lw=1.5); a0.plot(*path[0], "ko", ms=4); a0.plot(*path[-1], "o", color="tab:blue", ms=6)
-    a0.set(xlim=(-1, 1), ylim=(-0.2, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)",
+    a0.set(xlim=(-1, 1), ylim=(-0.5, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)",
            title=f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
                  f"return {report.episode['return']:.0f}, {'success' if report.episode['success'] else 'missed'} ({report.episode['final_distance']:.2f} m)")
     bars = pd.Series({**report.standardized, "score": report.score})
     sns.barplot(x=bars.values, y=bars.index, hue=bars.index, palette=["#9bb"] * (len(bars) - 1) + ["#c44"], legend=False, ax=a1)
     a1.axvline(0, color="k", lw=0.8); a1.axvspan(-1, 1, color="grey", alpha=0.12)
-    a1.set(xlabel="training-task standard deviations", title=f"{title} uncertainty after {report.transitions} transitions\n"
+    a1.set(xlabel="training-task standard deviations", ylabel="", title=f"{title} uncertainty after {report.transitions} transitions\n"
            f"latent {np.array2string(report.latent[:4], precision=2)}...")
     fig.tight_layout()
     return fig

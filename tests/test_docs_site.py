@@ -86,10 +86,11 @@ def browser():
     try: from playwright.sync_api import sync_playwright
     except ImportError:
         if os.environ.get("CI"): raise
-        pytest.skip("playwright is not installed (pip install playwright)")
+        pytest.skip("playwright is not installed: pip install -e \".[dev]\"")
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"): pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        missing = f"no Chromium at {CHROMIUM}: bash tools/install-system-packages.sh (or apt-get install chromium)"
+        if os.environ.get("CI"): pytest.fail(missing)
+        pytest.skip(missing)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -66,7 +66,8 @@ def machine_independent(cells, root: Path) -> None:
 def execute_notebook(path: Path, force_flags: tuple[str, ...] = ()) -> tuple[Path, bool, float, str]:
     "Run `path` as `nbdev_test` would and, if every cell passes, write its outputs back and `nbdev_clean` it."
     import io, contextlib
-    from execnb.nbio import write_nb
+    import nbformat
+    from execnb.nbio import nb2dict
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
     from nbdev.config import get_config
@@ -102,7 +103,8 @@ def execute_notebook(path: Path, force_flags: tuple[str, ...] = ()) -> tuple[Pat
         if id(c) in kept_outputs: c.outputs = kept_outputs[id(c)]
         elif c.cell_type == "code" and dont_run(c): c.outputs = []
     machine_independent(nb.cells, cfg.config_path)
-    write_nb(nb, path)
+    # nbformat's own layout (multi-line strings as lists), the one Jupyter writes: opening and saving changes nothing.
+    nbformat.write(nbformat.from_dict(nb2dict(nb)), str(path))
     with contextlib.redirect_stdout(io.StringIO()): nbdev_clean(fname=str(path))
     note = f"kept the outputs of {len(kept)} skipped cell(s)" if kept else ""
     return path, True, time.time() - start, note
