@@ -15,6 +15,7 @@ the rows differ only in how the environments are vectorised and how many torch t
 
 Steps are rounded up to whole rollouts (n_steps x n_envs), and steps/s counts the steps actually taken.
 """
+
 import argparse, os, time
 from dataclasses import replace
 
@@ -34,32 +35,53 @@ def time_learn(model, steps):
 
 
 def sb3_defaults(n_steps=None):
-    "PPO('MlpPolicy', env) on one DummyVecEnv (`n_steps`, and a batch that fits it, only for a quick look); torch keeps its thread count."
+    """PPO('MlpPolicy', env) on one DummyVecEnv (`n_steps`, and a batch that fits it, only for a quick look); torch
+    keeps its thread count."""
+
     def build():
         env = DummyVecEnv([lambda: make_striker("none", epi_train_tasks())])
-        return PPO("MlpPolicy", env, seed=0, device="cpu", **({} if n_steps is None else dict(n_steps=n_steps, batch_size=min(64, n_steps)))), torch.get_num_threads()
+        return PPO(
+            "MlpPolicy",
+            env,
+            seed=0,
+            device="cpu",
+            **({} if n_steps is None else dict(n_steps=n_steps, batch_size=min(64, n_steps))),
+        ), torch.get_num_threads()
+
     return build
 
 
 def ours(config):
     "PPO as `meta_rl.baselines.train` builds it from `config`."
+
     def build():
         tasks = epi_train_tasks()
-        env = make_vec_striker("none", tasks, config.n_envs, config.seed, bounds=DynamicsBounds.from_tasks(tasks), vec_env=config.vec_env)
+        env = make_vec_striker(
+            "none", tasks, config.n_envs, config.seed, bounds=DynamicsBounds.from_tasks(tasks), vec_env=config.vec_env
+        )
         return PPO("MlpPolicy", env, device="cpu", **config.ppo_kwargs()), config.torch_threads
+
     return build
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=32_768, help="env steps per row (rounded up to whole rollouts)")
-    p.add_argument("--n-steps", type=int, default=None, help="override n_steps (per env) in every row, for a quick look")
+    p.add_argument(
+        "--n-steps", type=int, default=None, help="override n_steps (per env) in every row, for a quick look"
+    )
     p.add_argument("--no-subproc", action="store_true", help="skip the SubprocVecEnv rows (they start processes)")
     args = p.parse_args(argv)
-    if args.steps < 1: p.error("--steps must be positive")
-    if args.n_steps is not None and args.n_steps < 2: p.error("--n-steps must be at least 2")
+    if args.steps < 1:
+        p.error("--steps must be positive")
+    if args.n_steps is not None and args.n_steps < 2:
+        p.error("--n-steps must be at least 2")
     # a quick look with few steps per env keeps each minibatch within one rollout of the smallest row (1 env)
-    base = PPOConfig() if args.n_steps is None else PPOConfig(n_steps=args.n_steps, batch_size=min(PPOConfig.batch_size, args.n_steps))
+    base = (
+        PPOConfig()
+        if args.n_steps is None
+        else PPOConfig(n_steps=args.n_steps, batch_size=min(PPOConfig.batch_size, args.n_steps))
+    )
     cpus = len(os.sched_getaffinity(0))
     rows = {
         "SB3 defaults: PPO('MlpPolicy', env), 1 DummyVecEnv": sb3_defaults(args.n_steps),
@@ -68,7 +90,8 @@ def main(argv=None):
         f"ours, SubprocVecEnv x {cpus} (CPU count), 1 thread": ours(replace(base, vec_env="subproc", n_envs=cpus)),
         "ours, SubprocVecEnv x 8, 1 thread": ours(replace(base, vec_env="subproc", n_envs=8)),
     }
-    if args.no_subproc: rows = {k: v for k, v in rows.items() if "Subproc" not in k}
+    if args.no_subproc:
+        rows = {k: v for k, v in rows.items() if "Subproc" not in k}
     res = {}
     for name, build in rows.items():
         model, threads = build()
@@ -78,7 +101,8 @@ def main(argv=None):
     plain = res[next(iter(rows))][2]
     print(f"| set-up ({cpus} CPUs) | envs | torch threads | steps | steps/s | x SB3 defaults |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, (n, threads, v, steps) in res.items(): print(f"| {name} | {n} | {threads} | {steps:,} | {v:,.0f} | {v / plain:.2f} |")
+    for name, (n, threads, v, steps) in res.items():
+        print(f"| {name} | {n} | {threads} | {steps:,} | {v:,.0f} | {v / plain:.2f} |")
     return {name: v for name, (_, _, v, _) in res.items()}
 
 

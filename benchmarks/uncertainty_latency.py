@@ -9,6 +9,7 @@ Without `--folder` the IIDA model and the predictor ensemble are freshly initial
 estimator and its agent (and its policy ensemble) are timed. The table gives the median over `--repeats`
 assessments at different dynamics, split into the episode and the scoring.
 """
+
 import argparse, statistics, time
 
 import numpy as np
@@ -16,8 +17,16 @@ import torch
 
 from meta_rl.dynamics import Dynamics, TaskSet, Task, make_split
 from meta_rl.iida_predictor import IIDAModel, Normalizer, PredictorConfig, STATE_DIM, OBS_DIM
-from meta_rl.uncertainty import (DEFAULT_K, EnsembleConfig, PARTS, PredictorEnsemble, TrainedEnsemble, UncertaintyEstimator, play,
-                                 scripted_agent)
+from meta_rl.uncertainty import (
+    DEFAULT_K,
+    EnsembleConfig,
+    PARTS,
+    PredictorEnsemble,
+    TrainedEnsemble,
+    UncertaintyEstimator,
+    play,
+    scripted_agent,
+)
 
 
 def untrained_estimator():
@@ -35,25 +44,42 @@ def main(argv=None):
     p.add_argument("--agent", help="with --folder: the estimator's name, e.g. latent-seed0")
     p.add_argument("--repeats", type=int, default=10)
     a = p.parse_args(argv)
-    if a.repeats < 1: p.error("--repeats must be positive")
-    if bool(a.folder) != bool(a.agent): p.error("--folder and --agent go together")
+    if a.repeats < 1:
+        p.error("--repeats must be positive")
+    if bool(a.folder) != bool(a.agent):
+        p.error("--folder and --agent go together")
     torch.set_num_threads(1)
     if a.folder:
         from meta_rl.uncertainty_eval import load_assessor
+
         agent, est = load_assessor(a.folder, a.agent)
-    else: agent, est = untrained_estimator()
+    else:
+        agent, est = untrained_estimator()
     rng = np.random.default_rng(0)
     play_s, score_s, total_s = [], [], []
     for i in range(a.repeats):
-        m = float(np.exp(rng.uniform(np.log(0.2), np.log(17)))); d = Dynamics(m, m, float(rng.uniform(0.1, 1.8)))
+        m = float(np.exp(rng.uniform(np.log(0.2), np.log(17))))
+        d = Dynamics(m, m, float(rng.uniform(0.1, 1.8)))
         task = Task(f"bench-{i}", d, "ood")
-        t0 = time.perf_counter(); played = play(agent, TaskSet([task], task.id), 1)
-        t1 = time.perf_counter(); est.standardize(est.parts_of(played, (DEFAULT_K,)))
-        t2 = time.perf_counter(); play_s.append(t1 - t0); score_s.append(t2 - t1); total_s.append(t2 - t0)
+        t0 = time.perf_counter()
+        played = play(agent, TaskSet([task], task.id), 1)
+        t1 = time.perf_counter()
+        est.standardize(est.parts_of(played, (DEFAULT_K,)))
+        t2 = time.perf_counter()
+        play_s.append(t1 - t0)
+        score_s.append(t2 - t1)
+        total_s.append(t2 - t0)
     med = lambda v: statistics.median(v)
-    print(f"| assessment ({'saved ' + a.agent if a.folder else 'default sizes, scripted agent'}; median of {a.repeats}) | seconds |")
+    print(
+        f"| assessment ({'saved ' + a.agent if a.folder else 'default sizes, scripted agent'}; median of {a.repeats}) "
+        f"| seconds |"
+    )
     print("|---|---:|")
-    for name, v in (("play one 200-step episode", play_s), (f"score its first {DEFAULT_K} transitions", score_s), ("total (one widget update)", total_s)):
+    for name, v in (
+        ("play one 200-step episode", play_s),
+        (f"score its first {DEFAULT_K} transitions", score_s),
+        ("total (one widget update)", total_s),
+    ):
         print(f"| {name} | {med(v):.3f} |")
     return dict(play=med(play_s), score=med(score_s), total=med(total_s))
 

@@ -4,12 +4,12 @@
 
 # %% ../nbs/03_baselines.ipynb #fb537544
 from __future__ import annotations
-import json, math, os, re, shutil, zipfile, zlib
+import json, math, re, zipfile, zlib
 from numbers import Integral, Real
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,20 +25,22 @@ from .dynamics import DynamicsBounds, Split, Task, TaskSet
 # %% auto #0
 __all__ = ['VEC_ENVS', 'ACTIVATIONS', 'PPOConfig', 'torch_threads', 'StrikerAgent', 'make_vec_striker', 'task_seed',
            'play_episodes', 'episode_returns', 'by_task', 'LearningCurve', 'checkpoints', 'load_agent',
-           'check_resumable', 'train']
+           'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/03_baselines.ipynb #95259e0e
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
 ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
+
 @dataclass(frozen=True)
 class PPOConfig:
     "Every hyperparameter of a baseline run: PPO's (SB3 defaults), the vectorisation, the budget and the bookkeeping."
+
     total_timesteps: int = 2_000_000
     n_envs: int = 8
-    vec_env: str = "dummy"             # "dummy" (in-process) or "subproc" (one process per env)
+    vec_env: str = "dummy"  # "dummy" (in-process) or "subproc" (one process per env)
     learning_rate: float = 3e-4
-    n_steps: int = 2048                # per environment
+    n_steps: int = 2048  # per environment
     batch_size: int = 64
     n_epochs: int = 10
     gamma: float = 0.99
@@ -49,52 +51,96 @@ class PPOConfig:
     max_grad_norm: float = 0.5
     net_arch: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
-    eval_freq: int = 200_000           # env steps between learning-curve points
-    eval_episodes: int = 3             # episodes per task for each learning-curve point
-    checkpoint_freq: int = 100_000     # env steps between checkpoints
+    eval_freq: int = 200_000  # env steps between learning-curve points
+    eval_episodes: int = 3  # episodes per task for each learning-curve point
+    checkpoint_freq: int = 100_000  # env steps between checkpoints
     torch_threads: int = 1
-    fused_adam: bool = True            # Adam as one fused kernel (same update as SB3's default Adam, eps 1e-5; faster)
-    episodes_per_task: int = 1         # training trials: each drawn task is kept for this many episodes (StrikerEnv)
+    fused_adam: bool = True  # Adam as one fused kernel (same update as SB3's default Adam, eps 1e-5; faster)
+    episodes_per_task: int = 1  # training trials: each drawn task is kept for this many episodes (StrikerEnv)
     seed: int = 0
 
-    INT_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "eval_freq", "eval_episodes", "checkpoint_freq", "torch_threads",
-                  "episodes_per_task")
+    INT_FIELDS = (
+        "total_timesteps",
+        "n_envs",
+        "n_steps",
+        "batch_size",
+        "n_epochs",
+        "eval_freq",
+        "eval_episodes",
+        "checkpoint_freq",
+        "torch_threads",
+        "episodes_per_task",
+    )
 
     def __post_init__(self):
         for name in (*self.INT_FIELDS, "seed"):
             v, low = getattr(self, name), 0 if name == "seed" else 1
-            if isinstance(v, bool) or not isinstance(v, Integral) or v < low: raise ValueError(f"PPOConfig.{name}={v!r} must be an integer >= {low}")
+            if isinstance(v, bool) or not isinstance(v, Integral) or v < low:
+                raise ValueError(f"PPOConfig.{name}={v!r} must be an integer >= {low}")
             object.__setattr__(self, name, int(v))
+
         def real(name, ok, allowed):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or not ok(v): raise ValueError(f"PPOConfig.{name}={v!r} must be {allowed}")
-        real("learning_rate", lambda v: v > 0, "a finite number > 0"); real("max_grad_norm", lambda v: v > 0, "a finite number > 0")
-        for name in ("ent_coef", "vf_coef"): real(name, lambda v: v >= 0, "a finite number >= 0")
-        for name in ("gamma", "gae_lambda", "clip_range"): real(name, lambda v: 0 < v <= 1, "a number in (0, 1]")
-        if self.rollout_size < 2: raise ValueError(f"PPOConfig: n_steps * n_envs = {self.rollout_size}; a rollout needs at least 2 transitions")
+            if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v) or not ok(v):
+                raise ValueError(f"PPOConfig.{name}={v!r} must be {allowed}")
+
+        real("learning_rate", lambda v: v > 0, "a finite number > 0")
+        real("max_grad_norm", lambda v: v > 0, "a finite number > 0")
+        for name in ("ent_coef", "vf_coef"):
+            real(name, lambda v: v >= 0, "a finite number >= 0")
+        for name in ("gamma", "gae_lambda", "clip_range"):
+            real(name, lambda v: 0 < v <= 1, "a number in (0, 1]")
+        if self.rollout_size < 2:
+            raise ValueError(
+                f"PPOConfig: n_steps * n_envs = {self.rollout_size}; a rollout needs at least 2 transitions"
+            )
         if self.batch_size > self.rollout_size:
-            raise ValueError(f"PPOConfig.batch_size={self.batch_size} must be <= n_steps * n_envs = {self.n_steps} * {self.n_envs} = {self.rollout_size} (the transitions of one rollout)")
-        if self.vec_env not in VEC_ENVS: raise ValueError(f"PPOConfig.vec_env={self.vec_env!r}; choose one of {list(VEC_ENVS)}")
-        if not isinstance(self.fused_adam, bool): raise ValueError(f"PPOConfig.fused_adam={self.fused_adam!r} must be True or False")
-        if self.activation not in ACTIVATIONS: raise ValueError(f"PPOConfig.activation={self.activation!r}; choose one of {list(ACTIVATIONS)}")
-        if not self.net_arch or any(int(h) < 1 for h in self.net_arch): raise ValueError(f"PPOConfig.net_arch={self.net_arch!r} must be positive layer sizes")
+            raise ValueError(
+                f"PPOConfig.batch_size={self.batch_size} must be <= n_steps * n_envs = {self.n_steps} * {self.n_envs} "
+                f"= {self.rollout_size} (the transitions of one rollout)"
+            )
+        if self.vec_env not in VEC_ENVS:
+            raise ValueError(f"PPOConfig.vec_env={self.vec_env!r}; choose one of {list(VEC_ENVS)}")
+        if not isinstance(self.fused_adam, bool):
+            raise ValueError(f"PPOConfig.fused_adam={self.fused_adam!r} must be True or False")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"PPOConfig.activation={self.activation!r}; choose one of {list(ACTIVATIONS)}")
+        if not self.net_arch or any(int(h) < 1 for h in self.net_arch):
+            raise ValueError(f"PPOConfig.net_arch={self.net_arch!r} must be positive layer sizes")
         object.__setattr__(self, "net_arch", tuple(int(h) for h in self.net_arch))
 
     @property
-    def rollout_size(self) -> int: return self.n_steps * self.n_envs
+    def rollout_size(self) -> int:
+        return self.n_steps * self.n_envs
 
     def ppo_kwargs(self) -> dict:
         "The keyword arguments of `stable_baselines3.PPO` this config sets."
-        keys = ("learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range", "ent_coef", "vf_coef", "max_grad_norm", "seed")
+        keys = (
+            "learning_rate",
+            "n_steps",
+            "batch_size",
+            "n_epochs",
+            "gamma",
+            "gae_lambda",
+            "clip_range",
+            "ent_coef",
+            "vf_coef",
+            "max_grad_norm",
+            "seed",
+        )
         policy = dict(net_arch=list(self.net_arch), activation_fn=ACTIVATIONS[self.activation])
-        if self.fused_adam: policy["optimizer_kwargs"] = dict(eps=1e-5, fused=True)   # SB3's eps (it sets it only when given no kwargs)
+        if self.fused_adam:
+            policy["optimizer_kwargs"] = dict(eps=1e-5, fused=True)  # SB3's eps (it sets it only when given no kwargs)
         return dict({k: getattr(self, k) for k in keys}, policy_kwargs=policy)
 
-    def to_dict(self) -> dict: return {**asdict(self), "net_arch": list(self.net_arch)}
+    def to_dict(self) -> dict:
+        return {**asdict(self), "net_arch": list(self.net_arch)}
+
     @classmethod
     def from_dict(cls, d: dict) -> PPOConfig:
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
-        if unknown: raise ValueError(f"unknown PPOConfig fields {unknown}; known: {[f.name for f in fields(cls)]}")
+        if unknown:
+            raise ValueError(f"unknown PPOConfig fields {unknown}; known: {[f.name for f in fields(cls)]}")
         return cls(**{k: tuple(v) if k == "net_arch" else v for k, v in d.items()})
 
     def with_overrides(self, assignments: Sequence[str]) -> PPOConfig:
@@ -105,18 +151,29 @@ class PPOConfig:
             if not sep or key not in types:
                 raise ValueError(f"bad override {a!r}: use KEY=VALUE with KEY one of {list(types)}")
             try:
-                if key == "net_arch": changes[key] = tuple(int(h) for h in value.split(","))
+                if key == "net_arch":
+                    changes[key] = tuple(int(h) for h in value.split(","))
                 elif types[key] is bool:
-                    if value.lower() not in ("true", "false", "1", "0"): raise ValueError
+                    if value.lower() not in ("true", "false", "1", "0"):
+                        raise ValueError
                     changes[key] = value.lower() in ("true", "1")
                 elif types[key] is int:
                     number = float(value)
-                    if not number.is_integer(): raise ValueError
+                    if not number.is_integer():
+                        raise ValueError
                     changes[key] = int(number)
-                else: changes[key] = types[key](value)
+                else:
+                    changes[key] = types[key](value)
             except (ValueError, OverflowError):
-                allowed = ("an integer" if types[key] is int else "comma-separated integers" if key == "net_arch" else
-                           "true or false" if types[key] is bool else f"a valid {types[key].__name__}")
+                allowed = (
+                    "an integer"
+                    if types[key] is int
+                    else "comma-separated integers"
+                    if key == "net_arch"
+                    else "true or false"
+                    if types[key] is bool
+                    else f"a valid {types[key].__name__}"
+                )
                 raise ValueError(f"bad override {a!r}: {key} must be {allowed}, got {value!r}") from None
         return replace(self, **changes)
 
@@ -124,14 +181,19 @@ class PPOConfig:
 @contextmanager
 def torch_threads(n: int = 1):
     "Run the block with `n` torch intra-op threads, then restore the previous count."
-    before = torch.get_num_threads(); torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(before)
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 # %% ../nbs/03_baselines.ipynb #2c0b6192
 @dataclass
 class StrikerAgent:
-    "A policy (`model`) with the observation it expects: `context`, explicit-context `bounds`, latent `encoder` factory."
+    """A policy (`model`) with the observation it expects: `context`, explicit-context `bounds`, latent `encoder`
+    factory."""
+
     model: PPO
     context: str
     bounds: DynamicsBounds
@@ -142,37 +204,72 @@ class StrikerAgent:
         "A Striker over `tasks` with this agent's observation."
         return make_striker(self.context, tasks, encoder=self.encoder, bounds=self.bounds, **kwargs)
 
-def make_vec_striker(context: str, tasks: TaskSet | Task, n_envs: int, seed: int, *, bounds: DynamicsBounds,
-                     encoder: Callable[[], ContextEncoder] | None = None, vec_env: str = "dummy", episodes_per_task: int = 1) -> VecEnv:
-    "`n_envs` Strikers over `tasks` (each trial of `episodes_per_task` episodes draws a task), seeded `seed, seed+1, ...`, with SB3's `Monitor`."
-    if context not in CONTEXT_MODES: raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
-    if vec_env not in VEC_ENVS: raise ValueError(f"vec_env={vec_env!r}; choose one of {list(VEC_ENVS)}")
+
+def make_vec_striker(
+    context: str,
+    tasks: TaskSet | Task,
+    n_envs: int,
+    seed: int,
+    *,
+    bounds: DynamicsBounds,
+    encoder: Callable[[], ContextEncoder] | None = None,
+    vec_env: str = "dummy",
+    episodes_per_task: int = 1,
+) -> VecEnv:
+    """`n_envs` Strikers over `tasks` (each trial of `episodes_per_task` episodes draws a task), seeded `seed, seed+1,
+    ...`, with SB3's `Monitor`."""
+    if context not in CONTEXT_MODES:
+        raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
+    if vec_env not in VEC_ENVS:
+        raise ValueError(f"vec_env={vec_env!r}; choose one of {list(VEC_ENVS)}")
     if encoder is not None and not callable(encoder):
         raise TypeError("encoder must be a zero-argument factory (each environment builds its own encoder)")
-    return make_vec_env(make_striker, n_envs=n_envs, seed=seed, vec_env_cls=VEC_ENVS[vec_env],
-                        env_kwargs=dict(context=context, tasks=tasks, encoder=encoder, bounds=bounds, episodes_per_task=episodes_per_task))
+    return make_vec_env(
+        make_striker,
+        n_envs=n_envs,
+        seed=seed,
+        vec_env_cls=VEC_ENVS[vec_env],
+        env_kwargs=dict(
+            context=context, tasks=tasks, encoder=encoder, bounds=bounds, episodes_per_task=episodes_per_task
+        ),
+    )
 
 # %% ../nbs/03_baselines.ipynb #60be1c99
 def task_seed(seed: int, task_id: str) -> int:
     "The seed of the first episode on task `task_id` in an evaluation with `seed`; independent of the other tasks."
     return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode())]).generate_state(1)[0])
 
-def play_episodes(policy, context: str, bounds: DynamicsBounds, encoder, tasks: Sequence[Task], episodes: int, seed: int,
-                  deterministic: bool = True, *, slots: Sequence[int] | None = None, batch_size: int | None = None) -> list[dict]:
+
+def play_episodes(
+    policy,
+    context: str,
+    bounds: DynamicsBounds,
+    encoder,
+    tasks: Sequence[Task],
+    episodes: int,
+    seed: int,
+    deterministic: bool = True,
+    *,
+    slots: Sequence[int] | None = None,
+    batch_size: int | None = None,
+) -> list[dict]:
     """Play `episodes` episodes on each of `tasks` in lockstep with `policy` (an SB3 policy); one dict per episode.
 
-    The policy acts on a batch of `batch_size` rows (default: one per task) with task `i` in row `slots[i]` (default: `i`)."""
+    The policy acts on a batch of `batch_size` rows (default: one per task) with task `i` in row `slots[i]` (default:
+    `i`)."""
     slots = list(range(len(tasks))) if slots is None else list(slots)
     batch_size = len(tasks) if batch_size is None else batch_size
     if len(slots) != len(tasks) or len(set(slots)) != len(slots) or not all(0 <= s < batch_size for s in slots):
         raise ValueError(f"slots={slots} must be {len(tasks)} distinct rows of a batch of {batch_size}")
     envs, rows = [], []
     try:
-        for t in tasks: envs.append(make_striker(context, t, encoder=encoder, bounds=bounds))
+        for t in tasks:
+            envs.append(make_striker(context, t, encoder=encoder, bounds=bounds))
         n = len(envs)
         for ep in range(episodes):
             first = [e.reset(seed=task_seed(seed, t.id) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
-            batch = np.zeros((batch_size, *first[0].shape), first[0].dtype); batch[slots] = first
+            batch = np.zeros((batch_size, *first[0].shape), first[0].dtype)
+            batch[slots] = first
             ret, min_dist, final = np.zeros(n), np.full(n, np.inf), [None] * n
             running = np.ones(n, bool)
             while running.any():
@@ -180,131 +277,267 @@ def play_episodes(policy, context: str, bounds: DynamicsBounds, encoder, tasks: 
                 for i in np.flatnonzero(running):
                     o, r, term, trunc, info = envs[i].step(actions[i])
                     batch[slots[i]], ret[i], min_dist[i] = o, ret[i] + r, min(min_dist[i], info["distance"])
-                    if term or trunc: running[i], final[i] = False, info
-            rows += [dict(task_id=t.id, episode=ep, **{"return": ret[i]}, final_distance=final[i]["distance"], min_distance=min_dist[i],
-                          success=bool(final[i]["success"])) for i, t in enumerate(tasks)]
+                    if term or trunc:
+                        running[i], final[i] = False, info
+            rows += [
+                dict(
+                    task_id=t.id,
+                    episode=ep,
+                    **{"return": ret[i]},
+                    final_distance=final[i]["distance"],
+                    min_distance=min_dist[i],
+                    success=bool(final[i]["success"]),
+                )
+                for i, t in enumerate(tasks)
+            ]
     finally:
-        for e in envs: e.close()
+        for e in envs:
+            e.close()
     return rows
 
+
 def episode_returns(agent: StrikerAgent, tasks: TaskSet, episodes: int, seed: int = 0) -> pd.DataFrame:
-    "`episodes` deterministic episodes of `agent` on each task of `tasks` (`play_episodes`), one row per episode, by task: `task_id`, `episode`, `return`, distances, `success`."
-    if isinstance(tasks, Task): tasks = TaskSet([tasks], tasks.id)
-    with torch_threads(1): df = pd.DataFrame(play_episodes(agent.model.policy, agent.context, agent.bounds, agent.encoder, list(tasks), episodes, seed))
+    """`episodes` deterministic episodes of `agent` on each task of `tasks` (`play_episodes`), one row per episode, by
+    task: `task_id`, `episode`, `return`, distances, `success`."""
+    if isinstance(tasks, Task):
+        tasks = TaskSet([tasks], tasks.id)
+    with torch_threads(1):
+        df = pd.DataFrame(
+            play_episodes(agent.model.policy, agent.context, agent.bounds, agent.encoder, list(tasks), episodes, seed)
+        )
     return by_task(df, tasks.ids)
+
 
 def by_task(df: pd.DataFrame, task_ids: Sequence[str]) -> pd.DataFrame:
     "The rows of `df` ordered by task (in the order of `task_ids`), then episode."
     order = {t: i for i, t in enumerate(task_ids)}
-    return df.sort_values(["task_id", "episode"], key=lambda c: c.map(order) if c.name == "task_id" else c, ignore_index=True)
+    return df.sort_values(
+        ["task_id", "episode"], key=lambda c: c.map(order) if c.name == "task_id" else c, ignore_index=True
+    )
 
 # %% ../nbs/03_baselines.ipynb #f3323ee8
 class LearningCurve(BaseCallback):
-    "Every `eval_freq` env steps, append `evaluate(agent)` (a DataFrame) with a `timesteps` column to the CSV at `path`."
-    def __init__(self, agent: StrikerAgent, evaluate: Callable[[StrikerAgent], pd.DataFrame], eval_freq: int, path: Path):
+    """Every `eval_freq` env steps, append `evaluate(agent)` (a DataFrame) with a `timesteps` column to the CSV at
+    `path`."""
+
+    def __init__(
+        self, agent: StrikerAgent, evaluate: Callable[[StrikerAgent], pd.DataFrame], eval_freq: int, path: Path
+    ):
         super().__init__()
         self.agent, self.evaluate, self.eval_freq, self.path = agent, evaluate, eval_freq, Path(path)
         self.next_eval = 0
-    def _recorded(self) -> set[int]: return set(pd.read_csv(self.path).timesteps) if self.path.exists() else set()
+
+    def _recorded(self) -> set[int]:
+        return set(pd.read_csv(self.path).timesteps) if self.path.exists() else set()
+
     def _on_training_start(self):
-        first = -(-self.num_timesteps // self.eval_freq) * self.eval_freq     # the first multiple of eval_freq not passed yet
+        # the first multiple of eval_freq not passed yet
+        first = -(-self.num_timesteps // self.eval_freq) * self.eval_freq
         self.next_eval = first + self.eval_freq if first in self._recorded() else first
-        if self.next_eval == self.num_timesteps: self._record()
+        if self.next_eval == self.num_timesteps:
+            self._record()
+
     def _record(self):
         df = self.evaluate(self.agent).assign(timesteps=self.num_timesteps)
         df.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
         self.next_eval = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
+
     def _on_step(self) -> bool:
-        if self.num_timesteps >= self.next_eval: self._record()
+        if self.num_timesteps >= self.next_eval:
+            self._record()
         return True
+
     def _on_training_end(self):
-        if self.num_timesteps not in self._recorded(): self._record()
+        if self.num_timesteps not in self._recorded():
+            self._record()
 
 # %% ../nbs/03_baselines.ipynb #794c41d2
 def _complete(path: Path) -> bool:
     "A checkpoint zip that was written to the end (a kill during `save` leaves a truncated file)."
     try:
-        with zipfile.ZipFile(path) as z: return "data" in z.namelist() and "policy.pth" in z.namelist()
-    except (zipfile.BadZipFile, OSError): return False
+        with zipfile.ZipFile(path) as z:
+            return "data" in z.namelist() and "policy.pth" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
 
 def checkpoints(run_dir) -> list[tuple[int, Path]]:
     "The complete checkpoints of a run, `(steps, path)`, oldest first."
-    found = [(int(m.group(1)), p) for p in (Path(run_dir) / "checkpoints").glob("ppo_*_steps.zip") if (m := re.fullmatch(r"ppo_(\d+)_steps\.zip", p.name))]
+    found = [
+        (int(m.group(1)), p)
+        for p in (Path(run_dir) / "checkpoints").glob("ppo_*_steps.zip")
+        if (m := re.fullmatch(r"ppo_(\d+)_steps\.zip", p.name))
+    ]
     return sorted((n, p) for n, p in found if _complete(p))
 
+# %% ../nbs/03_baselines.ipynb #1e5e8a63
 def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None = None) -> StrikerAgent:
-    "The agent saved in `run_dir` (its `model.zip`, or the checkpoint at `path`), with its context, bounds and encoder (factory)."
-    run_dir = Path(run_dir); meta = json.loads((run_dir / "config.json").read_text())
+    """The agent saved in `run_dir` (its `model.zip`, or the checkpoint at `path`), with its context, bounds and encoder
+    (factory)."""
+    run_dir = Path(run_dir)
+    meta = json.loads((run_dir / "config.json").read_text())
     if encoder is None and meta["encoder"] is not None:
         from meta_rl.iida_predictor import load_context_encoder  # only latent runs need the IIDA chapter
+
         std = meta.get("encoder_standardization") or {}
-        encoder = load_context_encoder(meta["encoder"], memory=meta.get("encoder_memory") or "episode", probe_steps=meta.get("encoder_probe_steps") or 0,
-                                       shift=std.get("shift"), scale=std.get("scale"))
+        encoder = load_context_encoder(
+            meta["encoder"],
+            memory=meta.get("encoder_memory") or "episode",
+            probe_steps=meta.get("encoder_probe_steps") or 0,
+            shift=std.get("shift"),
+            scale=std.get("scale"),
+        )
     model = PPO.load(path or run_dir / "model.zip", device="cpu")
     bounds = DynamicsBounds(tuple(meta["bounds"]["low"]), tuple(meta["bounds"]["high"]))
     return StrikerAgent(model, meta["context"], bounds, encoder, meta["ppo"]["seed"])
 
+# %% ../nbs/03_baselines.ipynb #dd8f3438
 def _run_meta(context: str, split: Split, config: PPOConfig, encoder, encoder_path) -> dict:
     "What a run's `config.json` holds."
     memory = getattr(encoder, "memory", "episode") if context == "latent" else None
     probe = getattr(encoder, "probe_steps", 0) if context == "latent" else None
-    shift, scale = (getattr(encoder, "shift", None), getattr(encoder, "scale", None)) if context == "latent" else (None, None)
+    shift, scale = (
+        (getattr(encoder, "shift", None), getattr(encoder, "scale", None)) if context == "latent" else (None, None)
+    )
     std = None if shift is None else dict(shift=list(map(float, shift)), scale=list(map(float, scale)))
-    return dict(context=context, split=split.name, bounds=asdict(DynamicsBounds.from_tasks(split.train)), encoder=encoder_path,
-                encoder_memory=memory, encoder_probe_steps=probe, encoder_standardization=std, ppo=config.to_dict())
+    return dict(
+        context=context,
+        split=split.name,
+        bounds=asdict(DynamicsBounds.from_tasks(split.train)),
+        encoder=encoder_path,
+        encoder_memory=memory,
+        encoder_probe_steps=probe,
+        encoder_standardization=std,
+        ppo=config.to_dict(),
+    )
 
-def check_resumable(run_dir, context: str, split: Split, config: PPOConfig, encoder: Callable[[], ContextEncoder] | None = None) -> None:
-    "Raise `ValueError` unless the run in `run_dir` was started with this context, split, `config` and encoder memory and probe."
+
+def check_resumable(
+    run_dir, context: str, split: Split, config: PPOConfig, encoder: Callable[[], ContextEncoder] | None = None
+) -> None:
+    """Raise `ValueError` unless the run in `run_dir` was started with this context, split, `config` and encoder memory
+    and probe."""
     old = json.loads((Path(run_dir) / "config.json").read_text())
-    latent = old.get("context") == "latent"                       # runs from before the memory and probe options: their defaults
-    old.setdefault("encoder_memory", "episode" if latent else None); old.setdefault("encoder_probe_steps", 0 if latent else None)
-    old["ppo"] = PPOConfig.from_dict(old["ppo"]).to_dict()                                       # fields added since: their defaults
-    new, keys = _run_meta(context, split, config, encoder, None), ("context", "split", "ppo", "encoder_memory", "encoder_probe_steps")
-    if {k: old.get(k) for k in keys} != {k: json.loads(json.dumps(new[k])) for k in keys} or (old.get("encoder_standardization") is None) != (new["encoder_standardization"] is None):
-        raise ValueError(f"cannot resume {run_dir}: it was started with another context, split, config or encoder memory or probe")
+    latent = old.get("context") == "latent"  # runs from before the memory and probe options: their defaults
+    old.setdefault("encoder_memory", "episode" if latent else None)
+    old.setdefault("encoder_probe_steps", 0 if latent else None)
+    old["ppo"] = PPOConfig.from_dict(old["ppo"]).to_dict()  # fields added since: their defaults
+    new, keys = (
+        _run_meta(context, split, config, encoder, None),
+        ("context", "split", "ppo", "encoder_memory", "encoder_probe_steps"),
+    )
+    if {k: old.get(k) for k in keys} != {k: json.loads(json.dumps(new[k])) for k in keys} or (
+        old.get("encoder_standardization") is None
+    ) != (new["encoder_standardization"] is None):
+        raise ValueError(
+            f"cannot resume {run_dir}: it was started with another context, split, config or encoder memory or probe"
+        )
 
-def train(context: str, split: Split, config: PPOConfig, run_dir, *, resume: bool = False,
-          encoder: Callable[[], ContextEncoder] | None = None, encoder_path: str | None = None,
-          evaluate: Callable[[StrikerAgent], pd.DataFrame] | None = None, progress_bar: bool = True, verbose: int = 0) -> StrikerAgent:
-    """Train PPO on `split.train` with `context`, writing config, TensorBoard logs, checkpoints, curve and model under `run_dir`.
+# %% ../nbs/03_baselines.ipynb #397f437a
+def train_ppo(
+    run_dir,
+    meta: dict,
+    config: PPOConfig,
+    make_env: Callable[[int], VecEnv],
+    make_agent: Callable[[PPO], Any],
+    evaluate: Callable[[Any], pd.DataFrame],
+    *,
+    resume: bool = False,
+    check_resume: Callable[[Path], None] | None = None,
+    progress_bar: bool = True,
+    verbose: int = 0,
+):
+    """The PPO training loop every benchmark shares; returns `make_agent(model)`.
 
-    `evaluate(agent)` makes the learning-curve points (default: `episode_returns` on `split.test`, `config.eval_episodes`
-    each). `resume=True` continues from the newest checkpoint. `encoder_path` is recorded so that `load_agent` can rebuild
-    a latent encoder."""
+    A non-empty `run_dir` is refused unless `resume`, and then `check_resume(run_dir)` must accept it (it raises
+    `ValueError` otherwise). `meta` becomes `config.json`; PPO starts on `make_env(seed)` or from the newest complete
+    checkpoint, saves checkpoints every `config.checkpoint_freq` steps and the learning curve `evaluate(agent)` every
+    `config.eval_freq`, and ends with `model.zip`. A resumed run whose `model.zip` already holds the whole budget (a
+    kill came after training, during the evaluation) is kept as it is."""
     run_dir = Path(run_dir)
-    bounds = DynamicsBounds.from_tasks(split.train)
-    meta = _run_meta(context, split, config, encoder, encoder_path)
-    done = checkpoints(run_dir)
-    if resume and (run_dir / "config.json").exists(): check_resumable(run_dir, context, split, config, encoder)
+    if resume and (run_dir / "config.json").exists():
+        if check_resume is not None:
+            check_resume(run_dir)
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise FileExistsError(f"{run_dir} is not empty; pass resume=True to continue it or choose another folder")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(json.dumps(meta, indent=1))
-    final = run_dir / "model.zip"
-    if resume and _complete(final):          # training had finished (a kill came later, e.g. during the evaluation): keep its model
-        model = PPO.load(final, device="cpu")
-        if model.num_timesteps >= config.total_timesteps: return StrikerAgent(model, context, bounds, encoder, config.seed)
+    if resume and _complete(run_dir / "model.zip"):
+        model = PPO.load(run_dir / "model.zip", device="cpu")
+        if model.num_timesteps >= config.total_timesteps:
+            return make_agent(model)
+    done = checkpoints(run_dir)
     start = done[-1][0] if resume and done else 0
-    env = make_vec_striker(context, split.train, config.n_envs, config.seed + start, bounds=bounds, encoder=encoder, vec_env=config.vec_env,
-                           episodes_per_task=config.episodes_per_task)
+    env = make_env(config.seed + start)
     with torch_threads(config.torch_threads):
         try:
-            if start:
-                model = PPO.load(done[-1][1], env=env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose)
-                curve = run_dir / "curve.csv"
-                if curve.exists():
-                    c = pd.read_csv(curve); c[c.timesteps <= start].to_csv(curve, index=False)
-            else:
-                model = PPO("MlpPolicy", env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose, **config.ppo_kwargs())
-            agent = StrikerAgent(model, context, bounds, encoder, config.seed)
-            if evaluate is None: evaluate = lambda a: episode_returns(a, split.test, config.eval_episodes, seed=config.seed)
-            callbacks = CallbackList([
-                CheckpointCallback(max(config.checkpoint_freq // config.n_envs, 1), str(run_dir / "checkpoints"), name_prefix="ppo"),
-                LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")])
-            remaining = config.total_timesteps - model.num_timesteps
-            if remaining > 0:
-                model.learn(remaining, callback=callbacks, reset_num_timesteps=not start, tb_log_name="ppo", progress_bar=progress_bar)
+            model = _ppo_model(run_dir, env, config, done[-1][1] if start else None, verbose)
+            agent = make_agent(model)
+            checkpoint = CheckpointCallback(
+                max(config.checkpoint_freq // config.n_envs, 1), str(run_dir / "checkpoints"), name_prefix="ppo"
+            )
+            callbacks = CallbackList(
+                [checkpoint, LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")]
+            )
+            if (remaining := config.total_timesteps - model.num_timesteps) > 0:
+                model.learn(
+                    remaining,
+                    callback=callbacks,
+                    reset_num_timesteps=not start,
+                    tb_log_name="ppo",
+                    progress_bar=progress_bar,
+                )
             model.save(run_dir / "model.zip")
         finally:
             env.close()
     return agent
+
+
+def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path | None, verbose: int) -> PPO:
+    "A new PPO on `env`, or the one saved at `checkpoint` with the learning curve cut back to its steps."
+    if checkpoint is None:
+        return PPO(
+            "MlpPolicy", env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose, **config.ppo_kwargs()
+        )
+    model = PPO.load(checkpoint, env=env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose)
+    if (curve := run_dir / "curve.csv").exists():
+        c = pd.read_csv(curve)
+        c[c.timesteps <= model.num_timesteps].to_csv(curve, index=False)
+    return model
+
+# %% ../nbs/03_baselines.ipynb #7fa503a3
+def train(
+    context: str,
+    split: Split,
+    config: PPOConfig,
+    run_dir,
+    *,
+    resume: bool = False,
+    encoder: Callable[[], ContextEncoder] | None = None,
+    encoder_path: str | None = None,
+    evaluate: Callable[[StrikerAgent], pd.DataFrame] | None = None,
+    progress_bar: bool = True,
+    verbose: int = 0,
+) -> StrikerAgent:
+    """Train PPO on `split.train` with `context`, writing config, TensorBoard logs, checkpoints, curve and model under
+    `run_dir`.
+
+    `evaluate(agent)` makes the learning-curve points (default: `episode_returns` on `split.test`,
+    `config.eval_episodes` each). `resume=True` continues from the newest checkpoint. `encoder_path` is recorded so that
+    `load_agent` can rebuild a latent encoder."""
+    bounds = DynamicsBounds.from_tasks(split.train)
+    env_kwargs = dict(
+        bounds=bounds, encoder=encoder, vec_env=config.vec_env, episodes_per_task=config.episodes_per_task
+    )
+    return train_ppo(
+        run_dir,
+        _run_meta(context, split, config, encoder, encoder_path),
+        config,
+        make_env=lambda seed: make_vec_striker(context, split.train, config.n_envs, seed, **env_kwargs),
+        make_agent=lambda model: StrikerAgent(model, context, bounds, encoder, config.seed),
+        evaluate=evaluate or (lambda a: episode_returns(a, split.test, config.eval_episodes, seed=config.seed)),
+        resume=resume,
+        check_resume=lambda d: check_resumable(d, context, split, config, encoder),
+        progress_bar=progress_bar,
+        verbose=verbose,
+    )

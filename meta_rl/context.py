@@ -21,11 +21,14 @@ __all__ = ['CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder'
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
-    "One step: `obs`, the `action` taken in `obs`, the `next_obs` it led to, and the `reward` it earned (NaN if not known)."
+    """One step: `obs`, the `action` taken in `obs`, the `next_obs` it led to, and the `reward` it earned (NaN if not
+    known)."""
+
     obs: np.ndarray
     action: np.ndarray
     next_obs: np.ndarray
     reward: float = math.nan
+
 
 @runtime_checkable
 class ContextEncoder(Protocol):
@@ -37,7 +40,9 @@ class ContextEncoder(Protocol):
     - `update(transition)`: one more `Transition` of this episode;
     - `latent`: the current estimate, a finite float array of shape `(latent_dim,)`.
     """
+
     latent_dim: int
+
     def reset(self, env: gym.Env) -> None: ...
     def update(self, transition: Transition) -> None: ...
     @property
@@ -46,42 +51,74 @@ class ContextEncoder(Protocol):
 # %% ../nbs/02_context.ipynb #6b781003
 class RunningMeanEncoder:
     "Latent = mean of `next_obs[dims] - obs[dims]` over this episode's transitions (zeros before the first)."
+
     def __init__(self, dims=(17, 18)):
-        self.dims = list(dims); self.latent_dim = len(self.dims); self.reset(None)
-    def reset(self, env): self._sum, self._n = np.zeros(self.latent_dim), 0
+        self.dims = list(dims)
+        self.latent_dim = len(self.dims)
+        self.reset(None)
+
+    def reset(self, env):
+        self._sum, self._n = np.zeros(self.latent_dim), 0
+
     def update(self, tr: Transition):
-        self._sum += tr.next_obs[self.dims] - tr.obs[self.dims]; self._n += 1
+        self._sum += tr.next_obs[self.dims] - tr.obs[self.dims]
+        self._n += 1
+
     @property
-    def latent(self) -> np.ndarray: return (self._sum / max(self._n, 1)).astype(np.float32)
+    def latent(self) -> np.ndarray:
+        return (self._sum / max(self._n, 1)).astype(np.float32)
+
 
 class OracleEncoder:
     "Latent = the true dynamics of the current task, normalised by `bounds` (a test double, not inference)."
-    def __init__(self, bounds: DynamicsBounds = EPI_TRAIN_BOUNDS): self.bounds, self.latent_dim, self._z = bounds, 3, np.zeros(3, np.float32)
-    def reset(self, env): self._z = self.bounds.normalize(env.unwrapped.dynamics)
-    def update(self, tr: Transition): pass
+
+    def __init__(self, bounds: DynamicsBounds = EPI_TRAIN_BOUNDS):
+        self.bounds, self.latent_dim, self._z = bounds, 3, np.zeros(3, np.float32)
+
+    def reset(self, env):
+        self._z = self.bounds.normalize(env.unwrapped.dynamics)
+
+    def update(self, tr: Transition):
+        pass
+
     @property
-    def latent(self) -> np.ndarray: return self._z
+    def latent(self) -> np.ndarray:
+        return self._z
 
 # %% ../nbs/02_context.ipynb #b77f6570
 def _extend_box(space: spaces.Box, n: int) -> spaces.Box:
-    return spaces.Box(np.concatenate([space.low, np.full(n, -np.inf)]), np.concatenate([space.high, np.full(n, np.inf)]), dtype=np.float64)
+    return spaces.Box(
+        np.concatenate([space.low, np.full(n, -np.inf)]),
+        np.concatenate([space.high, np.full(n, np.inf)]),
+        dtype=np.float64,
+    )
+
 
 class ExplicitContext(gym.ObservationWrapper):
     "Append the current task's dynamics, normalised to [-1, 1] over `bounds` (the training range)."
+
     def __init__(self, env: gym.Env, bounds: DynamicsBounds = EPI_TRAIN_BOUNDS):
         super().__init__(env)
         self.bounds, self._dynamics, self._z = bounds, None, None
         self.observation_space = _extend_box(env.observation_space, len(bounds.low))
+
     def observation(self, obs):
         d = self.env.unwrapped.dynamics
-        if d is not self._dynamics: self._dynamics, self._z = d, self.bounds.normalize(d)   # once per task, not per step
+        if d is not self._dynamics:
+            self._dynamics, self._z = d, self.bounds.normalize(d)  # once per task, not per step
         return np.concatenate((obs, self._z))
 
+
 class LatentContext(gym.Wrapper):
-    "Append `encoder.latent`, inferred online from the transitions so far (`encoder.reset(env)` is called at every episode start)."
+    """Append `encoder.latent`, inferred online from the transitions so far (`encoder.reset(env)` is called at every
+    episode start)."""
+
     def __init__(self, env: gym.Env, encoder: ContextEncoder):
         if not isinstance(encoder, ContextEncoder):
-            raise TypeError(f"{type(encoder).__name__} is not a ContextEncoder: it needs latent_dim, reset(env), update(transition) and latent")
+            raise TypeError(
+                f"{type(encoder).__name__} is not a ContextEncoder: it needs latent_dim, reset(env), "
+                f"update(transition) and latent"
+            )
         super().__init__(env)
         self.encoder = encoder
         self.observation_space = _extend_box(env.observation_space, encoder.latent_dim)
@@ -90,7 +127,10 @@ class LatentContext(gym.Wrapper):
     def _augment(self, obs):
         z = np.asarray(self.encoder.latent)
         if z.shape != (self.encoder.latent_dim,) or not math.isfinite(float(z.sum())):
-            raise ValueError(f"{type(self.encoder).__name__}.latent must be a finite array of shape ({self.encoder.latent_dim},), got {z!r}")
+            raise ValueError(
+                f"{type(self.encoder).__name__}.latent must be a finite array of shape ({self.encoder.latent_dim},), "
+                f"got {z!r}"
+            )
         return np.concatenate((obs, z))
 
     def reset(self, **kwargs):
@@ -108,25 +148,37 @@ class LatentContext(gym.Wrapper):
 # %% ../nbs/02_context.ipynb #ddd343f1
 CONTEXT_MODES = ("none", "explicit", "latent")
 
-def make_striker(context: str = "none", tasks: TaskSet | Task | Dynamics | None = None, *,
-                 encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
-                 bounds: DynamicsBounds = EPI_TRAIN_BOUNDS, variant: str = "epi",
-                 max_episode_steps: int | None = None, **env_kwargs) -> gym.Env:
+
+def make_striker(
+    context: str = "none",
+    tasks: TaskSet | Task | Dynamics | None = None,
+    *,
+    encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
+    bounds: DynamicsBounds = EPI_TRAIN_BOUNDS,
+    variant: str = "epi",
+    max_episode_steps: int | None = None,
+    **env_kwargs,
+) -> gym.Env:
     """A Striker over `tasks` whose observation carries the `context` (one of `CONTEXT_MODES`).
 
     `explicit` normalises the dynamics over `bounds` (default: the EPI training range; pass
     `DynamicsBounds.from_tasks(split.train)` for another split). `latent` needs an `encoder` (an instance
     or a zero-argument factory). Episodes are cut by a `TimeLimit` (the variant's length unless given)."""
-    if context not in CONTEXT_MODES: raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
+    if context not in CONTEXT_MODES:
+        raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
     if context == "latent" and encoder is None:
-        raise ValueError("context='latent' needs an encoder (a ContextEncoder, e.g. the IIDA encoder of meta_rl.iida_predictor)")
+        raise ValueError(
+            "context='latent' needs an encoder (a ContextEncoder, e.g. the IIDA encoder of meta_rl.iida_predictor)"
+        )
     if context != "latent" and encoder is not None:
         raise ValueError(f"an encoder was given but context={context!r}; encoders are used only with context='latent'")
     env = StrikerEnv(tasks, variant=variant, **env_kwargs)
     steps = STRIKER_VARIANTS[variant][3] if max_episode_steps is None else max_episode_steps
-    if not isinstance(steps, (int, np.integer)) or steps < 1: raise ValueError(f"max_episode_steps={steps!r} must be a positive integer")
+    if not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"max_episode_steps={steps!r} must be a positive integer")
     env = TimeLimit(env, max_episode_steps=int(steps))
-    if context == "explicit": env = ExplicitContext(env, bounds)
+    if context == "explicit":
+        env = ExplicitContext(env, bounds)
     if context == "latent":
         env = LatentContext(env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder())
     return env

@@ -22,9 +22,10 @@ __all__ = ['TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX',
 @dataclass(frozen=True)
 class Dynamics:
     "The physical parameters that differ between tasks: scales of the ball's mass and inertia, and its damping."
-    mass_scale: float = 1.0     # ball mass = model mass x mass_scale
+
+    mass_scale: float = 1.0  # ball mass = model mass x mass_scale
     inertia_scale: float = 1.0  # ball inertia = model inertia x inertia_scale (EPI ties it to mass_scale)
-    damping: float = 0.5        # damping of the ball's slide joints `obj_slidex` / `obj_slidey`
+    damping: float = 0.5  # damping of the ball's slide joints `obj_slidex` / `obj_slidey`
 
     def __post_init__(self):
         for f in fields(self):
@@ -46,85 +47,126 @@ class Dynamics:
         return np.array([self.mass_scale, self.inertia_scale, self.damping])
 
     @classmethod
-    def field_names(cls) -> list[str]: return [f.name for f in fields(cls)]
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
 
 # %% ../nbs/00_dynamics.ipynb #85d4f2a4
 TASK_KINDS = ("train", "interpolation", "extrapolation", "ood")
 
+
 @dataclass(frozen=True)
 class Task:
     "One task: a stable `id`, its `dynamics`, its `kind` (one of `TASK_KINDS`), and its EPI `scale` when it has one."
+
     id: str
     dynamics: Dynamics
     kind: str = "train"
     scale: tuple[float, float] | None = None
 
     def __post_init__(self):
-        if self.kind not in TASK_KINDS: raise ValueError(f"Task.kind={self.kind!r} is not one of {TASK_KINDS}")
-        if not isinstance(self.id, str) or not self.id: raise ValueError(f"Task.id must be a non-empty string, got {self.id!r}")
+        if self.kind not in TASK_KINDS:
+            raise ValueError(f"Task.kind={self.kind!r} is not one of {TASK_KINDS}")
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError(f"Task.id must be a non-empty string, got {self.id!r}")
 
     def to_dict(self) -> dict:
-        return dict(id=self.id, kind=self.kind, scale=None if self.scale is None else list(self.scale), **asdict(self.dynamics))
+        return dict(
+            id=self.id, kind=self.kind, scale=None if self.scale is None else list(self.scale), **asdict(self.dynamics)
+        )
 
     @classmethod
     def from_dict(cls, d: dict) -> Task:
         dyn = Dynamics(**{k: d[k] for k in Dynamics.field_names()})
-        return cls(id=d['id'], dynamics=dyn, kind=d.get('kind', 'train'), scale=None if d.get('scale') is None else tuple(d['scale']))
+        return cls(
+            id=d["id"],
+            dynamics=dyn,
+            kind=d.get("kind", "train"),
+            scale=None if d.get("scale") is None else tuple(d["scale"]),
+        )
 
 # %% ../nbs/00_dynamics.ipynb #de724185
 class TaskSet:
     "An ordered collection of tasks with unique ids; index it by position or by id."
+
     def __init__(self, tasks: Iterable[Task], name: str = ""):
         self.tasks, self.name = tuple(tasks), name
         ids = [t.id for t in self.tasks]
         dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup: raise ValueError(f"TaskSet {name!r} has duplicate task ids: {dup}")
+        if dup:
+            raise ValueError(f"TaskSet {name!r} has duplicate task ids: {dup}")
         self._by_id = {t.id: t for t in self.tasks}
 
-    def __len__(self): return len(self.tasks)
-    def __iter__(self) -> Iterator[Task]: return iter(self.tasks)
-    def __contains__(self, t): return (t.id if isinstance(t, Task) else t) in self._by_id
+    def __len__(self):
+        return len(self.tasks)
+
+    def __iter__(self) -> Iterator[Task]:
+        return iter(self.tasks)
+
+    def __contains__(self, t):
+        return (t.id if isinstance(t, Task) else t) in self._by_id
+
     def __getitem__(self, k) -> Task:
         if isinstance(k, str):
-            if k not in self._by_id: raise KeyError(f"no task {k!r} in TaskSet {self.name!r}")
+            if k not in self._by_id:
+                raise KeyError(f"no task {k!r} in TaskSet {self.name!r}")
             return self._by_id[k]
         return self.tasks[k]
-    def __eq__(self, o): return isinstance(o, TaskSet) and self.tasks == o.tasks
-    def __repr__(self): return f"TaskSet({self.name!r}, {len(self)} tasks)"
+
+    def __eq__(self, o):
+        return isinstance(o, TaskSet) and self.tasks == o.tasks
+
+    def __repr__(self):
+        return f"TaskSet({self.name!r}, {len(self)} tasks)"
 
     @property
-    def ids(self) -> list[str]: return [t.id for t in self.tasks]
+    def ids(self) -> list[str]:
+        return [t.id for t in self.tasks]
+
     def dynamics_array(self) -> np.ndarray:
         "One row of `Dynamics.as_array()` per task."
         return np.stack([t.dynamics.as_array() for t in self.tasks]) if self.tasks else np.zeros((0, 3))
+
     def subset(self, kind: str, name: str | None = None) -> TaskSet:
         "The tasks of one kind."
-        if kind not in TASK_KINDS: raise ValueError(f"kind={kind!r} is not one of {TASK_KINDS}")
+        if kind not in TASK_KINDS:
+            raise ValueError(f"kind={kind!r} is not one of {TASK_KINDS}")
         return TaskSet([t for t in self.tasks if t.kind == kind], name or kind)
-    def __add__(self, o: TaskSet) -> TaskSet: return TaskSet(self.tasks + o.tasks, f"{self.name}+{o.name}")
+
+    def __add__(self, o: TaskSet) -> TaskSet:
+        return TaskSet(self.tasks + o.tasks, f"{self.name}+{o.name}")
+
     def to_frame(self) -> pd.DataFrame:
         "A tidy table: one row per task."
-        return pd.DataFrame([t.to_dict() for t in self.tasks], columns=['id', 'kind', 'scale', *Dynamics.field_names()])
-    def to_list(self) -> list[dict]: return [t.to_dict() for t in self.tasks]
+        return pd.DataFrame([t.to_dict() for t in self.tasks], columns=["id", "kind", "scale", *Dynamics.field_names()])
+
+    def to_list(self) -> list[dict]:
+        return [t.to_dict() for t in self.tasks]
+
     @classmethod
-    def from_list(cls, rows: Sequence[dict], name: str = "") -> TaskSet: return cls([Task.from_dict(r) for r in rows], name)
+    def from_list(cls, rows: Sequence[dict], name: str = "") -> TaskSet:
+        return cls([Task.from_dict(r) for r in rows], name)
 
 # %% ../nbs/00_dynamics.ipynb #ee82ab6b
-EPI_TRAIN_SCALES = tuple(round(0.1 * i, 2) for i in range(5))         # 0, 0.1, ..., 0.4
-EPI_TEST_SCALES = tuple(round(0.05 + 0.1 * i, 2) for i in range(6))   # 0.05, 0.15, ..., 0.55
+EPI_TRAIN_SCALES = tuple(round(0.1 * i, 2) for i in range(5))  # 0, 0.1, ..., 0.4
+EPI_TEST_SCALES = tuple(round(0.05 + 0.1 * i, 2) for i in range(6))  # 0.05, 0.15, ..., 0.55
 EPI_TRAIN_MAX = max(EPI_TRAIN_SCALES)
+
 
 def _epi_task(s0: float, s1: float, kind: str) -> Task:
     return Task(id=f"s{s0:.2f}-{s1:.2f}", dynamics=Dynamics.from_epi_scale(s0, s1), kind=kind, scale=(s0, s1))
+
 
 def epi_train_tasks() -> TaskSet:
     "The 25 EPI training tasks, s in {0, 0.1, ..., 0.4}^2."
     return TaskSet([_epi_task(a, b, "train") for a in EPI_TRAIN_SCALES for b in EPI_TRAIN_SCALES], "train25")
 
+
 def epi_test_tasks() -> TaskSet:
-    "The 36 EPI test tasks, s in {0.05, ..., 0.55}^2: interpolation if both s_i lie inside the training range, else extrapolation."
+    """The 36 EPI test tasks, s in {0.05, ..., 0.55}^2: interpolation if both s_i lie inside the training range, else
+    extrapolation."""
     kind = lambda a, b: "interpolation" if max(a, b) < EPI_TRAIN_MAX else "extrapolation"
     return TaskSet([_epi_task(a, b, kind(a, b)) for a in EPI_TEST_SCALES for b in EPI_TEST_SCALES], "test36")
+
 
 def epi_all_tasks() -> TaskSet:
     "The 61 tasks of both grids."
@@ -133,38 +175,65 @@ def epi_all_tasks() -> TaskSet:
 # %% ../nbs/00_dynamics.ipynb #06bc2d48
 class Split:
     "Disjoint, non-empty `train` and `test` task sets, with a `name`."
+
     def __init__(self, name: str, train: TaskSet, test: TaskSet):
-        if not len(train): raise ValueError(f"Split {name!r}: the training set is empty")
-        if not len(test): raise ValueError(f"Split {name!r}: the test set is empty")
+        if not len(train):
+            raise ValueError(f"Split {name!r}: the training set is empty")
+        if not len(test):
+            raise ValueError(f"Split {name!r}: the test set is empty")
         shared = sorted(set(train.ids) & set(test.ids))
         tr = {tuple(np.round(t.dynamics.as_array(), 9)): t.id for t in train}
-        shared += sorted(f"{t.id} (same dynamics as {tr[k]})" for t in test if (k := tuple(np.round(t.dynamics.as_array(), 9))) in tr and t.id not in train)
-        if shared: raise ValueError(f"Split {name!r}: train and test overlap on {shared}")
+        shared += sorted(
+            f"{t.id} (same dynamics as {tr[k]})"
+            for t in test
+            if (k := tuple(np.round(t.dynamics.as_array(), 9))) in tr and t.id not in train
+        )
+        if shared:
+            raise ValueError(f"Split {name!r}: train and test overlap on {shared}")
         self.name, self.train, self.test = name, train, test
 
-    def __repr__(self): return f"Split({self.name!r}, train={len(self.train)}, test={len(self.test)})"
-    def __eq__(self, o): return isinstance(o, Split) and (self.name, self.train, self.test) == (o.name, o.train, o.test)
+    def __repr__(self):
+        return f"Split({self.name!r}, train={len(self.train)}, test={len(self.test)})"
 
-    def to_dict(self) -> dict: return dict(name=self.name, train=self.train.to_list(), test=self.test.to_list())
+    def __eq__(self, o):
+        return isinstance(o, Split) and (self.name, self.train, self.test) == (o.name, o.train, o.test)
+
+    def to_dict(self) -> dict:
+        return dict(name=self.name, train=self.train.to_list(), test=self.test.to_list())
+
     @classmethod
     def from_dict(cls, d: dict) -> Split:
-        return cls(d['name'], TaskSet.from_list(d['train'], 'train'), TaskSet.from_list(d['test'], 'test'))
+        return cls(d["name"], TaskSet.from_list(d["train"], "train"), TaskSet.from_list(d["test"], "test"))
 
     def save(self, path) -> Path:
         "Write the split to `path` as JSON."
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=1)); return path
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=1))
+        return path
+
     @classmethod
-    def load(cls, path) -> Split: return cls.from_dict(json.loads(Path(path).read_text()))
+    def load(cls, path) -> Split:
+        return cls.from_dict(json.loads(Path(path).read_text()))
 
     def to_frame(self) -> pd.DataFrame:
         "One row per task, with a `role` column: train or test."
-        return pd.concat([self.train.to_frame().assign(role="train"), self.test.to_frame().assign(role="test")], ignore_index=True)
+        return pd.concat(
+            [self.train.to_frame().assign(role="train"), self.test.to_frame().assign(role="test")], ignore_index=True
+        )
 
 # %% ../nbs/00_dynamics.ipynb #8f9ec8f7
-def split_train25_test36() -> Split: return Split("train25-test36", epi_train_tasks(), epi_test_tasks())
-def split_interpolation() -> Split: return Split("interpolation", epi_train_tasks(), epi_test_tasks().subset("interpolation"))
-def split_extrapolation() -> Split: return Split("extrapolation", epi_train_tasks(), epi_test_tasks().subset("extrapolation"))
+def split_train25_test36() -> Split:
+    return Split("train25-test36", epi_train_tasks(), epi_test_tasks())
+
+
+def split_interpolation() -> Split:
+    return Split("interpolation", epi_train_tasks(), epi_test_tasks().subset("interpolation"))
+
+
+def split_extrapolation() -> Split:
+    return Split("extrapolation", epi_train_tasks(), epi_test_tasks().subset("extrapolation"))
+
 
 def split_random(k: int = 12, seed: int = 0, tasks: TaskSet | None = None) -> Split:
     "Hold out `k` tasks of `tasks` (default: all 61 EPI tasks), drawn with `seed`; train on the others."
@@ -172,21 +241,32 @@ def split_random(k: int = 12, seed: int = 0, tasks: TaskSet | None = None) -> Sp
     if not isinstance(k, (int, np.integer)) or not 0 < k < len(tasks):
         raise ValueError(f"split_random: k={k!r} must be an integer with 0 < k < {len(tasks)} (the number of tasks)")
     held = set(np.random.default_rng(seed).choice(len(tasks), size=k, replace=False).tolist())
-    return Split(f"random-k{k}-seed{seed}", TaskSet([t for i, t in enumerate(tasks) if i not in held], "train"),
-                 TaskSet([t for i, t in enumerate(tasks) if i in held], "test"))
+    return Split(
+        f"random-k{k}-seed{seed}",
+        TaskSet([t for i, t in enumerate(tasks) if i not in held], "train"),
+        TaskSet([t for i, t in enumerate(tasks) if i in held], "test"),
+    )
 
-SPLITS = {"train25-test36": split_train25_test36, "interpolation": split_interpolation,
-          "extrapolation": split_extrapolation, "random": split_random}
+
+SPLITS = {
+    "train25-test36": split_train25_test36,
+    "interpolation": split_interpolation,
+    "extrapolation": split_extrapolation,
+    "random": split_random,
+}
+
 
 def make_split(name: str = "train25-test36", **kwargs) -> Split:
     "The split called `name` (one of `SPLITS`); `kwargs` go to `split_random`."
-    if name not in SPLITS: raise ValueError(f"unknown split {name!r}; choose one of {list(SPLITS)}")
+    if name not in SPLITS:
+        raise ValueError(f"unknown split {name!r}; choose one of {list(SPLITS)}")
     return SPLITS[name](**kwargs)
 
 # %% ../nbs/00_dynamics.ipynb #d0a4efa7
 @dataclass(frozen=True)
 class DynamicsSampler:
     "Sample dynamics from ranges: `mass_scale` and `inertia_scale` log-uniformly, `damping` uniformly."
+
     mass_scale: tuple[float, float] = (0.2, 3.4)
     damping: tuple[float, float] = (0.1, 0.9)
     inertia_scale: tuple[float, float] | None = None  # None: tied to mass_scale, as in EPI
@@ -195,9 +275,12 @@ class DynamicsSampler:
     def __post_init__(self):
         for name in ("mass_scale", "damping", "inertia_scale"):
             r = getattr(self, name)
-            if r is None: continue
+            if r is None:
+                continue
             if len(r) != 2 or not all(math.isfinite(x) and x > 0 for x in r) or r[0] > r[1]:
-                raise ValueError(f"DynamicsSampler.{name}={r!r} must be a (low, high) pair of finite numbers with 0 < low <= high")
+                raise ValueError(
+                    f"DynamicsSampler.{name}={r!r} must be a (low, high) pair of finite numbers with 0 < low <= high"
+                )
 
     def sample(self, n: int, seed: int = 0) -> TaskSet:
         "`n` tasks with ids `{kind}-{seed}-{i}`."
@@ -207,20 +290,24 @@ class DynamicsSampler:
         for i in range(n):
             m = logu(self.mass_scale)
             inertia = m if self.inertia_scale is None else logu(self.inertia_scale)
-            tasks.append(Task(f"{self.kind}-{seed}-{i:03d}", Dynamics(m, inertia, float(rng.uniform(*self.damping))), self.kind))
+            tasks.append(
+                Task(f"{self.kind}-{seed}-{i:03d}", Dynamics(m, inertia, float(rng.uniform(*self.damping))), self.kind)
+            )
         return TaskSet(tasks, f"{self.kind}-{seed}")
 
 # %% ../nbs/00_dynamics.ipynb #918f6eab
 @dataclass(frozen=True)
 class DynamicsBounds:
     "Per-field (low, high) of a set of tasks; `normalize` maps that range onto [-1, 1]."
+
     low: tuple[float, ...]
     high: tuple[float, ...]
 
     @classmethod
     def from_tasks(cls, tasks: TaskSet) -> DynamicsBounds:
         a = tasks.dynamics_array()
-        if not len(a): raise ValueError("DynamicsBounds.from_tasks: the task set is empty")
+        if not len(a):
+            raise ValueError("DynamicsBounds.from_tasks: the task set is empty")
         return cls(tuple(a.min(0).tolist()), tuple(a.max(0).tolist()))
 
     def normalize(self, d: Dynamics) -> np.ndarray:
@@ -228,18 +315,28 @@ class DynamicsBounds:
         span = np.where(hi > lo, hi - lo, 1.0)
         return np.where(hi > lo, 2 * (d.as_array() - lo) / span - 1, 0.0).astype(np.float32)
 
+
 EPI_TRAIN_BOUNDS = DynamicsBounds((0.2, 0.2, 0.1), (3.4, 3.4, 0.9))
 
 # %% ../nbs/00_dynamics.ipynb #fd94a70d
 def plot_split(split: Split, ax=None, extra: TaskSet | None = None):
     "Scatter the tasks of `split` (and of `extra`, e.g. sampled OOD tasks) over mass scale x damping, coloured by kind."
     import matplotlib.pyplot as plt, seaborn as sns
+
     df = split.to_frame()
-    if extra is not None: df = pd.concat([df, extra.to_frame().assign(role="extra")], ignore_index=True)
-    df['task'] = np.where(df.role == "train", "train", df.kind)
-    if ax is None: _, ax = plt.subplots(figsize=(5.2, 4.2))
+    if extra is not None:
+        df = pd.concat([df, extra.to_frame().assign(role="extra")], ignore_index=True)
+    df["task"] = np.where(df.role == "train", "train", df.kind)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4.2))
     order = [k for k in ("train", "interpolation", "extrapolation", "ood") if k in set(df.task)]
-    sns.scatterplot(df, x="mass_scale", y="damping", hue="task", style="task", hue_order=order, style_order=order, s=70, ax=ax)
-    ax.set(xlabel="ball mass (x model)", ylabel="ball damping", title=f"split {split.name}: {len(split.train)} train / {len(split.test)} test")
+    sns.scatterplot(
+        df, x="mass_scale", y="damping", hue="task", style="task", hue_order=order, style_order=order, s=70, ax=ax
+    )
+    ax.set(
+        xlabel="ball mass (x model)",
+        ylabel="ball damping",
+        title=f"split {split.name}: {len(split.train)} train / {len(split.test)} test",
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     return ax

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
-import argparse, io, json, math, os, sys
+import argparse, io, json, os, sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, replace
 from multiprocessing import get_context
@@ -16,9 +16,18 @@ import pandas as pd
 import torch
 from stable_baselines3 import PPO
 
-from .baselines import (PPOConfig, StrikerAgent, by_task, check_resumable, checkpoints, load_agent, make_vec_striker, play_episodes, task_seed,
-                               torch_threads, train)
-from .context import CONTEXT_MODES, ContextEncoder, make_striker
+from meta_rl.baselines import (
+    PPOConfig,
+    StrikerAgent,
+    by_task,
+    check_resumable,
+    checkpoints,
+    make_vec_striker,
+    play_episodes,
+    torch_threads,
+    train,
+)
+from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import SPLITS, DynamicsBounds, Split, Task, TaskSet, epi_test_tasks, make_split
 
 # %% auto #0
@@ -28,179 +37,371 @@ __all__ = ['EPISODE_COLUMNS', 'PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGE
            'summary_markdown', 'first_and_later', 'write_report', 'Protocol', 'run_protocol', 'OneLineParser', 'main']
 
 # %% ../nbs/06_evaluation.ipynb #fadd4e1d
-EPISODE_COLUMNS = ["task_id", "kind", "split", "mass_scale", "inertia_scale", "damping", "seed", "context", "episode",
-                   "return", "final_distance", "min_distance", "success"]
+EPISODE_COLUMNS = [
+    "task_id",
+    "kind",
+    "split",
+    "mass_scale",
+    "inertia_scale",
+    "damping",
+    "seed",
+    "context",
+    "episode",
+    "return",
+    "final_distance",
+    "min_distance",
+    "success",
+]
 
-def evaluation_workers(n_tasks: int, steps: int, n_workers: int | None = None, max_workers: int | None = None,
-                       parallel_above: int = 200_000) -> int:
-    "How many processes evaluate `n_tasks` tasks of `steps` env steps in all: `n_workers`, or the CPU count above `parallel_above` steps (else 1); at most `max_workers` and `n_tasks`."
+
+def evaluation_workers(
+    n_tasks: int,
+    steps: int,
+    n_workers: int | None = None,
+    max_workers: int | None = None,
+    parallel_above: int = 200_000,
+) -> int:
+    """How many processes evaluate `n_tasks` tasks of `steps` env steps in all: `n_workers`, or the CPU count above
+    `parallel_above` steps (else 1); at most `max_workers` and `n_tasks`."""
     for name, v in (("n_workers", n_workers), ("max_workers", max_workers)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1): raise ValueError(f"{name}={v!r} must be an integer >= 1 or None")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+            raise ValueError(f"{name}={v!r} must be an integer >= 1 or None")
     n = n_workers or ((os.cpu_count() or 1) if steps > parallel_above else 1)
     return max(1, min(n, max_workers or n, n_tasks))
 
-def evaluate(agent: StrikerAgent, tasks: TaskSet, episodes_per_task: int = 100, seed: int = 0, *, split: Split | None = None,
-             deterministic: bool = True, n_workers: int | None = None, max_workers: int | None = None, parallel_above: int = 200_000) -> pd.DataFrame:
-    "Play `episodes_per_task` episodes of `agent` on every task of `tasks`; a DataFrame with one row per episode (`EPISODE_COLUMNS`)."
-    if isinstance(tasks, Task): tasks = TaskSet([tasks], tasks.id)
-    if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, (int, np.integer)) or episodes_per_task < 1:
+
+def evaluate(
+    agent: StrikerAgent,
+    tasks: TaskSet,
+    episodes_per_task: int = 100,
+    seed: int = 0,
+    *,
+    split: Split | None = None,
+    deterministic: bool = True,
+    n_workers: int | None = None,
+    max_workers: int | None = None,
+    parallel_above: int = 200_000,
+) -> pd.DataFrame:
+    """Play `episodes_per_task` episodes of `agent` on every task of `tasks`; a DataFrame with one row per episode
+    (`EPISODE_COLUMNS`)."""
+    if isinstance(tasks, Task):
+        tasks = TaskSet([tasks], tasks.id)
+    if (
+        isinstance(episodes_per_task, bool)
+        or not isinstance(episodes_per_task, (int, np.integer))
+        or episodes_per_task < 1
+    ):
         raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
     if split is not None and (missing := [t.id for t in tasks if t not in split.train and t not in split.test]):
         raise ValueError(f"tasks {missing} are in neither the train nor the test set of split {split.name!r}")
-    with agent.make_env(tasks[0]) as env: steps = len(tasks) * episodes_per_task * env.get_wrapper_attr("_max_episode_steps")
+    with agent.make_env(tasks[0]) as env:
+        steps = len(tasks) * episodes_per_task * env.get_wrapper_attr("_max_episode_steps")
     n_workers = evaluation_workers(len(tasks), steps, n_workers, max_workers, parallel_above)
     args = (agent.model.policy, agent.context, agent.bounds, agent.encoder)
     # process i plays tasks i, i + n_workers, ... in those rows of a batch with one row per task
     groups = [(list(tasks)[i::n_workers], list(range(len(tasks)))[i::n_workers]) for i in range(n_workers)]
     if n_workers == 1:
-        with torch_threads(1): rows = play_episodes(*args, list(tasks), episodes_per_task, seed, deterministic)
+        with torch_threads(1):
+            rows = play_episodes(*args, list(tasks), episodes_per_task, seed, deterministic)
     else:
-        with ProcessPoolExecutor(n_workers, mp_context=get_context("fork"), initializer=torch.set_num_threads, initargs=(1,)) as pool:
-            parts = [pool.submit(play_episodes, *args, g, episodes_per_task, seed, deterministic, slots=slots, batch_size=len(tasks)) for g, slots in groups]
+        with ProcessPoolExecutor(
+            n_workers, mp_context=get_context("fork"), initializer=torch.set_num_threads, initargs=(1,)
+        ) as pool:
+            parts = [
+                pool.submit(
+                    play_episodes, *args, g, episodes_per_task, seed, deterministic, slots=slots, batch_size=len(tasks)
+                )
+                for g, slots in groups
+            ]
             rows = [r for part in parts for r in part.result()]
     df = pd.DataFrame(rows)
     meta = tasks.to_frame().set_index("id")
-    role = (lambda t: "train" if t in split.train else "test") if split is not None else (lambda t: "train" if meta.kind[t] == "train" else "test")
-    df = df.assign(kind=df.task_id.map(meta.kind), split=df.task_id.map(role), seed=seed, context=agent.context,
-                   **{k: df.task_id.map(meta[k]) for k in ("mass_scale", "inertia_scale", "damping")})
+    role = (
+        (lambda t: "train" if t in split.train else "test")
+        if split is not None
+        else (lambda t: "train" if meta.kind[t] == "train" else "test")
+    )
+    df = df.assign(
+        kind=df.task_id.map(meta.kind),
+        split=df.task_id.map(role),
+        seed=seed,
+        context=agent.context,
+        **{k: df.task_id.map(meta[k]) for k in ("mass_scale", "inertia_scale", "damping")},
+    )
     return by_task(df, tasks.ids)[EPISODE_COLUMNS]
 
 # %% ../nbs/06_evaluation.ipynb #416a5f3e
-PUBLISHED = pd.DataFrame([("explicit", "test", -378.1), ("explicit", "interpolation", -376.6), ("explicit", "extrapolation", -379.2),
-                          ("none", "test", -436.5), ("none", "interpolation", -411.0), ("none", "extrapolation", -456.9),
-                          ("latent", "test", -513.4)], columns=["context", "group", "published"])
+PUBLISHED = pd.DataFrame(
+    [
+        ("explicit", "test", -378.1),
+        ("explicit", "interpolation", -376.6),
+        ("explicit", "extrapolation", -379.2),
+        ("none", "test", -436.5),
+        ("none", "interpolation", -411.0),
+        ("none", "extrapolation", -456.9),
+        ("latent", "test", -513.4),
+    ],
+    columns=["context", "group", "published"],
+)
 
 GROUPS = ("train", "test", "interpolation", "extrapolation", "ood")
+
 
 def task_groups(df: pd.DataFrame) -> pd.DataFrame:
     "The episodes once per group they belong to: `train`/`test` by split, and the test tasks again by their kind."
     test = df[df.split == "test"]
     return pd.concat([df.assign(group=df.split), test[test.kind != "train"].assign(group=test.kind)], ignore_index=True)
 
-def _stratified_bootstrap(scores: np.ndarray, func: Callable, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """`func(scores)` and rliable's stratified-bootstrap 95% percentile CI of it (over runs, within tasks), drawn from a `RandomState(seed)` of its own.
 
-    rliable 1.2's `StratifiedBootstrap` draws its indices from NumPy's global RNG whatever `random_state` it gets; this subclass draws
-    them from the bootstrap's own generator instead, the same numbers `np.random.seed(seed)` would give, without touching the global state."""
+def _stratified_bootstrap(scores: np.ndarray, func: Callable, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`func(scores)` and rliable's stratified-bootstrap 95% percentile CI of it (over runs, within tasks), drawn from a
+    `RandomState(seed)` of its own.
+
+    rliable 1.2's `StratifiedBootstrap` draws its indices from NumPy's global RNG whatever `random_state` it gets; this
+    subclass draws them from the bootstrap's own generator instead, the same numbers `np.random.seed(seed)` would give,
+    without touching the global state."""
     from rliable.library import StratifiedBootstrap
+
     class Seeded(StratifiedBootstrap):
-        def update_indices(self): return (self.generator.choice(self._num_items, self._args_shape, replace=True), *self._strata_indices)
-    return func(scores), Seeded(scores, seed=np.random.RandomState(seed)).conf_int(func, reps=reps, size=0.95, method="percentile")
+        def update_indices(self):
+            return (self.generator.choice(self._num_items, self._args_shape, replace=True), *self._strata_indices)
+
+    return func(scores), Seeded(scores, seed=np.random.RandomState(seed)).conf_int(
+        func, reps=reps, size=0.95, method="percentile"
+    )
+
 
 def summarize(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
     "Per context and group: mean and IQM of the per-task mean return over seeds, with rliable's bootstrap 95% CIs."
     from rliable import metrics
+
     rows = []
     for (context, group), g in task_groups(df).groupby(["context", "group"], sort=False):
         scores = g.pivot_table(index="seed", columns="task_id", values="return", aggfunc="mean")
-        if scores.isna().any().any(): raise ValueError(f"{context}/{group}: not every seed was evaluated on every task")
-        point, ci = _stratified_bootstrap(scores.to_numpy(), lambda s: np.array([metrics.aggregate_mean(s), metrics.aggregate_iqm(s)]), reps, seed)
+        if scores.isna().any().any():
+            raise ValueError(f"{context}/{group}: not every seed was evaluated on every task")
+        point, ci = _stratified_bootstrap(
+            scores.to_numpy(), lambda s: np.array([metrics.aggregate_mean(s), metrics.aggregate_iqm(s)]), reps, seed
+        )
         (mean, iqm), ((mean_lo, iqm_lo), (mean_hi, iqm_hi)) = point, ci
-        rows.append(dict(context=context, group=group, task_ids=frozenset(scores.columns), seeds=scores.shape[0], tasks=scores.shape[1], episodes=len(g),
-                         mean=mean, mean_low=mean_lo, mean_high=mean_hi, iqm=iqm, iqm_low=iqm_lo, iqm_high=iqm_hi,
-                         success=g.success.mean(), final_distance=g.final_distance.mean()))
+        rows.append(
+            dict(
+                context=context,
+                group=group,
+                task_ids=frozenset(scores.columns),
+                seeds=scores.shape[0],
+                tasks=scores.shape[1],
+                episodes=len(g),
+                mean=mean,
+                mean_low=mean_lo,
+                mean_high=mean_hi,
+                iqm=iqm,
+                iqm_low=iqm_lo,
+                iqm_high=iqm_hi,
+                success=g.success.mean(),
+                final_distance=g.final_distance.mean(),
+            )
+        )
     out = pd.DataFrame(rows).merge(PUBLISHED, on=["context", "group"], how="left")
     # A published number compares only with the same tasks: the 36 EPI test tasks, or their 16 / 20 of one kind.
-    epi = {g: frozenset(t.id for t in epi_test_tasks() if g == "test" or t.kind == g) for g in ("test", "interpolation", "extrapolation")}
+    epi = {
+        g: frozenset(t.id for t in epi_test_tasks() if g == "test" or t.kind == g)
+        for g in ("test", "interpolation", "extrapolation")
+    }
     out["published"] = [p if epi.get(g) == ids else np.nan for p, g, ids in zip(out.published, out.group, out.task_ids)]
     out = out.drop(columns="task_ids")
-    key = lambda c: c.map({m: i for i, m in enumerate((*CONTEXT_MODES, *GROUPS))}) if c.name in ("context", "group") else c
+    key = lambda c: (
+        c.map({m: i for i, m in enumerate((*CONTEXT_MODES, *GROUPS))}) if c.name in ("context", "group") else c
+    )
     return out.sort_values(["context", "group"], key=key, ignore_index=True)
 
 # %% ../nbs/06_evaluation.ipynb #114548df
 ADAPT_TASKS = ("s0.15-0.15", "s0.35-0.25", "s0.55-0.05", "s0.55-0.55")
 ADAPT_BUDGETS = (0, 2_000, 10_000, 50_000)
 
+
 @dataclass(frozen=True)
 class AdaptConfig:
     "PPO settings for fine-tuning on one task (the other hyperparameters are the trained agent's)."
+
     n_envs: int = 4
     n_steps: int = 256
     batch_size: int = 64
 
+
 def adapt_tasks(split: Split, ids: Sequence[str] = ADAPT_TASKS) -> TaskSet:
     "The tasks of `ids` held out by `split`, or (if it holds none of them) its first two test tasks of each kind."
     held = [split.test[i] for i in ids if i in split.test]
-    if not held: held = [t for k in ("interpolation", "extrapolation", "ood", "train") for t in split.test.subset(k).tasks[:2]]
+    if not held:
+        held = [t for k in ("interpolation", "extrapolation", "ood", "train") for t in split.test.subset(k).tasks[:2]]
     return TaskSet(held, "adapt")
 
-def adapt(agent: StrikerAgent, task: Task, steps: int, seed: int = 0, config: AdaptConfig = AdaptConfig()) -> StrikerAgent:
+
+def adapt(
+    agent: StrikerAgent, task: Task, steps: int, seed: int = 0, config: AdaptConfig = AdaptConfig()
+) -> StrikerAgent:
     "A copy of `agent` fine-tuned on `task` for `steps` env steps (0: an unchanged copy)."
-    buffer = io.BytesIO(); agent.model.save(buffer); buffer.seek(0)
+    buffer = io.BytesIO()
+    agent.model.save(buffer)
+    buffer.seek(0)
     env = make_vec_striker(agent.context, task, config.n_envs, seed, bounds=agent.bounds, encoder=agent.encoder)
-    model = PPO.load(buffer, env=env, device="cpu", n_steps=config.n_steps, batch_size=config.batch_size, seed=seed,
-                     tensorboard_log=None, verbose=0)
+    model = PPO.load(
+        buffer,
+        env=env,
+        device="cpu",
+        n_steps=config.n_steps,
+        batch_size=config.batch_size,
+        seed=seed,
+        tensorboard_log=None,
+        verbose=0,
+    )
     model.num_timesteps = 0
     if steps > 0:
-        with torch_threads(1): model.learn(steps, reset_num_timesteps=True)
+        with torch_threads(1):
+            model.learn(steps, reset_num_timesteps=True)
     return StrikerAgent(model, agent.context, agent.bounds, agent.encoder, seed)
 
-def adaptation_curve(agent: StrikerAgent, tasks: TaskSet, budgets: Sequence[int] = ADAPT_BUDGETS, episodes_per_task: int = 10,
-                     seed: int = 0, *, split: Split | None = None, config: AdaptConfig = AdaptConfig()) -> pd.DataFrame:
-    "Per task: fine-tune a copy through the increasing `budgets`, evaluating after each; the rows of `evaluate` plus `adapt_steps`."
+
+def adaptation_curve(
+    agent: StrikerAgent,
+    tasks: TaskSet,
+    budgets: Sequence[int] = ADAPT_BUDGETS,
+    episodes_per_task: int = 10,
+    seed: int = 0,
+    *,
+    split: Split | None = None,
+    config: AdaptConfig = AdaptConfig(),
+) -> pd.DataFrame:
+    """Per task: fine-tune a copy through the increasing `budgets`, evaluating after each; the rows of `evaluate` plus
+    `adapt_steps`."""
     budgets = sorted(set(budgets))
-    if not budgets or budgets[0] < 0: raise ValueError(f"budgets={budgets!r} must be non-negative step counts")
+    if not budgets or budgets[0] < 0:
+        raise ValueError(f"budgets={budgets!r} must be non-negative step counts")
     frames = []
     for task in tasks:
         copy = adapt(agent, task, 0, seed, config)
         try:
             for b in budgets:
                 if b > copy.model.num_timesteps:
-                    with torch_threads(1): copy.model.learn(b - copy.model.num_timesteps, reset_num_timesteps=False)
-                frames.append(evaluate(copy, TaskSet([task], task.id), episodes_per_task, seed, split=split)
-                              .assign(adapt_steps=b, adapted_timesteps=copy.model.num_timesteps))
-        finally: copy.model.get_env().close()
+                    with torch_threads(1):
+                        copy.model.learn(b - copy.model.num_timesteps, reset_num_timesteps=False)
+                frames.append(
+                    evaluate(copy, TaskSet([task], task.id), episodes_per_task, seed, split=split).assign(
+                        adapt_steps=b, adapted_timesteps=copy.model.num_timesteps
+                    )
+                )
+        finally:
+            copy.model.get_env().close()
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/06_evaluation.ipynb #b12825b2
 def plot_learning_curves(curve: pd.DataFrame, ax=None):
     "Mean test return against env steps, one line per context, the band over seeds."
     import matplotlib.pyplot as plt, seaborn as sns
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
-    per_seed = (curve[curve.split == "test"] if "split" in curve else curve).groupby(["context", "seed", "timesteps"], as_index=False)["return"].mean()
-    sns.lineplot(per_seed, x="timesteps", y="return", hue="context", hue_order=[c for c in CONTEXT_MODES if c in set(per_seed.context)],
-                 errorbar=("pi", 100) if per_seed.seed.nunique() > 1 else None, marker="o", ax=ax)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    per_seed = (
+        (curve[curve.split == "test"] if "split" in curve else curve)
+        .groupby(["context", "seed", "timesteps"], as_index=False)["return"]
+        .mean()
+    )
+    sns.lineplot(
+        per_seed,
+        x="timesteps",
+        y="return",
+        hue="context",
+        hue_order=[c for c in CONTEXT_MODES if c in set(per_seed.context)],
+        errorbar=("pi", 100) if per_seed.seed.nunique() > 1 else None,
+        marker="o",
+        ax=ax,
+    )
     ax.set(xlabel="env steps", ylabel="mean test return", title="learning curves (band: min-max over seeds)")
     return ax
+
 
 def plot_task_heatmaps(df: pd.DataFrame, value: str = "return"):
     "One heatmap per context of the mean `value` over mass x damping (all tasks evaluated); test tasks framed."
     import matplotlib.pyplot as plt, seaborn as sns
     from matplotlib.patches import Rectangle
+
     contexts = [c for c in CONTEXT_MODES if c in set(df.context)]
     d = df.assign(mass=df.mass_scale.round(3), damp=df.damping.round(3))
     fig, axes = plt.subplots(1, len(contexts), figsize=(5.6 * len(contexts), 4.6), squeeze=False)
     vmin, vmax = d.groupby(["context", "task_id"])[value].mean().agg(["min", "max"])
     for ax, c in zip(axes[0], contexts):
-        grid = d[d.context == c].pivot_table(index="damp", columns="mass", values=value, aggfunc="mean").sort_index(ascending=False)
-        sns.heatmap(grid, ax=ax, cmap="viridis" if value == "return" else "viridis_r", vmin=vmin, vmax=vmax, annot=grid.shape[1] <= 12,
-                    fmt=".0f" if value == "return" else ".2f", annot_kws=dict(size=6), cbar_kws=dict(label=value))
+        grid = (
+            d[d.context == c]
+            .pivot_table(index="damp", columns="mass", values=value, aggfunc="mean")
+            .sort_index(ascending=False)
+        )
+        sns.heatmap(
+            grid,
+            ax=ax,
+            cmap="viridis" if value == "return" else "viridis_r",
+            vmin=vmin,
+            vmax=vmax,
+            annot=grid.shape[1] <= 12,
+            fmt=".0f" if value == "return" else ".2f",
+            annot_kws=dict(size=6),
+            cbar_kws=dict(label=value),
+        )
         test = d[(d.context == c) & (d.split == "test")][["mass", "damp"]].drop_duplicates()
         for m, k in test.itertuples(index=False):
-            ax.add_patch(Rectangle((list(grid.columns).index(m), list(grid.index).index(k)), 1, 1, fill=False, edgecolor="red", lw=1.2))
+            ax.add_patch(
+                Rectangle(
+                    (list(grid.columns).index(m), list(grid.index).index(k)), 1, 1, fill=False, edgecolor="red", lw=1.2
+                )
+            )
         ax.set(xlabel="ball mass (x model)", ylabel="ball damping", title=f"{c}: mean {value} (test tasks framed)")
     fig.tight_layout()
     return fig
 
+
 def plot_generalisation_gap(df: pd.DataFrame, ax=None):
     "Mean return per group of tasks (train, interpolation, extrapolation) and context; error bars over seeds."
     import matplotlib.pyplot as plt, seaborn as sns
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
     g = task_groups(df)
     g = g[g.group != "test"].groupby(["context", "group", "seed"], as_index=False)["return"].mean()
-    sns.pointplot(g, x="group", y="return", hue="context", order=[x for x in GROUPS if x in set(g.group)],
-                  hue_order=[c for c in CONTEXT_MODES if c in set(g.context)], errorbar=("pi", 100), dodge=0.3 if g.context.nunique() > 1 else False, linestyle="none", ax=ax)
+    sns.pointplot(
+        g,
+        x="group",
+        y="return",
+        hue="context",
+        order=[x for x in GROUPS if x in set(g.group)],
+        hue_order=[c for c in CONTEXT_MODES if c in set(g.context)],
+        errorbar=("pi", 100),
+        dodge=0.3 if g.context.nunique() > 1 else False,
+        linestyle="none",
+        ax=ax,
+    )
     ax.set(xlabel="", ylabel="mean return", title="train vs held-out tasks (bars: min-max over seeds)")
     return ax
+
 
 def plot_adaptation(adaptation: pd.DataFrame, ax=None):
     "Return against adaptation steps, per context (colour) and kind of task (style)."
     import matplotlib.pyplot as plt, seaborn as sns
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
     per_seed = adaptation.groupby(["context", "kind", "seed", "adapt_steps"], as_index=False)["return"].mean()
-    sns.lineplot(per_seed, x="adapt_steps", y="return", hue="context", style="kind", marker="o",
-                 hue_order=[c for c in CONTEXT_MODES if c in set(per_seed.context)], errorbar=("pi", 100), ax=ax)
-    if per_seed.adapt_steps.max() > 0: ax.set_xscale("symlog", linthresh=max(1, per_seed.adapt_steps[per_seed.adapt_steps > 0].min()))
+    sns.lineplot(
+        per_seed,
+        x="adapt_steps",
+        y="return",
+        hue="context",
+        style="kind",
+        marker="o",
+        hue_order=[c for c in CONTEXT_MODES if c in set(per_seed.context)],
+        errorbar=("pi", 100),
+        ax=ax,
+    )
+    if per_seed.adapt_steps.max() > 0:
+        ax.set_xscale("symlog", linthresh=max(1, per_seed.adapt_steps[per_seed.adapt_steps > 0].min()))
     ax.set(xlabel="adaptation steps on the task", ylabel="mean return", title="adapting to a held-out task")
     return ax
 
@@ -209,20 +410,31 @@ def _collect(out: Path, name: str) -> pd.DataFrame:
     parts = [pd.read_csv(p) for p in sorted(out.glob(f"*/seed*/{name}"))]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
-def _interval(lo, hi, seeds: int) -> str: return f"[{lo:.1f}, {hi:.1f}]" if seeds > 1 else "n/a (1 seed)"
+
+def _interval(lo, hi, seeds: int) -> str:
+    return f"[{lo:.1f}, {hi:.1f}]" if seeds > 1 else "n/a (1 seed)"
+
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     "The summary as a Markdown table (returns to 0.1, CIs in brackets)."
-    head = "| context | tasks | seeds | mean return | 95% CI | IQM | 95% CI | success | final distance (m) | published mean |"
+    head = (
+        "| context | tasks | seeds | mean return | 95% CI | IQM | 95% CI | success | final distance (m) | "
+        "published mean |"
+    )
     lines = [head, "|---|---|---:|---:|---|---:|---|---:|---:|---:|"]
     for r in summary.itertuples(index=False):
         pub = "" if pd.isna(r.published) else f"{r.published:.1f}"
-        lines.append(f"| {r.context} | {r.group} ({r.tasks}) | {r.seeds} | {r.mean:.1f} | {_interval(r.mean_low, r.mean_high, r.seeds)} | {r.iqm:.1f} | "
-                     f"{_interval(r.iqm_low, r.iqm_high, r.seeds)} | {r.success:.0%} | {r.final_distance:.3f} | {pub} |")
+        lines.append(
+            f"| {r.context} | {r.group} ({r.tasks}) | {r.seeds} | {r.mean:.1f} | "
+            f"{_interval(r.mean_low, r.mean_high, r.seeds)} | {r.iqm:.1f} | "
+            f"{_interval(r.iqm_low, r.iqm_high, r.seeds)} | {r.success:.0%} | {r.final_distance:.3f} | {pub} |"
+        )
     return "\n".join(lines)
 
+
 def first_and_later(episodes: pd.DataFrame) -> pd.DataFrame:
-    """Mean return of the first episode on each task and of the later ones, per context and split (over seeds and tasks).
+    """Mean return of the first episode on each task and of the later ones, per context and split (over seeds and
+    tasks).
 
     An agent with a task memory (`--latent-memory task`) starts its first episode on a task knowing nothing of it and
     the later ones with what it saw; for an agent without memory the two columns differ only by chance."""
@@ -230,42 +442,73 @@ def first_and_later(episodes: pd.DataFrame) -> pd.DataFrame:
     t = df.pivot_table(index=["context", "split"], columns="episodes", values="return", aggfunc="mean")
     return t.reindex(columns=["first", "later"]).reset_index().rename_axis(columns=None)
 
+
 def write_report(out, reps: int = 2000) -> str:
-    "Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the table."
+    """Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the
+    table."""
     import matplotlib.pyplot as plt
-    out = Path(out); figures = out / "figures"; figures.mkdir(parents=True, exist_ok=True)
+
+    out = Path(out)
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
     episodes, curve, adaptation = (_collect(out, n) for n in ("episodes.csv", "curve.csv", "adaptation.csv"))
-    if episodes.empty: raise FileNotFoundError(f"no */seed*/episodes.csv under {out}: nothing to report")
+    if episodes.empty:
+        raise FileNotFoundError(f"no */seed*/episodes.csv under {out}: nothing to report")
     for name, df in (("episodes.csv", episodes), ("curve.csv", curve), ("adaptation.csv", adaptation)):
-        if not df.empty: df.to_csv(out / name, index=False)
-    summary = summarize(episodes, reps=reps); summary.to_csv(out / "summary.csv", index=False)
+        if not df.empty:
+            df.to_csv(out / name, index=False)
+    summary = summarize(episodes, reps=reps)
+    summary.to_csv(out / "summary.csv", index=False)
     table = summary_markdown(summary)
-    plots = {"learning_curves": lambda: plot_learning_curves(curve).figure if not curve.empty else None,
-             "heatmap_return": lambda: plot_task_heatmaps(episodes, "return"),
-             "heatmap_final_distance": lambda: plot_task_heatmaps(episodes, "final_distance"),
-             "generalisation_gap": lambda: plot_generalisation_gap(episodes).figure,
-             "adaptation": lambda: plot_adaptation(adaptation).figure if not adaptation.empty else None}
+    plots = {
+        "learning_curves": lambda: plot_learning_curves(curve).figure if not curve.empty else None,
+        "heatmap_return": lambda: plot_task_heatmaps(episodes, "return"),
+        "heatmap_final_distance": lambda: plot_task_heatmaps(episodes, "final_distance"),
+        "generalisation_gap": lambda: plot_generalisation_gap(episodes).figure,
+        "adaptation": lambda: plot_adaptation(adaptation).figure if not adaptation.empty else None,
+    }
     made = []
     for name, plot in plots.items():
         fig = plot()
-        if fig is not None: fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight"); plt.close(fig); made.append(name)
+        if fig is not None:
+            fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+            made.append(name)
     command = json.loads((out / "command.json").read_text()) if (out / "command.json").exists() else {}
-    text = [f"# meta_rl Striker report: {out.name}", "",
-            f"Command: `{command.get('command', '?')}`", "",
-            f"Split `{command.get('split', '?')}`; {episodes.episode.max() + 1} deterministic episodes per task at most; "
-            "mean and IQM over seeds of the per-task mean return, 95% stratified-bootstrap CIs (rliable). "
-            "`published`: the original meta_rl (10 runs, 2M steps, 100 episodes per test task).", "", table, ""]
+    text = [
+        f"# meta_rl Striker report: {out.name}",
+        "",
+        f"Command: `{command.get('command', '?')}`",
+        "",
+        f"Split `{command.get('split', '?')}`; {episodes.episode.max() + 1} deterministic episodes per task at most; "
+        "mean and IQM over seeds of the per-task mean return, 95% stratified-bootstrap CIs (rliable). "
+        "`published`: the original meta_rl (10 runs, 2M steps, 100 episodes per test task).",
+        "",
+        table,
+        "",
+    ]
     if not adaptation.empty:
         ad = adaptation.groupby(["context", "kind", "adapt_steps"])["return"].mean().unstack("adapt_steps").round(1)
-        text += ["## Adaptation (mean return after fine-tuning on one held-out task)", "",
-                 "| context | kind | " + " | ".join(f"{c:,} steps" for c in ad.columns) + " |", "|---|---|" + "---:|" * len(ad.columns)]
+        text += [
+            "## Adaptation (mean return after fine-tuning on one held-out task)",
+            "",
+            "| context | kind | " + " | ".join(f"{c:,} steps" for c in ad.columns) + " |",
+            "|---|---|" + "---:|" * len(ad.columns),
+        ]
         text += [f"| {c} | {k} | " + " | ".join(f"{v:.1f}" for v in row) + " |" for (c, k), row in ad.iterrows()] + [""]
     if episodes.episode.max() >= 1:
         fl = first_and_later(episodes)
-        text += ["## First episode on a task vs the later ones (mean return)", "",
-                 "Agents with a task memory carry what they saw of a task into its next episodes; the others do not.", "",
-                 "| context | split | first episode | later episodes |", "|---|---|---:|---:|"]
-        text += [f"| {r.context} | {r.split} | {r.first:.1f} | {r.later:.1f} |" for r in fl.itertuples(index=False)] + [""]
+        text += [
+            "## First episode on a task vs the later ones (mean return)",
+            "",
+            "Agents with a task memory carry what they saw of a task into its next episodes; the others do not.",
+            "",
+            "| context | split | first episode | later episodes |",
+            "|---|---|---:|---:|",
+        ]
+        text += [f"| {r.context} | {r.split} | {r.first:.1f} | {r.later:.1f} |" for r in fl.itertuples(index=False)] + [
+            ""
+        ]
     text += [f"![{n}](figures/{n}.png)" for n in made]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
@@ -274,6 +517,7 @@ def write_report(out, reps: int = 2000) -> str:
 @dataclass(frozen=True)
 class Protocol:
     "What the evaluation does after training: episodes per test / train task, adaptation budgets, bootstrap size."
+
     test_episodes: int = 100
     train_episodes: int = 10
     adapt_budgets: tuple[int, ...] = ADAPT_BUDGETS
@@ -281,55 +525,131 @@ class Protocol:
     adapt_tasks: tuple[str, ...] = ADAPT_TASKS
     adapt: AdaptConfig = AdaptConfig()
     reps: int = 2000
-    workers: int | None = None        # at most this many evaluation / data-collection processes (None: the CPU count)
+    workers: int | None = None  # at most this many evaluation / data-collection processes (None: the CPU count)
 
     def __post_init__(self):
-        if self.workers is not None and (isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1):
+        if self.workers is not None and (
+            isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1
+        ):
             raise ValueError(f"Protocol.workers={self.workers!r} must be an integer >= 1 or None (the CPU count)")
 
     @classmethod
     def quick(cls) -> Protocol:
-        return cls(test_episodes=2, train_episodes=1, adapt_budgets=(0, 256), adapt_episodes=1, adapt_tasks=("s0.15-0.15", "s0.55-0.55"),
-                   adapt=AdaptConfig(n_envs=2, n_steps=128), reps=200)
+        return cls(
+            test_episodes=2,
+            train_episodes=1,
+            adapt_budgets=(0, 256),
+            adapt_episodes=1,
+            adapt_tasks=("s0.15-0.15", "s0.55-0.55"),
+            adapt=AdaptConfig(n_envs=2, n_steps=128),
+            reps=200,
+        )
 
-QUICK_PPO = PPOConfig(total_timesteps=1024, n_envs=2, n_steps=128, batch_size=64, n_epochs=2, eval_freq=512, eval_episodes=1, checkpoint_freq=512)
 
-def run_protocol(contexts: Sequence[str], split: Split, seeds: Sequence[int], config: PPOConfig, out, *, protocol: Protocol = Protocol(),
-                 resume: bool = False, encoder: Callable[[], ContextEncoder] | None = None, encoder_path: str | None = None,
-                 progress_bar: bool = True, log: Callable[[str], None] = print) -> str:
-    "Train, evaluate and adapt one agent per context and seed under `out`, then `write_report(out)`; returns the summary table."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+QUICK_PPO = PPOConfig(
+    total_timesteps=1024,
+    n_envs=2,
+    n_steps=128,
+    batch_size=64,
+    n_epochs=2,
+    eval_freq=512,
+    eval_episodes=1,
+    checkpoint_freq=512,
+)
+
+
+def run_protocol(
+    contexts: Sequence[str],
+    split: Split,
+    seeds: Sequence[int],
+    config: PPOConfig,
+    out,
+    *,
+    protocol: Protocol = Protocol(),
+    resume: bool = False,
+    encoder: Callable[[], ContextEncoder] | None = None,
+    encoder_path: str | None = None,
+    progress_bar: bool = True,
+    log: Callable[[str], None] = print,
+) -> str:
+    """Train, evaluate and adapt one agent per context and seed under `out`, then `write_report(out)`; returns the
+    summary table."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     bounds = DynamicsBounds.from_tasks(split.train)
-    split.save(out / "split.json"); (out / "bounds.json").write_text(json.dumps(asdict(bounds)))
+    split.save(out / "split.json")
+    (out / "bounds.json").write_text(json.dumps(asdict(bounds)))
     for context in contexts:
         for seed in seeds:
             run_dir = out / context / f"seed{seed}"
             if resume and (run_dir / "adaptation.csv").exists():
-                check_resumable(run_dir, context, split, replace(config, seed=seed), encoder if context == "latent" else None)
-                log(f"{context} seed {seed}: already done, kept"); continue
-            if resume and (run_dir / "model.zip").exists(): log(f"{context} seed {seed}: training had finished; evaluating its model")
-            elif resume and (done := checkpoints(run_dir)): log(f"{context} seed {seed}: resumed from step {done[-1][0]}")
+                check_resumable(
+                    run_dir, context, split, replace(config, seed=seed), encoder if context == "latent" else None
+                )
+                log(f"{context} seed {seed}: already done, kept")
+                continue
+            if resume and (run_dir / "model.zip").exists():
+                log(f"{context} seed {seed}: training had finished; evaluating its model")
+            elif resume and (done := checkpoints(run_dir)):
+                log(f"{context} seed {seed}: resumed from step {done[-1][0]}")
             cfg = replace(config, seed=seed)
-            curve_eval = lambda a, s=seed: evaluate(a, split.test, cfg.eval_episodes, s, split=split, max_workers=protocol.workers)
-            agent = train(context, split, cfg, run_dir, resume=resume, encoder=encoder if context == "latent" else None,
-                          encoder_path=encoder_path if context == "latent" else None, evaluate=curve_eval, progress_bar=progress_bar)
+            curve_eval = lambda a, s=seed: evaluate(
+                a, split.test, cfg.eval_episodes, s, split=split, max_workers=protocol.workers
+            )
+            agent = train(
+                context,
+                split,
+                cfg,
+                run_dir,
+                resume=resume,
+                encoder=encoder if context == "latent" else None,
+                encoder_path=encoder_path if context == "latent" else None,
+                evaluate=curve_eval,
+                progress_bar=progress_bar,
+            )
             log(f"{context} seed {seed}: trained {agent.model.num_timesteps} steps; evaluating")
-            pd.concat([evaluate(agent, split.train, protocol.train_episodes, seed, split=split, max_workers=protocol.workers),
-                       evaluate(agent, split.test, protocol.test_episodes, seed, split=split, max_workers=protocol.workers)],
-                      ignore_index=True).to_csv(run_dir / "episodes.csv", index=False)
-            adaptation_curve(agent, adapt_tasks(split, protocol.adapt_tasks), protocol.adapt_budgets, protocol.adapt_episodes, seed,
-                             split=split, config=protocol.adapt).to_csv(run_dir / "adaptation.csv", index=False)
+            pd.concat(
+                [
+                    evaluate(
+                        agent, split.train, protocol.train_episodes, seed, split=split, max_workers=protocol.workers
+                    ),
+                    evaluate(
+                        agent, split.test, protocol.test_episodes, seed, split=split, max_workers=protocol.workers
+                    ),
+                ],
+                ignore_index=True,
+            ).to_csv(run_dir / "episodes.csv", index=False)
+            adaptation_curve(
+                agent,
+                adapt_tasks(split, protocol.adapt_tasks),
+                protocol.adapt_budgets,
+                protocol.adapt_episodes,
+                seed,
+                split=split,
+                config=protocol.adapt,
+            ).to_csv(run_dir / "adaptation.csv", index=False)
     return write_report(out, reps=protocol.reps)
 
 # %% ../nbs/06_evaluation.ipynb #cdc02264
 class OneLineParser(argparse.ArgumentParser):
     "An `ArgumentParser` whose errors are one line (`PROG: error: MESSAGE`) and exit status 2, without the usage block."
+
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
+
 def _parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="metarl-striker", description="Train PPO baselines on the Striker tasks, evaluate them on held-out dynamics, write a report.")
-    p.add_argument("--context", nargs="+", default=["explicit"], choices=CONTEXT_MODES, help="what the agent observes of the dynamics")
+    p = OneLineParser(
+        prog="metarl-striker",
+        description="Train PPO baselines on the Striker tasks, evaluate them on held-out dynamics, write a report.",
+    )
+    p.add_argument(
+        "--context",
+        nargs="+",
+        default=["explicit"],
+        choices=CONTEXT_MODES,
+        help="what the agent observes of the dynamics",
+    )
     p.add_argument("--split", default="train25-test36", choices=list(SPLITS), help="which tasks to train and test on")
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--timesteps", type=int, help="PPO env steps per agent (default: 2M, or 1024 with --quick)")
@@ -340,67 +660,145 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--train-episodes", type=int, help="deterministic episodes per training task (default 10)")
     p.add_argument("--adapt-steps", nargs="+", type=int, help="adaptation budgets (default 0 2000 10000 50000)")
     p.add_argument("--encoder", help="checkpoint of the IIDA encoder for --context latent")
-    p.add_argument("--latent-memory", choices=["episode", "task"], help="what the latent encoder remembers: this episode (default) or all episodes of the current task")
-    p.add_argument("--latent-probe", type=int, metavar="STEPS", help="the latent encoder first pools a probe strike of STEPS steps on a private Striker whenever it forgets, "
-                   "and its latent is standardised over the training tasks' probe latents (default 0: no probe)")
-    p.add_argument("--latent-raw", action="store_true", help="with --latent-probe: do not standardise the latent (an ablation)")
+    p.add_argument(
+        "--latent-memory",
+        choices=["episode", "task"],
+        help="what the latent encoder remembers: this episode (default) or all episodes of the current task",
+    )
+    p.add_argument(
+        "--latent-probe",
+        type=int,
+        metavar="STEPS",
+        help="the latent encoder first pools a probe strike of STEPS steps on a private Striker whenever it forgets, "
+        "and its latent is standardised over the training tasks' probe latents (default 0: no probe)",
+    )
+    p.add_argument(
+        "--latent-raw", action="store_true", help="with --latent-probe: do not standardise the latent (an ablation)"
+    )
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override PPOConfig fields")
-    p.add_argument("--workers", type=int, help="at most this many processes for evaluation and data collection (default: the CPU count)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="at most this many processes for evaluation and data collection (default: the CPU count)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
-def main(argv: Sequence[str] | None = None) -> int:
-    "The `metarl-striker` command."
-    p = _parser(); a = p.parse_args(argv)
-    import matplotlib; matplotlib.use("Agg")      # files only, no display
+
+def _configs(p: argparse.ArgumentParser, a) -> tuple[PPOConfig, Protocol]:
+    "The PPO config and the protocol the flags ask for; a bad value ends the command, named by its flag."
     config = QUICK_PPO if a.quick else PPOConfig()
     protocol = Protocol.quick() if a.quick else Protocol()
+    changes = {
+        k: v for k, v in dict(test_episodes=a.episodes, train_episodes=a.train_episodes).items() if v is not None
+    }
     try:
-        if a.timesteps is not None: config = replace(config, total_timesteps=a.timesteps)
+        if a.timesteps is not None:
+            config = replace(config, total_timesteps=a.timesteps)
         config = config.with_overrides(a.set)
-        changes = {k: v for k, v in dict(test_episodes=a.episodes, train_episodes=a.train_episodes).items() if v is not None}
-        if any(v < 1 for v in changes.values()): raise ValueError(f"--episodes and --train-episodes must be >= 1, got {changes}")
+        if any(v < 1 for v in changes.values()):
+            raise ValueError(f"--episodes and --train-episodes must be >= 1, got {changes}")
+        if a.workers is not None and a.workers < 1:
+            raise ValueError(f"--workers={a.workers} must be >= 1")
+        if a.adapt_steps is not None and any(s < 0 for s in a.adapt_steps):
+            raise ValueError(f"--adapt-steps must be >= 0, got {a.adapt_steps}")
         if a.workers is not None:
-            if a.workers < 1: raise ValueError(f"--workers={a.workers} must be >= 1")
             changes["workers"] = a.workers
         if a.adapt_steps is not None:
-            if any(s < 0 for s in a.adapt_steps): raise ValueError(f"--adapt-steps must be >= 0, got {a.adapt_steps}")
             changes["adapt_budgets"] = tuple(sorted(set(a.adapt_steps)))
-        protocol = replace(protocol, **changes)
-    except ValueError as e: p.error(str(e).replace("PPOConfig.total_timesteps", "--timesteps"))
-    if len(set(a.seeds)) != len(a.seeds) or min(a.seeds) < 0: p.error(f"--seeds must be distinct non-negative integers, got {a.seeds}")
-    if len(set(a.context)) != len(a.context): p.error(f"--context must name each context once, got {' '.join(a.context)}")
-    if a.encoder and "latent" not in a.context: p.error("--encoder is only used with --context latent")
-    if a.encoder and not Path(a.encoder).exists(): p.error(f"--encoder {a.encoder}: no such file")
-    if a.latent_memory and "latent" not in a.context: p.error("--latent-memory is only used with --context latent")
-    if a.latent_probe is not None and "latent" not in a.context: p.error("--latent-probe is only used with --context latent")
-    if a.latent_probe is not None and a.latent_probe < 0: p.error(f"--latent-probe {a.latent_probe} must be >= 0 steps")
-    if a.latent_raw and not a.latent_probe: p.error("--latent-raw is only used with --latent-probe STEPS > 0")
-    out, split = Path(a.out), make_split(a.split)
+        return config, replace(protocol, **changes)
+    except ValueError as e:
+        p.error(str(e).replace("PPOConfig.total_timesteps", "--timesteps"))
+
+
+def _check_flags(p: argparse.ArgumentParser, a) -> None:
+    "Refuse flags that contradict each other, before any work."
+    latent_only = dict(encoder=a.encoder, latent_memory=a.latent_memory, latent_probe=a.latent_probe is not None)
+    problems = [f"--{k.replace('_', '-')} is only used with --context latent" for k, v in latent_only.items() if v]
+    problems = problems if "latent" not in a.context else []
+    if len(set(a.seeds)) != len(a.seeds) or min(a.seeds) < 0:
+        problems.append(f"--seeds must be distinct non-negative integers, got {a.seeds}")
+    if len(set(a.context)) != len(a.context):
+        problems.append(f"--context must name each context once, got {' '.join(a.context)}")
+    if a.encoder and not Path(a.encoder).exists():
+        problems.append(f"--encoder {a.encoder}: no such file")
+    if a.latent_probe is not None and a.latent_probe < 0:
+        problems.append(f"--latent-probe {a.latent_probe} must be >= 0 steps")
+    if a.latent_raw and not a.latent_probe:
+        problems.append("--latent-raw is only used with --latent-probe STEPS > 0")
+    if problems:
+        p.error(problems[0])
+
+
+def _check_out(p: argparse.ArgumentParser, a, out: Path, split: Split) -> None:
+    "Refuse an `--out` that holds a run on another split, or (without --resume) the agents asked for."
     if (out / "split.json").exists() and Split.load(out / "split.json") != split:
-        p.error(f"{out} holds a run on split {Split.load(out / 'split.json').name!r}, not {split.name!r}; choose another --out")
-    if not a.resume:
-        taken = [f"{c}/seed{s}" for c in a.context for s in a.seeds if (out / c / f"seed{s}").exists()]
-        if taken: p.error(f"{out} already holds {', '.join(taken)}; pass --resume to continue or choose another --out")
-    encoder = encoder_path = None
-    if "latent" in a.context:
-        try: from meta_rl.iida_predictor import load_context_encoder, train_context_encoder
-        except ImportError: p.exit(1, "metarl-striker: error: --context latent needs the IIDA encoder (meta_rl.iida_predictor)\n")
-        earlier = [e for p in sorted((out / "latent").glob("seed*/config.json")) if (e := json.loads(p.read_text())["encoder"]) and Path(e).exists()]
-        if a.encoder: encoder_path = a.encoder
-        elif earlier: encoder_path = earlier[0]; print(f"latent: the agents of {out} use the encoder {encoder_path}; reusing it")
-        else: encoder_path = train_context_encoder(split.train, out / "encoder", seed=a.seeds[0], quick=a.quick, workers=protocol.workers)
-        encoder_path = str(Path(encoder_path).resolve()); encoder = load_context_encoder(encoder_path, memory=a.latent_memory or "episode", probe_steps=a.latent_probe or 0)
-        if a.latent_probe and not a.latent_raw: encoder = encoder.standardized(split.train)   # probe latents of the training tasks: mean 0, std 1 per dimension
-    if a.resume:                                   # agents already there must have been started as asked
+        held = Split.load(out / "split.json").name
+        p.error(f"{out} holds a run on split {held!r}, not {split.name!r}; choose another --out")
+    taken = [f"{c}/seed{s}" for c in a.context for s in a.seeds if (out / c / f"seed{s}").exists()]
+    if taken and not a.resume:
+        p.error(f"{out} already holds {', '.join(taken)}; pass --resume to continue or choose another --out")
+
+
+def _latent_encoder(a, out: Path, split: Split, protocol: Protocol):
+    "The encoder factory of the `latent` agents and its checkpoint: --encoder, the run's earlier one, or a new one."
+    from meta_rl.iida_predictor import load_context_encoder, train_context_encoder
+
+    configs = sorted((out / "latent").glob("seed*/config.json"))
+    earlier = [e for c in configs if (e := json.loads(c.read_text())["encoder"]) and Path(e).exists()]
+    if a.encoder:
+        path = a.encoder
+    elif earlier:
+        path = earlier[0]
+        print(f"latent: the agents of {out} use the encoder {path}; reusing it")
+    else:
+        path = train_context_encoder(
+            split.train, out / "encoder", seed=a.seeds[0], quick=a.quick, workers=protocol.workers
+        )
+    path = str(Path(path).resolve())
+    encoder = load_context_encoder(path, memory=a.latent_memory or "episode", probe_steps=a.latent_probe or 0)
+    if a.latent_probe and not a.latent_raw:
+        # probe latents of the training tasks: mean 0, std 1 per dimension
+        encoder = encoder.standardized(split.train)
+    return encoder, path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    "The `metarl-striker` command."
+    p = _parser()
+    a = p.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    config, protocol = _configs(p, a)
+    _check_flags(p, a)
+    out, split = Path(a.out), make_split(a.split)
+    _check_out(p, a, out, split)
+    encoder, encoder_path = _latent_encoder(a, out, split, protocol) if "latent" in a.context else (None, None)
+    if a.resume:  # agents already there must have been started as asked
         for c, s in ((c, s) for c in a.context for s in a.seeds if (out / c / f"seed{s}" / "config.json").exists()):
-            try: check_resumable(out / c / f"seed{s}", c, split, replace(config, seed=s), encoder if c == "latent" else None)
-            except ValueError as e: p.error(str(e))
+            try:
+                check_resumable(
+                    out / c / f"seed{s}", c, split, replace(config, seed=s), encoder if c == "latent" else None
+                )
+            except ValueError as e:
+                p.error(str(e))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "command.json").write_text(json.dumps(dict(command=" ".join(["metarl-striker", *(sys.argv[1:] if argv is None else argv)]),
-                                                      split=split.name, ppo=config.to_dict(), protocol=asdict(protocol)), indent=1))
-    table = run_protocol(a.context, split, a.seeds, config, out, protocol=protocol, resume=a.resume, encoder=encoder,
-                         encoder_path=encoder_path, progress_bar=not a.no_progress)
+    command = " ".join(["metarl-striker", *(sys.argv[1:] if argv is None else argv)])
+    record = dict(command=command, split=split.name, ppo=config.to_dict(), protocol=asdict(protocol))
+    (out / "command.json").write_text(json.dumps(record, indent=1))
+    table = run_protocol(
+        a.context,
+        split,
+        a.seeds,
+        config,
+        out,
+        protocol=protocol,
+        resume=a.resume,
+        encoder=encoder,
+        encoder_path=encoder_path,
+        progress_bar=not a.no_progress,
+    )
     print(table)
     print(f"report: {out / 'summary.md'}")
     return 0

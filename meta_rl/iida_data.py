@@ -24,79 +24,123 @@ __all__ = ['GENERATORS', 'BALL_XY', 'ACTION_LIMIT', 'ScriptedStrikes', 'RandomAc
 
 # %% ../nbs/04_iida_data.ipynb #da169ad0
 GENERATORS = ("scripted", "random", "ppo")
-BALL_XY = slice(17, 19)      # the ball's x, y in the Striker observation
-ACTION_LIMIT = 3.0           # the Striker's torque range is [-3, 3]
+BALL_XY = slice(17, 19)  # the ball's x, y in the Striker observation
+ACTION_LIMIT = 3.0  # the Striker's torque range is [-3, 3]
+
 
 class ScriptedStrikes:
     "Noisy open-loop swings of the shoulder pan that strike the ball from the Striker's start pose."
-    def __init__(self, pan_torque=(1.0, 3.0), swing_steps=(4, 15), max_delay: int = 3, other_torque: float = 0.2, noise: float = 0.1):
-        self.pan_torque, self.swing_steps, self.max_delay, self.other_torque, self.noise = pan_torque, swing_steps, max_delay, other_torque, noise
+
+    def __init__(
+        self,
+        pan_torque=(1.0, 3.0),
+        swing_steps=(4, 15),
+        max_delay: int = 3,
+        other_torque: float = 0.2,
+        noise: float = 0.1,
+    ):
+        self.pan_torque, self.swing_steps, self.max_delay, self.other_torque, self.noise = (
+            pan_torque,
+            swing_steps,
+            max_delay,
+            other_torque,
+            noise,
+        )
+
     def reset(self, rng: np.random.Generator):
         self.rng = rng
         self.start = int(rng.integers(0, self.max_delay + 1))
         self.stop = self.start + int(rng.integers(self.swing_steps[0], self.swing_steps[1] + 1))
         self.swing = rng.uniform(-self.other_torque, self.other_torque, 7)
         self.swing[0] = rng.uniform(*self.pan_torque)
+
     def __call__(self, obs: np.ndarray, t: int) -> np.ndarray:
         a = self.swing if self.start <= t < self.stop else np.zeros(7)
         return np.clip(a + self.rng.normal(0, self.noise, 7), -ACTION_LIMIT, ACTION_LIMIT)
 
+
 class RandomActions:
     "Uniform random torques."
-    def reset(self, rng: np.random.Generator): self.rng = rng
-    def __call__(self, obs: np.ndarray, t: int) -> np.ndarray: return self.rng.uniform(-ACTION_LIMIT, ACTION_LIMIT, 7)
+
+    def reset(self, rng: np.random.Generator):
+        self.rng = rng
+
+    def __call__(self, obs: np.ndarray, t: int) -> np.ndarray:
+        return self.rng.uniform(-ACTION_LIMIT, ACTION_LIMIT, 7)
+
 
 class PPOGenerator:
-    "A Stable-Baselines3 PPO policy saved as a `.zip`, trained with `context='none'` (23 observations); actions are sampled."
+    """A Stable-Baselines3 PPO policy saved as a `.zip`, trained with `context='none'` (23 observations); actions are
+    sampled."""
+
     def __init__(self, path):
         from stable_baselines3 import PPO
+
         self.model = PPO.load(path, device="cpu")
         shape = self.model.observation_space.shape
         if shape != (23,):
-            raise ValueError(f"the generator policy {path} expects observations of shape {shape}; a generator must be a context='none' policy (23 observations)")
+            raise ValueError(
+                f"the generator policy {path} expects observations of shape {shape}; a generator must be a "
+                f"context='none' policy (23 observations)"
+            )
+
     def reset(self, rng: np.random.Generator):
         self.model.set_random_seed(int(rng.integers(2**31)))
+
     def __call__(self, obs: np.ndarray, t: int) -> np.ndarray:
         return np.clip(self.model.predict(obs, deterministic=False)[0], -ACTION_LIMIT, ACTION_LIMIT)
 
 # %% ../nbs/04_iida_data.ipynb #c5cf8115
 @dataclass(frozen=True)
 class CollectConfig:
-    "How to collect: the generator, episodes per task, steps per episode, the seed and the number of worker processes (0: all cores)."
+    """How to collect: the generator, episodes per task, steps per episode, the seed and the number of worker processes
+    (0: all cores)."""
+
     generator: str = "scripted"
     episodes_per_task: int = 100
     steps_per_episode: int = 200
     seed: int = 0
     workers: int = 0
-    generator_policy: str | None = None    # the SB3 .zip of the `ppo` generator
+    generator_policy: str | None = None  # the SB3 .zip of the `ppo` generator
 
     def __post_init__(self):
-        if self.generator not in GENERATORS: raise ValueError(f"unknown generator {self.generator!r}; choose one of {list(GENERATORS)}")
+        if self.generator not in GENERATORS:
+            raise ValueError(f"unknown generator {self.generator!r}; choose one of {list(GENERATORS)}")
         for name in ("episodes_per_task", "steps_per_episode"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}={v!r} must be a positive integer")
         if isinstance(self.workers, bool) or not isinstance(self.workers, (int, np.integer)) or self.workers < 0:
             raise ValueError(f"workers={self.workers!r} must be an integer >= 0 (0: all cores)")
         if self.generator == "ppo":
-            if self.generator_policy is None: raise ValueError("generator='ppo' needs generator_policy, the path of an SB3 PPO .zip")
-            if not Path(self.generator_policy).is_file(): raise ValueError(f"generator_policy {self.generator_policy!r} is not a file")
+            if self.generator_policy is None:
+                raise ValueError("generator='ppo' needs generator_policy, the path of an SB3 PPO .zip")
+            if not Path(self.generator_policy).is_file():
+                raise ValueError(f"generator_policy {self.generator_policy!r} is not a file")
         elif self.generator_policy is not None:
-            raise ValueError(f"generator_policy is used only with generator='ppo', not with generator={self.generator!r}")
+            raise ValueError(
+                f"generator_policy is used only with generator='ppo', not with generator={self.generator!r}"
+            )
 
     def make_generator(self):
-        if self.generator == "scripted": return ScriptedStrikes()
-        if self.generator == "random": return RandomActions()
+        if self.generator == "scripted":
+            return ScriptedStrikes()
+        if self.generator == "random":
+            return RandomActions()
         return PPOGenerator(self.generator_policy)
 
     @property
-    def n_workers(self) -> int: return self.workers or os.cpu_count() or 1
+    def n_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
 # %% ../nbs/04_iida_data.ipynb #ce0a4204
 def _episode_rng(seed: int, task_index: int, episode: int) -> np.random.Generator:
     return np.random.default_rng([seed, task_index, episode])
 
+
 def collect_task(task: Task, task_index: int, config: CollectConfig) -> dict[str, np.ndarray]:
-    "Roll the generator out on `task` for `config.episodes_per_task` episodes; one row per transition, episodes contiguous."
+    """Roll the generator out on `task` for `config.episodes_per_task` episodes; one row per transition, episodes
+    contiguous."""
     policy, n, T = config.make_generator(), config.episodes_per_task, config.steps_per_episode
     obs_buf, act_buf, next_buf = np.zeros((n * T, 23)), np.zeros((n * T, 7)), np.zeros((n * T, 23))
     i = 0
@@ -110,124 +154,213 @@ def collect_task(task: Task, task_index: int, config: CollectConfig) -> dict[str
                 next_obs, _, _, _, _ = env.step(a)
                 obs_buf[i], act_buf[i], next_buf[i] = obs, a, next_obs
                 obs, i = next_obs, i + 1
-    return dict(obs=obs_buf, action=act_buf, next_obs=next_buf, task_index=np.full(n * T, task_index, np.int32),
-                episode=np.repeat(np.arange(n, dtype=np.int32) + task_index * n, T), step=np.tile(np.arange(T, dtype=np.int32), n))
+    return dict(
+        obs=obs_buf,
+        action=act_buf,
+        next_obs=next_buf,
+        task_index=np.full(n * T, task_index, np.int32),
+        episode=np.repeat(np.arange(n, dtype=np.int32) + task_index * n, T),
+        step=np.tile(np.arange(T, dtype=np.int32), n),
+    )
 
 # %% ../nbs/04_iida_data.ipynb #6d6e09fe
 class TransitionDataset:
-    "Transitions `obs`, `action`, `next_obs` with their `task_index` (into `tasks`), `episode` and `step`, and the collection's `metadata`."
+    """Transitions `obs`, `action`, `next_obs` with their `task_index` (into `tasks`), `episode` and `step`, and the
+    collection's `metadata`."""
+
     ARRAYS = ("obs", "action", "next_obs", "task_index", "episode", "step")
 
     def __init__(self, obs, action, next_obs, task_index, episode, step, tasks: TaskSet, metadata: dict | None = None):
-        self.obs, self.action, self.next_obs = np.asarray(obs, np.float64), np.asarray(action, np.float64), np.asarray(next_obs, np.float64)
-        self.task_index, self.episode, self.step = np.asarray(task_index, np.int32), np.asarray(episode, np.int32), np.asarray(step, np.int32)
+        self.obs, self.action, self.next_obs = (
+            np.asarray(obs, np.float64),
+            np.asarray(action, np.float64),
+            np.asarray(next_obs, np.float64),
+        )
+        self.task_index, self.episode, self.step = (
+            np.asarray(task_index, np.int32),
+            np.asarray(episode, np.int32),
+            np.asarray(step, np.int32),
+        )
         self.tasks, self.metadata = tasks, dict(metadata or {})
         n = len(self.obs)
         for name in self.ARRAYS:
-            if len(getattr(self, name)) != n: raise ValueError(f"TransitionDataset: {name} has {len(getattr(self, name))} rows, obs has {n}")
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"TransitionDataset: {name} has {len(getattr(self, name))} rows, obs has {n}")
         if n and (self.task_index.min() < 0 or self.task_index.max() >= len(tasks)):
-            raise ValueError(f"TransitionDataset: task_index must lie in [0, {len(tasks)}), got [{self.task_index.min()}, {self.task_index.max()}]")
+            raise ValueError(
+                f"TransitionDataset: task_index must lie in [0, {len(tasks)}), got [{self.task_index.min()}, "
+                f"{self.task_index.max()}]"
+            )
         starts = np.r_[True, self.episode[1:] != self.episode[:-1]] if n else np.zeros(0, bool)
         if n and not np.array_equal(starts, self.step == 0):
             raise ValueError("TransitionDataset: every episode must be stored contiguously, starting at step 0")
 
-    def __len__(self): return len(self.obs)
-    def __repr__(self): return f"TransitionDataset({len(self)} transitions, {len(self.tasks)} tasks, generator={self.metadata.get('generator')!r})"
+    def __len__(self):
+        return len(self.obs)
+
+    def __repr__(self):
+        return (
+            f"TransitionDataset({len(self)} transitions, {len(self.tasks)} tasks, "
+            f"generator={self.metadata.get('generator')!r})"
+        )
 
     @property
-    def dynamics(self) -> np.ndarray: return self.tasks.dynamics_array()[self.task_index]
+    def dynamics(self) -> np.ndarray:
+        return self.tasks.dynamics_array()[self.task_index]
+
     @property
     def ball_velocity(self) -> np.ndarray:
         "The ball's x, y displacement over the step *before* each transition (m per step); zero at an episode's start."
         moved = self.next_obs[:, BALL_XY] - self.obs[:, BALL_XY]
-        before = np.roll(moved, 1, axis=0); before[self.step == 0] = 0
+        before = np.roll(moved, 1, axis=0)
+        before[self.step == 0] = 0
         return before
 
     def select(self, task_ids) -> TransitionDataset:
         "The transitions of the tasks `task_ids` (their order kept)."
         missing = [t for t in task_ids if t not in self.tasks]
-        if missing: raise KeyError(f"no tasks {missing} in this dataset; it has {self.tasks.ids}")
+        if missing:
+            raise KeyError(f"no tasks {missing} in this dataset; it has {self.tasks.ids}")
         keep = np.isin(self.task_index, [self.tasks.ids.index(t) for t in task_ids])
         sub = TaskSet([self.tasks[t] for t in task_ids], self.tasks.name)
-        remap = np.full(len(self.tasks), -1, np.int32); remap[[self.tasks.ids.index(t) for t in task_ids]] = np.arange(len(task_ids))
-        return TransitionDataset(*(getattr(self, a)[keep] for a in self.ARRAYS[:3]), remap[self.task_index[keep]], self.episode[keep], self.step[keep],
-                                 sub, {**self.metadata, "selected_tasks": list(task_ids)})
+        remap = np.full(len(self.tasks), -1, np.int32)
+        remap[[self.tasks.ids.index(t) for t in task_ids]] = np.arange(len(task_ids))
+        return TransitionDataset(
+            *(getattr(self, a)[keep] for a in self.ARRAYS[:3]),
+            remap[self.task_index[keep]],
+            self.episode[keep],
+            self.step[keep],
+            sub,
+            {**self.metadata, "selected_tasks": list(task_ids)},
+        )
 
     def summary(self) -> pd.DataFrame:
         "One row per task: its dynamics, episodes, and the share of episodes in which the ball moved more than 5 cm."
-        travel = pd.Series(np.linalg.norm(self.next_obs[:, BALL_XY] - self.obs[:, BALL_XY], axis=1)).groupby(self.episode).sum()
-        per_ep = pd.DataFrame({"task_index": pd.Series(self.task_index).groupby(self.episode).first(), "travel": travel})
+        travel = (
+            pd.Series(np.linalg.norm(self.next_obs[:, BALL_XY] - self.obs[:, BALL_XY], axis=1))
+            .groupby(self.episode)
+            .sum()
+        )
+        per_ep = pd.DataFrame(
+            {"task_index": pd.Series(self.task_index).groupby(self.episode).first(), "travel": travel}
+        )
         g = per_ep.groupby("task_index")
         df = self.tasks.to_frame().drop(columns=["scale"]).iloc[g.size().index]
-        return df.assign(episodes=g.size().values, ball_moved=g.travel.apply(lambda s: (s > 0.05).mean()).values,
-                         mean_travel_m=g.travel.mean().values).reset_index(drop=True)
+        return df.assign(
+            episodes=g.size().values,
+            ball_moved=g.travel.apply(lambda s: (s > 0.05).mean()).values,
+            mean_travel_m=g.travel.mean().values,
+        ).reset_index(drop=True)
 
     def save(self, path) -> Path:
         "Write arrays, tasks and metadata to one compressed `.npz`."
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({**self.metadata, "tasks": self.tasks.to_list(), "tasks_name": self.tasks.name})
-        with open(path, "wb") as f: np.savez_compressed(f, metadata=np.array(meta), **{a: getattr(self, a) for a in self.ARRAYS})
+        with open(path, "wb") as f:
+            np.savez_compressed(f, metadata=np.array(meta), **{a: getattr(self, a) for a in self.ARRAYS})
         return path
 
     @classmethod
     def load(cls, path) -> TransitionDataset:
         path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"no dataset file {str(path)!r}")
+        if not path.is_file():
+            raise FileNotFoundError(f"no dataset file {str(path)!r}")
         with np.load(path) as z:
             missing = [k for k in ("metadata", *cls.ARRAYS) if k not in z.files]
-            if missing: raise ValueError(f"{path} is not a TransitionDataset file: it lacks {missing}")
+            if missing:
+                raise ValueError(f"{path} is not a TransitionDataset file: it lacks {missing}")
             meta = json.loads(str(z["metadata"]))
             arrays = {a: z[a] for a in cls.ARRAYS}
         tasks = TaskSet.from_list(meta.pop("tasks"), meta.pop("tasks_name", ""))
         return cls(**arrays, tasks=tasks, metadata=meta)
 
 # %% ../nbs/04_iida_data.ipynb #bbca11ea
-def collect(tasks: TaskSet, config: CollectConfig = CollectConfig(), *, split: str | None = None, role: str = "train",
-            progress: bool = True) -> TransitionDataset:
+def collect(
+    tasks: TaskSet,
+    config: CollectConfig = CollectConfig(),
+    *,
+    split: str | None = None,
+    role: str = "train",
+    progress: bool = True,
+) -> TransitionDataset:
     "Transitions of `config.generator` on every task of `tasks`, collected by `config.n_workers` processes."
-    if not isinstance(tasks, TaskSet) or not len(tasks): raise ValueError(f"tasks must be a non-empty TaskSet, got {tasks!r}")
+    if not isinstance(tasks, TaskSet) or not len(tasks):
+        raise ValueError(f"tasks must be a non-empty TaskSet, got {tasks!r}")
     t0, parts = time.perf_counter(), [None] * len(tasks)
     workers = min(config.n_workers, len(tasks))
     bar = tqdm(total=len(tasks), desc=f"collect {config.generator}", unit="task", disable=not progress)
     if workers == 1:
-        for i, task in enumerate(tasks): parts[i] = collect_task(task, i, config); bar.update()
+        for i, task in enumerate(tasks):
+            parts[i] = collect_task(task, i, config)
+            bar.update()
     else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork" if sys.platform != "win32" else "spawn")) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("fork" if sys.platform != "win32" else "spawn")
+        ) as pool:
             futures = {pool.submit(collect_task, task, i, config): i for i, task in enumerate(tasks)}
-            for f in as_completed(futures): parts[futures[f]] = f.result(); bar.update()
+            for f in as_completed(futures):
+                parts[futures[f]] = f.result()
+                bar.update()
     bar.close()
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    meta = dict(split=split, role=role, **asdict(config), workers_used=workers, transitions=len(data["obs"]),
-                meta_rl_version=meta_rl.__version__, seconds=round(time.perf_counter() - t0, 2),
-                created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    meta = dict(
+        split=split,
+        role=role,
+        **asdict(config),
+        workers_used=workers,
+        transitions=len(data["obs"]),
+        meta_rl_version=meta_rl.__version__,
+        seconds=round(time.perf_counter() - t0, 2),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
     return TransitionDataset(**data, tasks=tasks, metadata=meta)
 
 # %% ../nbs/04_iida_data.ipynb #857a0f19
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="metarl-iida-generate", description="Collect IIDA transitions of a generator policy on the tasks of a split.")
+    p = argparse.ArgumentParser(
+        prog="metarl-iida-generate",
+        description="Collect IIDA transitions of a generator policy on the tasks of a split.",
+    )
     p.add_argument("--split", default="train25-test36", help=f"one of {list(SPLITS)} (default: train25-test36)")
     p.add_argument("--role", default="train", help="collect on the split's 'train' or 'test' tasks (default: train)")
     p.add_argument("--generator", default="scripted", help=f"one of {list(GENERATORS)} (default: scripted)")
-    p.add_argument("--generator-policy", default=None, help="the SB3 PPO .zip of --generator ppo (a context='none' policy)")
+    p.add_argument(
+        "--generator-policy", default=None, help="the SB3 PPO .zip of --generator ppo (a context='none' policy)"
+    )
     p.add_argument("--episodes-per-task", type=int, default=CollectConfig.episodes_per_task)
-    p.add_argument("--steps", type=int, default=CollectConfig.steps_per_episode, help="steps per episode (default: 200)")
+    p.add_argument(
+        "--steps", type=int, default=CollectConfig.steps_per_episode, help="steps per episode (default: 200)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="processes (default 0: all cores)")
     p.add_argument("--out", required=True, help="the .npz file to write")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
+
 def main(argv=None) -> None:
     "The `metarl-iida-generate` console script (returns None: a console script's return value becomes its exit status)."
-    p = _parser(); args = p.parse_args(argv)
-    if args.role not in ("train", "test"): p.error(f"--role {args.role!r}: choose 'train' or 'test'")
-    if args.split not in SPLITS: p.error(f"--split {args.split!r}: choose one of {list(SPLITS)}")
-    if not args.out.endswith(".npz"): p.error(f"--out {args.out!r} must end in .npz")
-    try: config = CollectConfig(args.generator, args.episodes_per_task, args.steps, args.seed, args.workers, args.generator_policy)
-    except ValueError as e: p.error(str(e).replace("generator_policy", "--generator-policy"))
+    p = _parser()
+    args = p.parse_args(argv)
+    if args.role not in ("train", "test"):
+        p.error(f"--role {args.role!r}: choose 'train' or 'test'")
+    if args.split not in SPLITS:
+        p.error(f"--split {args.split!r}: choose one of {list(SPLITS)}")
+    if not args.out.endswith(".npz"):
+        p.error(f"--out {args.out!r} must end in .npz")
+    try:
+        config = CollectConfig(
+            args.generator, args.episodes_per_task, args.steps, args.seed, args.workers, args.generator_policy
+        )
+    except ValueError as e:
+        p.error(str(e).replace("generator_policy", "--generator-policy"))
     split = make_split(args.split)
     ds = collect(getattr(split, args.role), config, split=split.name, role=args.role, progress=not args.quiet)
     path = ds.save(args.out)
     s = ds.summary()
-    print(f"wrote {len(ds):,} transitions ({len(ds.tasks)} {args.role} tasks of {split.name}, generator {config.generator}, "
-          f"ball moved in {s.ball_moved.mean():.0%} of episodes, {ds.metadata['seconds']:.1f} s) to {path}")
+    print(
+        f"wrote {len(ds):,} transitions ({len(ds.tasks)} {args.role} tasks of {split.name}, generator "
+        f"{config.generator}, "
+        f"ball moved in {s.ball_moved.mean():.0%} of episodes, {ds.metadata['seconds']:.1f} s) to {path}"
+    )

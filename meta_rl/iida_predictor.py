@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, json, math, time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,66 +25,80 @@ from .striker import STRIKE_ACTION, StrikerEnv
 __all__ = ['PREDICTOR_CONTEXTS', 'POOLINGS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM', 'MOVING_SPEED', 'MIN_STD',
            'CHECKPOINT_FORMAT', 'MEMORIES', 'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS',
            'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig', 'Normalizer', 'model_states', 'ball_speed_features',
-           'moving_mask', 'features', 'mlp', 'IIDAModel', 'TrainResult', 'split_validation', 'train_predictor',
-           'save_checkpoint', 'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory', 'encoder_factory',
-           'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners', 'prediction_errors',
-           'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study', 'plot_study',
-           'train_context_encoder', 'main']
+           'moving_mask', 'features', 'mlp', 'IIDAModel', 'ContextSampler', 'TrainResult', 'split_validation', 'fit',
+           'train_predictor', 'save_checkpoint', 'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory',
+           'encoder_factory', 'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners',
+           'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study',
+           'plot_study', 'train_context_encoder', 'main']
 
 # %% ../nbs/05_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
 POOLINGS = ("mean", "product")
 OBS_DIM, ACT_DIM = 23, 7
-STATE_DIM = OBS_DIM + 2          # the observation and the ball's last displacement
-SPEED_DIM = 2                    # the encoder's extra inputs: log speeds of the ball before and during the transition
-MOVING_SPEED = 1e-4              # m per step: the ball moves when it travels more than 0.1 mm in a step
+STATE_DIM = OBS_DIM + 2  # the observation and the ball's last displacement
+SPEED_DIM = 2  # the encoder's extra inputs: log speeds of the ball before and during the transition
+MOVING_SPEED = 1e-4  # m per step: the ball moves when it travels more than 0.1 mm in a step
+
 
 @dataclass(frozen=True)
 class PredictorConfig:
     "Hyperparameters of the context encoder + predictor and of their training."
-    context: str = "latent"           # one of PREDICTOR_CONTEXTS
+
+    context: str = "latent"  # one of PREDICTOR_CONTEXTS
     latent_dim: int = 8
     hidden: tuple[int, ...] = (128, 128)
-    pooling: str = "product"          # one of POOLINGS
-    context_size: int = 128           # the largest context during training
-    targets_per_context: int = 16     # predicted transitions per context
-    batch_size: int = 64              # contexts per batch
+    pooling: str = "product"  # one of POOLINGS
+    context_size: int = 128  # the largest context during training
+    targets_per_context: int = 16  # predicted transitions per context
+    batch_size: int = 64  # contexts per batch
     lr: float = 1e-3
     epochs: int = 30
-    patience: int = 5                 # early stopping: epochs without a better validation error
+    patience: int = 5  # early stopping: epochs without a better validation error
     kl_weight: float = 1e-4
-    ball_loss_weight: float = 100.0   # weight of the ball's x, y in the loss (the other 21 entries weigh 1)
-    moving_targets: float = 0.8       # share of the predicted transitions drawn from those in which the ball moves
-    empty_contexts: float = 0.1       # share of training contexts that are empty (the prior)
-    ball_gain: bool = True            # predict the ball's displacement as a learned gain times its last displacement plus a correction
-    val_tasks: int = 3                # training tasks held out for validation
-    batches_per_epoch: int | None = None   # None: one pass over the training transitions as targets
+    ball_loss_weight: float = 100.0  # weight of the ball's x, y in the loss (the other 21 entries weigh 1)
+    moving_targets: float = 0.8  # share of the predicted transitions drawn from those in which the ball moves
+    empty_contexts: float = 0.1  # share of training contexts that are empty (the prior)
+    # predict the ball's displacement as a learned gain times its last displacement plus a correction
+    ball_gain: bool = True
+    val_tasks: int = 3  # training tasks held out for validation
+    batches_per_epoch: int | None = None  # None: one pass over the training transitions as targets
     seed: int = 0
 
     def __post_init__(self):
-        if self.context not in PREDICTOR_CONTEXTS: raise ValueError(f"unknown context {self.context!r}; choose one of {list(PREDICTOR_CONTEXTS)}")
-        if self.pooling not in POOLINGS: raise ValueError(f"unknown pooling {self.pooling!r}; choose one of {list(POOLINGS)}")
+        if self.context not in PREDICTOR_CONTEXTS:
+            raise ValueError(f"unknown context {self.context!r}; choose one of {list(PREDICTOR_CONTEXTS)}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {self.pooling!r}; choose one of {list(POOLINGS)}")
         object.__setattr__(self, "hidden", tuple(self.hidden))
         positive = ["latent_dim", "context_size", "targets_per_context", "batch_size", "epochs", "patience"]
         for name in positive + ["batches_per_epoch"] * (self.batches_per_epoch is not None):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}={v!r} must be a positive integer")
         if not self.hidden or any(not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden):
             raise ValueError(f"hidden={self.hidden!r} must be a non-empty sequence of positive layer sizes")
-        if not (math.isfinite(self.lr) and self.lr > 0): raise ValueError(f"lr={self.lr!r} must be a finite number > 0")
-        if not (math.isfinite(self.kl_weight) and self.kl_weight >= 0): raise ValueError(f"kl_weight={self.kl_weight!r} must be a finite number >= 0")
-        if not (math.isfinite(self.ball_loss_weight) and self.ball_loss_weight > 0): raise ValueError(f"ball_loss_weight={self.ball_loss_weight!r} must be a finite number > 0")
-        if not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0: raise ValueError(f"val_tasks={self.val_tasks!r} must be an integer >= 0")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr={self.lr!r} must be a finite number > 0")
+        if not (math.isfinite(self.kl_weight) and self.kl_weight >= 0):
+            raise ValueError(f"kl_weight={self.kl_weight!r} must be a finite number >= 0")
+        if not (math.isfinite(self.ball_loss_weight) and self.ball_loss_weight > 0):
+            raise ValueError(f"ball_loss_weight={self.ball_loss_weight!r} must be a finite number > 0")
+        if not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0:
+            raise ValueError(f"val_tasks={self.val_tasks!r} must be an integer >= 0")
         for name in ("moving_targets", "empty_contexts"):
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and 0 <= v <= 1): raise ValueError(f"{name}={v!r} must be a share in [0, 1]")
+            if not (isinstance(v, (int, float)) and 0 <= v <= 1):
+                raise ValueError(f"{name}={v!r} must be a share in [0, 1]")
 
     @property
-    def context_dim(self) -> int: return {"latent": self.latent_dim, "none": 0, "true": 3}[self.context]
+    def context_dim(self) -> int:
+        return {"latent": self.latent_dim, "none": 0, "true": 3}[self.context]
+
 
 @dataclass
 class Normalizer:
     "Mean and standard deviation of the predictor's states and of the observation changes, from the training data."
+
     state_mean: np.ndarray
     state_std: np.ndarray
     delta_mean: np.ndarray
@@ -92,34 +107,50 @@ class Normalizer:
     @classmethod
     def fit(cls, ds: TransitionDataset) -> Normalizer:
         s, d = model_states(ds), ds.next_obs - ds.obs
-        floor = lambda x: np.where(x > 1e-8, x, 1.0)       # constant entries (the goal, the ball's height) stay unscaled
+        floor = lambda x: np.where(x > 1e-8, x, 1.0)  # constant entries (the goal, the ball's height) stay unscaled
         return cls(s.mean(0), floor(s.std(0)), d.mean(0), floor(d.std(0)))
-    def to_dict(self) -> dict: return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
+
+    def to_dict(self) -> dict:
+        return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
+
     @classmethod
-    def from_dict(cls, d: dict) -> Normalizer: return cls(**{k: np.asarray(v, np.float64) for k, v in d.items()})
+    def from_dict(cls, d: dict) -> Normalizer:
+        return cls(**{k: np.asarray(v, np.float64) for k, v in d.items()})
+
 
 def model_states(ds: TransitionDataset) -> np.ndarray:
     "The predictor's state: the observation and the ball's displacement over the previous step."
     return np.concatenate([ds.obs, ds.ball_velocity], axis=1)
 
+
 def ball_speed_features(before: np.ndarray, during: np.ndarray) -> np.ndarray:
-    "Log speeds of the ball (m per step, floored at 0.1 mm) before and during a transition, scaled to about [-1, 1]; rows of (..., 2) displacements."
+    """Log speeds of the ball (m per step, floored at 0.1 mm) before and during a transition, scaled to about [-1, 1];
+    rows of (..., 2) displacements."""
     speed = lambda v: np.log(np.linalg.norm(v, axis=-1) + 1e-4)
     return (np.stack([speed(before), speed(during)], -1) + 6.5) / 2.5
+
 
 def moving_mask(ds: TransitionDataset) -> np.ndarray:
     "Transitions in which the ball moves (over `MOVING_SPEED` in the step before it or in the step itself)."
     during = np.linalg.norm(ds.next_obs[:, BALL_XY] - ds.obs[:, BALL_XY], axis=1)
     return (np.linalg.norm(ds.ball_velocity, axis=1) > MOVING_SPEED) | (during > MOVING_SPEED)
 
+
 def features(ds: TransitionDataset, norm: Normalizer) -> dict[str, np.ndarray]:
-    "Normalised inputs: `encoder` (s, a, delta-s, ball log speeds) per transition, `predictor` (s, a), target `delta`, the `true` dynamics and the `moving` mask."
+    """Normalised inputs: `encoder` (s, a, delta-s, ball log speeds) per transition, `predictor` (s, a), target `delta`,
+    the `true` dynamics and the `moving` mask."""
     s = (model_states(ds) - norm.state_mean) / norm.state_std
     a = np.clip(ds.action, -ACTION_LIMIT, ACTION_LIMIT) / ACTION_LIMIT
     d = (ds.next_obs - ds.obs - norm.delta_mean) / norm.delta_std
     speeds = ball_speed_features(ds.ball_velocity, ds.next_obs[:, BALL_XY] - ds.obs[:, BALL_XY])
     true = np.stack([EPI_TRAIN_BOUNDS.normalize(t.dynamics) for t in ds.tasks])[ds.task_index]
-    f = dict(encoder=np.concatenate([s, a, d, speeds], 1), predictor=np.concatenate([s, a], 1), delta=d, true=true, moving=moving_mask(ds))
+    f = dict(
+        encoder=np.concatenate([s, a, d, speeds], 1),
+        predictor=np.concatenate([s, a], 1),
+        delta=d,
+        true=true,
+        moving=moving_mask(ds),
+    )
     return {k: v.astype(np.float32) for k, v in f.items()}
 
 # %% ../nbs/05_iida_predictor.ipynb #c9bfe3ab
@@ -128,13 +159,17 @@ def mlp(sizes) -> nn.Sequential:
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2: layers.append(nn.ReLU())
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
     return nn.Sequential(*layers)
+
 
 MIN_STD = 1e-2
 
+
 class IIDAModel(nn.Module):
     "The context encoder (a per-transition MLP, pooled) and the predictor of normalised delta-s from (s, a, z)."
+
     def __init__(self, config: PredictorConfig):
         super().__init__()
         self.config = config
@@ -142,17 +177,24 @@ class IIDAModel(nn.Module):
         self.encoder = mlp([enc_in, *config.hidden, 2 * config.latent_dim]) if config.context == "latent" else None
         self.predictor = mlp([pred_in + config.context_dim, *config.hidden, OBS_DIM + config.ball_gain])
         # the ball's last displacement in units of the normalised target (set from the `Normalizer` by `set_ball_scale`)
-        self.register_buffer("ball_state_mean", torch.zeros(2)); self.register_buffer("ball_state_std", torch.ones(2))
+        self.register_buffer("ball_state_mean", torch.zeros(2))
+        self.register_buffer("ball_state_std", torch.ones(2))
         self.register_buffer("ball_delta_std", torch.ones(2))
 
     def set_ball_scale(self, norm: Normalizer) -> None:
-        "Copy the normalisation of the ball's last displacement (state) and of its displacement (target) into the model."
+        """Copy the normalisation of the ball's last displacement (state) and of its displacement (target) into the
+        model."""
         ball_state = slice(OBS_DIM, OBS_DIM + 2)
-        for name, v in (("ball_state_mean", norm.state_mean[ball_state]), ("ball_state_std", norm.state_std[ball_state]), ("ball_delta_std", norm.delta_std[BALL_XY])):
+        for name, v in (
+            ("ball_state_mean", norm.state_mean[ball_state]),
+            ("ball_state_std", norm.state_std[ball_state]),
+            ("ball_delta_std", norm.delta_std[BALL_XY]),
+        ):
             getattr(self, name).copy_(torch.as_tensor(v, dtype=torch.float32))
 
     def posterior(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Mean and std of the latent from transitions `x` (B, K, in) of which `mask` (B, K) marks the real ones; an empty set gives the prior N(0, 1)."
+        """Mean and std of the latent from transitions `x` (B, K, in) of which `mask` (B, K) marks the real ones; an
+        empty set gives the prior N(0, 1)."""
         mu, raw = self.encoder(x).chunk(2, dim=-1)
         m = mask.unsqueeze(-1)
         n = m.sum(1)
@@ -161,27 +203,30 @@ class IIDAModel(nn.Module):
             std = F.softplus((raw * m).sum(1) / n.clamp(min=1)) + MIN_STD
             empty = n == 0
             return torch.where(empty, 0.0, mean), torch.where(empty, 1.0, std)
-        prec = m / (F.softplus(raw) + MIN_STD) ** 2           # product of Gaussians with an N(0, 1) prior
+        prec = m / (F.softplus(raw) + MIN_STD) ** 2  # product of Gaussians with an N(0, 1) prior
         total = 1 + prec.sum(1)
         return (prec * mu).sum(1) / total, total.rsqrt()
 
     def forward(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
         "Predicted normalised delta-s for inputs `x` (..., s+a) and contexts `z` (..., context_dim) or None."
         out = self.predictor(x if z is None else torch.cat([x, z], -1))
-        if not self.config.ball_gain: return out
-        last = (x[..., OBS_DIM:OBS_DIM + 2] * self.ball_state_std + self.ball_state_mean) / self.ball_delta_std
+        if not self.config.ball_gain:
+            return out
+        last = (x[..., OBS_DIM : OBS_DIM + 2] * self.ball_state_std + self.ball_state_mean) / self.ball_delta_std
         ball = out[..., BALL_XY] + out[..., -1:] * last
-        return torch.cat([out[..., :BALL_XY.start], ball, out[..., BALL_XY.stop:OBS_DIM]], -1)
+        return torch.cat([out[..., : BALL_XY.start], ball, out[..., BALL_XY.stop : OBS_DIM]], -1)
 
 # %% ../nbs/05_iida_predictor.ipynb #7b3e7ca5
-class _Sampler:
+class ContextSampler:
     "Draws training batches of contexts and targets from one dataset."
+
     def __init__(self, ds: TransitionDataset, feats: dict, config: PredictorConfig):
         self.f = {k: torch.from_numpy(v) for k, v in feats.items()}
         self.config = config
         starts = np.flatnonzero(ds.step == 0)
         lengths = np.diff(np.r_[starts, len(ds)])
-        if len(set(lengths.tolist())) != 1: raise ValueError(f"all episodes must have the same length, got lengths {sorted(set(lengths.tolist()))}")
+        if len(set(lengths.tolist())) != 1:
+            raise ValueError(f"all episodes must have the same length, got lengths {sorted(set(lengths.tolist()))}")
         self.starts, self.length = starts, int(lengths[0])
         ep_task = ds.task_index[starts]
         self.task_episodes = [np.flatnonzero(ep_task == t) for t in range(len(ds.tasks))]
@@ -200,9 +245,21 @@ class _Sampler:
         sizes = np.where(rng.random((B, 1)) < self.config.empty_contexts, 0, rng.integers(1, K + 1, size=(B, 1)))
         mask = torch.from_numpy((np.arange(K)[None] < sizes).astype(np.float32))
         n_moving = rng.binomial(T, self.config.moving_targets, size=B)
-        tgt = torch.from_numpy(np.stack([np.r_[rng.choice(self.task_moving_rows[t] if len(self.task_moving_rows[t]) else self.task_rows[t], size=m),
-                                               rng.choice(self.task_rows[t], size=T - m)] for t, m in zip(tasks, n_moving)]))
+        tgt = torch.from_numpy(
+            np.stack(
+                [
+                    np.r_[
+                        rng.choice(
+                            self.task_moving_rows[t] if len(self.task_moving_rows[t]) else self.task_rows[t], size=m
+                        ),
+                        rng.choice(self.task_rows[t], size=T - m),
+                    ]
+                    for t, m in zip(tasks, n_moving)
+                ]
+            )
+        )
         return ctx, mask, tgt
+
 
 def _loss(model: IIDAModel, f: dict, ctx, mask, tgt, sample: bool):
     x, y = f["predictor"][tgt], f["delta"][tgt]
@@ -210,17 +267,20 @@ def _loss(model: IIDAModel, f: dict, ctx, mask, tgt, sample: bool):
     if model.config.context == "latent":
         mean, std = model.posterior(f["encoder"][ctx], mask)
         z = mean + std * torch.randn_like(std) if sample else mean
-        kl = (0.5 * (mean ** 2 + std ** 2 - 1) - std.log()).sum(-1).mean()
+        kl = (0.5 * (mean**2 + std**2 - 1) - std.log()).sum(-1).mean()
         z = z.unsqueeze(1).expand(-1, x.shape[1], -1)
     else:
         z = None if model.config.context == "none" else f["true"][tgt]
-    w = torch.ones(OBS_DIM); w[BALL_XY] = model.config.ball_loss_weight
+    w = torch.ones(OBS_DIM)
+    w[BALL_XY] = model.config.ball_loss_weight
     mse = (((model(x, z) - y) ** 2) * (w / w.mean())).mean()
     return mse, kl
+
 
 @dataclass
 class TrainResult:
     "What `train_predictor` returns."
+
     model: IIDAModel
     normalizer: Normalizer
     history: pd.DataFrame
@@ -228,106 +288,215 @@ class TrainResult:
     train_tasks: list[str]
     val_tasks: list[str]
 
+
 def split_validation(tasks: TaskSet, n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     "Hold out `n` of `tasks` (drawn with `seed`) for validation: (train ids, validation ids)."
-    if n >= len(tasks): raise ValueError(f"val_tasks={n} must be smaller than the number of training tasks ({len(tasks)})")
+    if n >= len(tasks):
+        raise ValueError(f"val_tasks={n} must be smaller than the number of training tasks ({len(tasks)})")
     held = set(np.random.default_rng(seed).choice(len(tasks), size=n, replace=False).tolist())
     return [t.id for i, t in enumerate(tasks) if i not in held], [t.id for i, t in enumerate(tasks) if i in held]
 
-def train_predictor(ds: TransitionDataset, config: PredictorConfig = PredictorConfig(), out_dir=None, *, progress: bool = True) -> TrainResult:
-    "Train the encoder and predictor on `ds`, validating on `config.val_tasks` held-out tasks of it; checkpoint to `out_dir/predictor.pt`."
-    torch.manual_seed(config.seed); rng = np.random.default_rng(config.seed)
+# %% ../nbs/05_iida_predictor.ipynb #f8b4bdbc
+def fit(
+    model: nn.Module,
+    batch_losses: Callable[[], tuple[torch.Tensor, dict[str, float]]],
+    validate: Callable[[], dict[str, float]] | None,
+    score: Callable[[dict], float],
+    *,
+    lr: float,
+    epochs: int,
+    batches_per_epoch: int,
+    patience: int,
+    desc: str = "train",
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Train `model` with Adam(`lr`) and early stopping; keep the weights of its best epoch; return the history.
+
+    Each of the `batches_per_epoch` steps of an epoch minimises the loss of `batch_losses()`, which returns it with
+    its parts as floats. After each epoch `validate()` (without gradients, the model in eval mode) gives the validation
+    metrics. One row per epoch: the epoch, the parts' means over its batches, the validation metrics, `loss` =
+    `score(row)` (lower is better) and the seconds it took. Training stops after `patience` epochs without a better
+    loss; `FloatingPointError` if no epoch had a finite one. The IIDA predictor, the Meta-World predictor (chapter 09)
+    and the uncertainty ensemble (chapter 07) all train through it."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rows, best, best_state, stale = [], math.inf, None, 0
+    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress)
+    for epoch in bar:
+        t0 = time.perf_counter()
+        model.train()
+        parts = []
+        for _ in range(batches_per_epoch):
+            loss, batch_parts = batch_losses()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            parts.append(batch_parts)
+        model.eval()
+        with torch.no_grad():
+            val = validate() if validate is not None else {}
+        row = dict(epoch=epoch + 1, **pd.DataFrame(parts).mean(skipna=False).to_dict(), **val)
+        rows.append(dict(row, loss=score(row), seconds=time.perf_counter() - t0))
+        bar.set_postfix(loss=f"{rows[-1]['loss']:.4f}")
+        if rows[-1]["loss"] < best:
+            best, stale, best_state = rows[-1]["loss"], 0, {k: v.clone() for k, v in model.state_dict().items()}
+        elif (stale := stale + 1) >= patience:
+            break
+    if best_state is None:
+        raise FloatingPointError(
+            f"{desc} diverged: the loss was not a finite number in any of the {len(rows)} epochs (last epoch: "
+            f"{rows[-1]}); try a lower learning rate than lr={lr}"
+        )
+    model.load_state_dict(best_state)
+    model.eval()
+    return pd.DataFrame(rows)
+
+# %% ../nbs/05_iida_predictor.ipynb #3c2225a7
+def train_predictor(
+    ds: TransitionDataset, config: PredictorConfig = PredictorConfig(), out_dir=None, *, progress: bool = True
+) -> TrainResult:
+    """Train the encoder and predictor on `ds`, validating on `config.val_tasks` held-out tasks of it; checkpoint to
+    `out_dir/predictor.pt`."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
     train_ids, val_ids = split_validation(ds.tasks, config.val_tasks, config.seed)
     train_ds = ds.select(train_ids)
     norm = Normalizer.fit(train_ds)
-    train = _Sampler(train_ds, features(train_ds, norm), config)
-    val = _Sampler(ds.select(val_ids), features(ds.select(val_ids), norm), config) if val_ids else None
-    per_epoch = config.batches_per_epoch or max(1, math.ceil(len(train_ds) / (config.batch_size * config.targets_per_context)))
+    train = ContextSampler(train_ds, features(train_ds, norm), config)
+    val = ContextSampler(ds.select(val_ids), features(ds.select(val_ids), norm), config) if val_ids else None
+    per_epoch = config.batches_per_epoch or max(
+        1, math.ceil(len(train_ds) / (config.batch_size * config.targets_per_context))
+    )
     val_batches = [val.batch(np.random.default_rng(10_000 + i)) for i in range(max(4, per_epoch // 5))] if val else []
-    model = IIDAModel(config); model.set_ball_scale(norm)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    model = IIDAModel(config)
+    model.set_ball_scale(norm)
     path = None if out_dir is None else Path(out_dir) / "predictor.pt"
-    rows, best, best_state, stale = [], math.inf, None, 0
-    bar = tqdm(range(config.epochs), desc=f"train {config.context}", unit="epoch", disable=not progress)
-    for epoch in bar:
-        t0 = time.perf_counter(); model.train()
-        sums = np.zeros(2)
-        for _ in range(per_epoch):
-            mse, kl = _loss(model, train.f, *train.batch(rng), sample=True)
-            opt.zero_grad(); (mse + config.kl_weight * kl).backward(); opt.step()
-            sums += (mse.item(), kl.item())
-        model.eval()
-        with torch.no_grad(): val_mse = float(np.mean([_loss(model, val.f, *b, sample=False)[0].item() for b in val_batches])) if val else math.nan
-        score = val_mse if val else sums[0] / per_epoch
-        rows.append(dict(epoch=epoch + 1, train_mse=sums[0] / per_epoch, train_kl=sums[1] / per_epoch, val_mse=val_mse, seconds=time.perf_counter() - t0))
-        bar.set_postfix(train=f"{rows[-1]['train_mse']:.4f}", val=f"{val_mse:.4f}")
-        if score < best:
-            best, stale, best_state = score, 0, {k: v.clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= config.patience: break
-    if best_state is None:
-        what = "validation" if val else "training"
-        raise FloatingPointError(f"training diverged: the {what} loss was not a finite number in any of the {len(rows)} epochs "
-                                 f"(last train_mse={rows[-1]['train_mse']}, val_mse={rows[-1]['val_mse']}); try a lower learning rate than lr={config.lr}")
-    model.load_state_dict(best_state)
-    history = pd.DataFrame(rows)
+
+    def batch_losses():
+        mse, kl = _loss(model, train.f, *train.batch(rng), sample=True)
+        return mse + config.kl_weight * kl, {"train_mse": mse.item(), "train_kl": kl.item()}
+
+    def validate():
+        return {"val_mse": float(np.mean([_loss(model, val.f, *b, sample=False)[0].item() for b in val_batches]))}
+
+    history = fit(
+        model,
+        batch_losses,
+        validate if val else None,
+        lambda r: r["val_mse" if val else "train_mse"],
+        lr=config.lr,
+        epochs=config.epochs,
+        batches_per_epoch=per_epoch,
+        patience=config.patience,
+        desc=f"train {config.context}",
+        progress=progress,
+    )
+    if not val:
+        history.insert(3, "val_mse", math.nan)
     result = TrainResult(model, norm, history, path, train_ids, val_ids)
-    if path is not None: save_checkpoint(result, ds, path)
+    if path is not None:
+        save_checkpoint(result, ds, path)
     return result
 
 # %% ../nbs/05_iida_predictor.ipynb #b16959b0
 CHECKPOINT_FORMAT = "meta_rl.iida_predictor/1"
 
+
 def save_checkpoint(result: TrainResult, ds: TransitionDataset, path) -> Path:
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     h = result.history
-    torch.save(dict(format=CHECKPOINT_FORMAT, config=asdict(result.model.config), state_dict=result.model.state_dict(),
-                    normalizer=result.normalizer.to_dict(), train_tasks=result.train_tasks, val_tasks=result.val_tasks,
-                    dataset=json.loads(json.dumps(ds.metadata)), history=h.to_dict("list"),
-                    best_epoch=int(h.epoch[h.val_mse.idxmin()]) if h.val_mse.notna().any() else int(h.epoch.iloc[-1])), path)
+    torch.save(
+        dict(
+            format=CHECKPOINT_FORMAT,
+            config=asdict(result.model.config),
+            state_dict=result.model.state_dict(),
+            normalizer=result.normalizer.to_dict(),
+            train_tasks=result.train_tasks,
+            val_tasks=result.val_tasks,
+            dataset=json.loads(json.dumps(ds.metadata)),
+            history=h.to_dict("list"),
+            best_epoch=int(h.epoch[h.val_mse.idxmin()]) if h.val_mse.notna().any() else int(h.epoch.iloc[-1]),
+        ),
+        path,
+    )
     return path
+
 
 def load_predictor(path) -> tuple[IIDAModel, Normalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict saved by `train_predictor`."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a meta_rl IIDA predictor checkpoint (format {CHECKPOINT_FORMAT})")
     model = IIDAModel(PredictorConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"]); model.eval()
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
     return model, Normalizer.from_dict(ckpt["normalizer"]), ckpt
 
 # %% ../nbs/05_iida_predictor.ipynb #682eb4e1
-MEMORIES = ("episode", "task")   # what the encoder remembers: this episode, or every episode of the current task
-PROBE_SWING, PROBE_SEED, PROBE_REST = 10, 0, np.zeros(7)   # the probe: STRIKE_ACTION for 10 steps from a seeded start, then rest
+MEMORIES = ("episode", "task")  # what the encoder remembers: this episode, or every episode of the current task
+# the probe: STRIKE_ACTION for 10 steps from a seeded start, then rest
+PROBE_SWING, PROBE_SEED, PROBE_REST = (
+    10,
+    0,
+    np.zeros(7),
+)
+
 
 class IIDAEncoder:
-    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far, updated in O(1) per step.
+    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far,
+    updated in O(1) per step.
 
     `memory` (one of `MEMORIES`) says what "so far" means: `"episode"` forgets at every reset (the episode's transitions
     only); `"task"` keeps the evidence across resets while the env's task (id and dynamics) stays the same.
     `probe_steps` > 0: whenever it forgets, the encoder first plays a probe of that many steps, a fixed strike
-    (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's dynamics, and pools
-    its transitions (the original meta_rl's probing rollout, shorter).
-    `shift`, `scale` (arrays of `latent_dim`): `latent` and `std` are reported as `(z - shift) / scale` and `std / scale`
-    (`IIDAEncoderFactory.standardized` sets them from the training tasks)."""
-    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], normalizer: Normalizer, latent_dim: int, pooling: str = "mean",
-                 memory: str = "episode", probe_steps: int = 0, shift=None, scale=None):
-        if (shift is None) != (scale is None): raise ValueError("give both shift and scale, or neither")
+    (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's dynamics, and pools its
+    transitions (the original meta_rl's probing rollout, shorter). `shift`, `scale` (arrays of `latent_dim`): `latent`
+    and `std` are reported as `(z - shift) / scale` and `std / scale` (`IIDAEncoderFactory.standardized` sets them from
+    the training tasks)."""
+
+    def __init__(
+        self,
+        layers: list[tuple[np.ndarray, np.ndarray]],
+        normalizer: Normalizer,
+        latent_dim: int,
+        pooling: str = "mean",
+        memory: str = "episode",
+        probe_steps: int = 0,
+        shift=None,
+        scale=None,
+    ):
+        if (shift is None) != (scale is None):
+            raise ValueError("give both shift and scale, or neither")
         self.shift = None if shift is None else np.asarray(shift, np.float64)
         self.scale = None if scale is None else np.asarray(scale, np.float64)
-        if self.shift is not None and (self.shift.shape != (latent_dim,) or self.scale.shape != (latent_dim,) or not (self.scale > 0).all()):
-            raise ValueError(f"shift and scale must have shape ({latent_dim},), scale > 0; got {self.shift.shape} and {self.scale.shape}")
-        if memory not in MEMORIES: raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
+        if self.shift is not None and (
+            self.shift.shape != (latent_dim,) or self.scale.shape != (latent_dim,) or not (self.scale > 0).all()
+        ):
+            raise ValueError(
+                f"shift and scale must have shape ({latent_dim},), scale > 0; got {self.shift.shape} and "
+                f"{self.scale.shape}"
+            )
+        if memory not in MEMORIES:
+            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
         if isinstance(probe_steps, bool) or not isinstance(probe_steps, (int, np.integer)) or probe_steps < 0:
             raise ValueError(f"probe_steps={probe_steps!r} must be an integer >= 0")
-        self.layers, self.norm, self.latent_dim, self.pooling, self.memory = layers, normalizer, latent_dim, pooling, memory
+        self.layers, self.norm, self.latent_dim, self.pooling, self.memory = (
+            layers,
+            normalizer,
+            latent_dim,
+            pooling,
+            memory,
+        )
         self.probe_steps, self._task = int(probe_steps), None
-        # fold the input normalisation into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W / scale) shift)
+        # fold the input normalisation into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W /
+        # scale) shift)
         shift = np.concatenate([normalizer.state_mean, np.zeros(ACT_DIM), normalizer.delta_mean, np.zeros(SPEED_DIM)])
-        scale = np.concatenate([normalizer.state_std, np.full(ACT_DIM, ACTION_LIMIT), normalizer.delta_std, np.ones(SPEED_DIM)])
+        scale = np.concatenate(
+            [normalizer.state_std, np.full(ACT_DIM, ACTION_LIMIT), normalizer.delta_std, np.ones(SPEED_DIM)]
+        )
         w0, b0 = layers[0]
         self._layers = [(w0 / scale, b0 - (w0 / scale) @ shift), *layers[1:]]
         # preallocated buffers: the input row, each layer's output, the pooling's scratch
@@ -336,14 +505,21 @@ class IIDAEncoder:
         self.reset(None)
 
     def reset(self, env) -> None:
-        self._ball_velocity = np.zeros(2)                            # a new episode: the ball starts at rest
-        u = getattr(env, "unwrapped", None); task = getattr(u, "task", None)
+        self._ball_velocity = np.zeros(2)  # a new episode: the ball starts at rest
+        u = getattr(env, "unwrapped", None)
+        task = getattr(u, "task", None)
         key = None if task is None else (task.id, u.dynamics)
-        if self.memory == "task" and key is not None and key == self._task: return   # the same task: keep the evidence
+        if self.memory == "task" and key is not None and key == self._task:
+            return  # the same task: keep the evidence
         self._task, self.n = key, 0
-        self._sum_mu, self._sum_raw = np.zeros(self.latent_dim), np.zeros(self.latent_dim)   # mean pooling
-        self._prec, self._prec_mu = np.ones(self.latent_dim), np.zeros(self.latent_dim)      # product pooling (the prior's precision is 1)
-        if self.probe_steps and task is not None: self.probe(task)
+        self._sum_mu, self._sum_raw = np.zeros(self.latent_dim), np.zeros(self.latent_dim)  # mean pooling
+        # product pooling (the prior's precision is 1)
+        self._prec, self._prec_mu = (
+            np.ones(self.latent_dim),
+            np.zeros(self.latent_dim),
+        )
+        if self.probe_steps and task is not None:
+            self.probe(task)
 
     def probe(self, task) -> None:
         "Pool the transitions of the probe (a fixed strike) on a private Striker with `task`'s dynamics."
@@ -351,117 +527,207 @@ class IIDAEncoder:
             obs, _ = env.reset(seed=PROBE_SEED)
             for t in range(self.probe_steps):
                 a = STRIKE_ACTION if t < PROBE_SWING else PROBE_REST
-                next_obs = env.step(a)[0]; self.update(Transition(obs, a, next_obs)); obs = next_obs
-        self._ball_velocity = np.zeros(2)                            # the agent's episode starts with the ball at rest
+                next_obs = env.step(a)[0]
+                self.update(Transition(obs, a, next_obs))
+                obs = next_obs
+        self._ball_velocity = np.zeros(2)  # the agent's episode starts with the ball at rest
 
     def _embed(self, obs, action, next_obs, ball_velocity) -> np.ndarray:
         "The network's output for one transition, in a buffer that the next call overwrites."
         x, (bx, by), a, d = self._x, ball_velocity.tolist(), STATE_DIM, STATE_DIM + ACT_DIM
-        x[:OBS_DIM] = obs; x[OBS_DIM:STATE_DIM] = ball_velocity
-        np.minimum(action, ACTION_LIMIT, out=x[a:d]); np.maximum(x[a:d], -ACTION_LIMIT, out=x[a:d])    # np.clip, without its overhead
-        np.subtract(next_obs, obs, out=x[d:d + OBS_DIM])
-        dx, dy = x[d + BALL_XY.start:d + BALL_XY.stop].tolist()                 # the ball's displacement in this step
-        x[-2] = (math.log(math.sqrt(bx * bx + by * by) + 1e-4) + 6.5) / 2.5    # ball_speed_features, in scalar math
+        x[:OBS_DIM] = obs
+        x[OBS_DIM:STATE_DIM] = ball_velocity
+        np.minimum(action, ACTION_LIMIT, out=x[a:d])
+        np.maximum(x[a:d], -ACTION_LIMIT, out=x[a:d])  # np.clip, without its overhead
+        np.subtract(next_obs, obs, out=x[d : d + OBS_DIM])
+        dx, dy = x[d + BALL_XY.start : d + BALL_XY.stop].tolist()  # the ball's displacement in this step
+        x[-2] = (math.log(math.sqrt(bx * bx + by * by) + 1e-4) + 6.5) / 2.5  # ball_speed_features, in scalar math
         x[-1] = (math.log(math.sqrt(dx * dx + dy * dy) + 1e-4) + 6.5) / 2.5
         h, last = x, len(self._layers) - 1
         for i, ((w, b), out) in enumerate(zip(self._layers, self._h)):
-            np.dot(w, h, out=out); out += b
-            if i < last: np.maximum(out, 0, out=out)
+            np.dot(w, h, out=out)
+            out += b
+            if i < last:
+                np.maximum(out, 0, out=out)
             h = out
         return h
 
     def embed(self, obs, action, next_obs, ball_velocity) -> tuple[np.ndarray, np.ndarray]:
         "The per-transition network's (mu, raw) for one transition."
         h = self._embed(np.asarray(obs), np.asarray(action), np.asarray(next_obs), np.asarray(ball_velocity)).copy()
-        return h[:self.latent_dim], h[self.latent_dim:]
+        return h[: self.latent_dim], h[self.latent_dim :]
 
     def update(self, tr: Transition) -> None:
         h = self._embed(tr.obs, tr.action, tr.next_obs, self._ball_velocity)
-        mu, raw = h[:self.latent_dim], h[self.latent_dim:]
+        mu, raw = h[: self.latent_dim], h[self.latent_dim :]
         d = STATE_DIM + ACT_DIM + BALL_XY.start
-        self._ball_velocity[:] = self._x[d:d + 2]                               # the ball's displacement in this step, for the next
+        self._ball_velocity[:] = self._x[d : d + 2]  # the ball's displacement in this step, for the next
         self.n += 1
-        if self.pooling == "mean": self._sum_mu += mu; self._sum_raw += raw
+        if self.pooling == "mean":
+            self._sum_mu += mu
+            self._sum_raw += raw
         else:
-            p = self._p                                # 1 / (softplus(raw) + MIN_STD) ** 2
-            np.logaddexp(0, raw, out=p); p += MIN_STD; np.square(p, out=p); np.reciprocal(p, out=p)
-            self._prec += p; p *= mu; self._prec_mu += p
+            p = self._p  # 1 / (softplus(raw) + MIN_STD) ** 2
+            np.logaddexp(0, raw, out=p)
+            p += MIN_STD
+            np.square(p, out=p)
+            np.reciprocal(p, out=p)
+            self._prec += p
+            p *= mu
+            self._prec_mu += p
 
     @property
     def latent(self) -> np.ndarray:
         "The posterior mean (float32, shape `(latent_dim,)`)."
-        if self.pooling == "mean": z = self._sum_mu / max(self.n, 1)
-        else: z = self._prec_mu / self._prec
-        if self.shift is not None: z = (z - self.shift) / self.scale
+        if self.pooling == "mean":
+            z = self._sum_mu / max(self.n, 1)
+        else:
+            z = self._prec_mu / self._prec
+        if self.shift is not None:
+            z = (z - self.shift) / self.scale
         return z.astype(np.float32)
 
     @property
     def std(self) -> np.ndarray:
         "The posterior standard deviation."
-        if self.pooling == "mean": s = np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)
-        else: s = 1 / np.sqrt(self._prec)
+        if self.pooling == "mean":
+            s = np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)
+        else:
+            s = 1 / np.sqrt(self._prec)
         return (s if self.scale is None else s / self.scale).astype(np.float32)
 
+
 class IIDAEncoderFactory:
-    "A picklable zero-argument factory of fresh `IIDAEncoder`s (one per env, e.g. inside `SubprocVecEnv` workers), all with the same settings."
-    def __init__(self, layers, normalizer: Normalizer, latent_dim: int, pooling: str, memory: str = "episode", probe_steps: int = 0,
-                 shift=None, scale=None):
-        self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps = layers, normalizer, latent_dim, pooling, memory, probe_steps
+    """A picklable zero-argument factory of fresh `IIDAEncoder`s (one per env, e.g. inside `SubprocVecEnv` workers), all
+    with the same settings."""
+
+    def __init__(
+        self,
+        layers,
+        normalizer: Normalizer,
+        latent_dim: int,
+        pooling: str,
+        memory: str = "episode",
+        probe_steps: int = 0,
+        shift=None,
+        scale=None,
+    ):
+        self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps = (
+            layers,
+            normalizer,
+            latent_dim,
+            pooling,
+            memory,
+            probe_steps,
+        )
         self.shift, self.scale = shift, scale
-        self()                                                        # checks the settings now, not in a worker
+        self()  # checks the settings now, not in a worker
+
     def __call__(self) -> IIDAEncoder:
-        return IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps, self.shift, self.scale)
+        return IIDAEncoder(
+            self.layers,
+            self.normalizer,
+            self.latent_dim,
+            self.pooling,
+            self.memory,
+            self.probe_steps,
+            self.shift,
+            self.scale,
+        )
 
     def standardized(self, tasks: TaskSet, min_scale: float = 1e-3) -> IIDAEncoderFactory:
-        "A copy whose latents are standardised per dimension (mean 0, std 1) over the probe latents of `tasks` (a probe of `probe_steps`, or 50 steps)."
-        enc = IIDAEncoder(self.layers, self.normalizer, self.latent_dim, self.pooling, "episode", self.probe_steps or 50)
+        """A copy whose latents are standardised per dimension (mean 0, std 1) over the probe latents of `tasks` (a
+        probe of `probe_steps`, or 50 steps)."""
+        enc = IIDAEncoder(
+            self.layers, self.normalizer, self.latent_dim, self.pooling, "episode", self.probe_steps or 50
+        )
         z = np.zeros((len(tasks), self.latent_dim))
         with StrikerEnv(tasks) as env:
             for i, t in enumerate(tasks):
-                env.reset(options={"task": t}); enc.reset(env)        # the reset plays the probe
+                env.reset(options={"task": t})
+                enc.reset(env)  # the reset plays the probe
                 z[i] = enc.latent
         shift, scale = z.mean(0), np.maximum(z.std(0), min_scale)
-        return IIDAEncoderFactory(self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps,
-                                  shift.tolist(), scale.tolist())
+        return IIDAEncoderFactory(
+            self.layers,
+            self.normalizer,
+            self.latent_dim,
+            self.pooling,
+            self.memory,
+            self.probe_steps,
+            shift.tolist(),
+            scale.tolist(),
+        )
 
-def encoder_factory(model: IIDAModel, normalizer: Normalizer, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None) -> IIDAEncoderFactory:
+
+def encoder_factory(
+    model: IIDAModel, normalizer: Normalizer, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None
+) -> IIDAEncoderFactory:
     "Export the encoder of a trained `latent` model to numpy."
-    if model.config.context != "latent": raise ValueError(f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'")
+    if model.config.context != "latent":
+        raise ValueError(
+            f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'"
+        )
     linears = [m for m in model.encoder if isinstance(m, nn.Linear)]
     layers = [(l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy()) for l in linears]
-    return IIDAEncoderFactory(layers, normalizer, model.config.latent_dim, model.config.pooling, memory, probe_steps, shift, scale)
+    return IIDAEncoderFactory(
+        layers, normalizer, model.config.latent_dim, model.config.pooling, memory, probe_steps, shift, scale
+    )
 
-def load_context_encoder(path, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None) -> IIDAEncoderFactory:
-    "A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a `predictor.pt` checkpoint of a `latent` predictor."
+
+def load_context_encoder(
+    path, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None
+) -> IIDAEncoderFactory:
+    """A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a
+    `predictor.pt` checkpoint of a `latent` predictor."""
     model, norm, _ = load_predictor(path)
     return encoder_factory(model, norm, memory, probe_steps, shift, scale)
 
 # %% ../nbs/05_iida_predictor.ipynb #7697f43e
 CONTEXT_FROM = ("random", "first", "moving", "still")
 
+
 @torch.no_grad()
-def episode_latents(model: IIDAModel, f: dict, starts: np.ndarray, length: int, k: int, seed: int = 0, context_from: str = "random") -> tuple[np.ndarray, np.ndarray]:
-    "Posterior mean and std of each episode (rows `starts[i]` to `starts[i] + length`) from `k` of its transitions, chosen by `context_from` (one of `CONTEXT_FROM`)."
-    if context_from not in CONTEXT_FROM: raise ValueError(f"unknown context_from {context_from!r}; choose one of {list(CONTEXT_FROM)}")
-    if k == 0: return np.zeros((len(starts), model.config.latent_dim), np.float32), np.ones((len(starts), model.config.latent_dim), np.float32)
+def episode_latents(
+    model: IIDAModel, f: dict, starts: np.ndarray, length: int, k: int, seed: int = 0, context_from: str = "random"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and std of each episode (rows `starts[i]` to `starts[i] + length`) from `k` of its transitions,
+    chosen by `context_from` (one of `CONTEXT_FROM`)."""
+    if context_from not in CONTEXT_FROM:
+        raise ValueError(f"unknown context_from {context_from!r}; choose one of {list(CONTEXT_FROM)}")
+    if k == 0:
+        return np.zeros((len(starts), model.config.latent_dim), np.float32), np.ones(
+            (len(starts), model.config.latent_dim), np.float32
+        )
     k = min(k, length)
     rows = starts[:, None] + np.arange(length)[None]
     keys = np.random.default_rng(seed).random(rows.shape)
-    if context_from == "first": keys = np.broadcast_to(np.arange(length, dtype=float), rows.shape)
-    eligible = np.ones(rows.shape, bool) if context_from in ("random", "first") else (f["moving"][rows] > 0) == (context_from == "moving")
-    pos = np.where(eligible, keys, np.inf).argsort(1)[:, :k]      # the k first eligible rows by key; fewer if the episode has fewer
+    if context_from == "first":
+        keys = np.broadcast_to(np.arange(length, dtype=float), rows.shape)
+    eligible = (
+        np.ones(rows.shape, bool)
+        if context_from in ("random", "first")
+        else (f["moving"][rows] > 0) == (context_from == "moving")
+    )
+    # the k first eligible rows by key; fewer if the episode has fewer
+    pos = np.where(eligible, keys, np.inf).argsort(1)[:, :k]
     x = torch.from_numpy(f["encoder"][np.take_along_axis(rows, pos, 1)])
     mean, std = model.posterior(x, torch.from_numpy(np.take_along_axis(eligible, pos, 1).astype(np.float32)))
     return mean.numpy(), std.numpy()
+
 
 def ball_moved(ds: TransitionDataset, min_travel: float = 0.05) -> np.ndarray:
     "Per episode (in order): whether the ball travelled more than `min_travel` m in it."
     travel = np.linalg.norm(ds.next_obs[:, BALL_XY] - ds.obs[:, BALL_XY], axis=1)
     return np.bincount(np.cumsum(ds.step == 0) - 1, weights=travel) > min_travel
 
+
 def context_partners(ds: TransitionDataset) -> np.ndarray:
-    "For each episode, another episode of the same task to take its context from: the next one in which the ball moved (the next one if none did)."
-    starts = np.flatnonzero(ds.step == 0); ep_task = ds.task_index[starts]; moved = ball_moved(ds)
+    """For each episode, another episode of the same task to take its context from: the next one in which the ball moved
+    (the next one if none did)."""
+    starts = np.flatnonzero(ds.step == 0)
+    ep_task = ds.task_index[starts]
+    moved = ball_moved(ds)
     partner = np.empty(len(starts), int)
     for t in np.unique(ep_task):
         e = np.flatnonzero(ep_task == t)
@@ -470,26 +736,49 @@ def context_partners(ds: TransitionDataset) -> np.ndarray:
             partner[ep] = next((o for o in others if moved[o]), others[0] if others else ep)
     return partner
 
+
 @torch.no_grad()
-def prediction_errors(model: IIDAModel, normalizer: Normalizer, ds: TransitionDataset, k: int = 128, seed: int = 0, context_from: str = "random") -> dict[str, float]:
-    "One-step errors on `ds` with the model's context (a latent from `k` transitions, chosen by `context_from`, of another episode of the same task)."
+def prediction_errors(
+    model: IIDAModel,
+    normalizer: Normalizer,
+    ds: TransitionDataset,
+    k: int = 128,
+    seed: int = 0,
+    context_from: str = "random",
+) -> dict[str, float]:
+    """One-step errors on `ds` with the model's context (a latent from `k` transitions, chosen by `context_from`, of
+    another episode of the same task)."""
     f = features(ds, normalizer)
-    starts = np.flatnonzero(ds.step == 0); length = len(ds) // len(starts)
+    starts = np.flatnonzero(ds.step == 0)
+    length = len(ds) // len(starts)
     partner = context_partners(ds)
-    rows = starts[:, None] + np.arange(length)[None]           # episodes are contiguous: rows[i] is episode i, in order
+    rows = starts[:, None] + np.arange(length)[None]  # episodes are contiguous: rows[i] is episode i, in order
     x, y = torch.from_numpy(f["predictor"][rows]), torch.from_numpy(f["delta"][rows])
     if model.config.context == "latent":
-        z = torch.from_numpy(episode_latents(model, f, starts[partner], length, k, seed, context_from)[0]).unsqueeze(1).expand(-1, length, -1)
-    elif model.config.context == "true": z = torch.from_numpy(f["true"][rows])
-    else: z = None
+        z = (
+            torch.from_numpy(episode_latents(model, f, starts[partner], length, k, seed, context_from)[0])
+            .unsqueeze(1)
+            .expand(-1, length, -1)
+        )
+    elif model.config.context == "true":
+        z = torch.from_numpy(f["true"][rows])
+    else:
+        z = None
     err = (model(x, z) - y).numpy().reshape(len(ds), -1)
     raw = err * normalizer.delta_std
     ball = (err[:, BALL_XY] ** 2).mean(1)
-    return dict(mse=float((err ** 2).mean()), ball_mse=float(ball.mean()), moving_ball_mse=float(ball[f["moving"] > 0].mean()),
-                coasting_ball_mse=float(ball[coasting_mask(ds)].mean()), next_state_mse=float((raw ** 2).mean()))
+    return dict(
+        mse=float((err**2).mean()),
+        ball_mse=float(ball.mean()),
+        moving_ball_mse=float(ball[f["moving"] > 0].mean()),
+        coasting_ball_mse=float(ball[coasting_mask(ds)].mean()),
+        next_state_mse=float((raw**2).mean()),
+    )
+
 
 def coasting_mask(ds: TransitionDataset, min_speed: float = 1e-3, min_gap: float = 0.15) -> np.ndarray:
-    "Transitions in which the ball slides freely: it moved over `min_speed` m in the previous step and the mallet is over `min_gap` m away."
+    """Transitions in which the ball slides freely: it moved over `min_speed` m in the previous step and the mallet is
+    over `min_gap` m away."""
     gap = np.linalg.norm(ds.obs[:, 14:16] - ds.obs[:, BALL_XY], axis=1)
     return (np.linalg.norm(ds.ball_velocity, axis=1) > min_speed) & (gap > min_gap)
 
@@ -497,14 +786,16 @@ def coasting_mask(ds: TransitionDataset, min_speed: float = 1e-3, min_gap: float
 @dataclass(frozen=True)
 class StudyConfig:
     "The budget of `iida_study`."
+
     generators: tuple[str, ...] = ("scripted", "random")
     contexts: tuple[str, ...] = PREDICTOR_CONTEXTS
-    episodes_per_task: int = 100      # the original protocol: 100 episodes x 200 steps per training task
+    episodes_per_task: int = 100  # the original protocol: 100 episodes x 200 steps per training task
     test_episodes_per_task: int = 20
     predictor: PredictorConfig = field(default_factory=PredictorConfig)
     ks: tuple[int, ...] = (0, 1, 4, 16, 64, 128, 200)
     workers: int = 0
     seed: int = 0
+
 
 def linear_probe_r2(z_train, y_train, z_test, y_test) -> np.ndarray:
     "R^2 on (z_test, y_test), per column of y, of a least-squares linear map (with bias) fitted on (z_train, y_train)."
@@ -513,19 +804,40 @@ def linear_probe_r2(z_train, y_train, z_test, y_test) -> np.ndarray:
     pred = np.c_[z_test, np.ones(len(z_test))] @ w
     return 1 - ((pred - y_test) ** 2).sum(0) / ((y_test - y_test.mean(0)) ** 2).sum(0)
 
-def latent_frame(model: IIDAModel, normalizer: Normalizer, ds: TransitionDataset, k: int = 128, seed: int = 0, context_from: str = "random") -> pd.DataFrame:
-    "One row per episode: its task, kind, true mass and damping, whether the ball moved, and the posterior mean from `k` of its transitions (chosen by `context_from`)."
-    f = features(ds, normalizer); starts = np.flatnonzero(ds.step == 0)
+
+def latent_frame(
+    model: IIDAModel,
+    normalizer: Normalizer,
+    ds: TransitionDataset,
+    k: int = 128,
+    seed: int = 0,
+    context_from: str = "random",
+) -> pd.DataFrame:
+    """One row per episode: its task, kind, true mass and damping, whether the ball moved, and the posterior mean from
+    `k` of its transitions (chosen by `context_from`)."""
+    f = features(ds, normalizer)
+    starts = np.flatnonzero(ds.step == 0)
     z, _ = episode_latents(model, f, starts, len(ds) // len(starts), k, seed, context_from)
     tasks = [ds.tasks[i] for i in ds.task_index[starts]]
-    return pd.DataFrame(dict(task=[t.id for t in tasks], kind=[t.kind for t in tasks], ball_moved=ball_moved(ds), mass_scale=[t.dynamics.mass_scale for t in tasks],
-                             damping=[t.dynamics.damping for t in tasks], log_decay=[math.log(t.dynamics.damping / t.dynamics.mass_scale) for t in tasks],
-                             **{f"z{i}": z[:, i] for i in range(z.shape[1])}))
+    return pd.DataFrame(
+        dict(
+            task=[t.id for t in tasks],
+            kind=[t.kind for t in tasks],
+            ball_moved=ball_moved(ds),
+            mass_scale=[t.dynamics.mass_scale for t in tasks],
+            damping=[t.dynamics.damping for t in tasks],
+            log_decay=[math.log(t.dynamics.damping / t.dynamics.mass_scale) for t in tasks],
+            **{f"z{i}": z[:, i] for i in range(z.shape[1])},
+        )
+    )
+
 
 PROBE_TARGETS = ("mass_scale", "damping", "log_decay")
 
+
 def iida_study(config: StudyConfig = StudyConfig(), out_dir=None, progress: bool = True) -> dict[str, pd.DataFrame]:
-    "Every measurement of this chapter: `errors`, `errors_vs_k`, `probe`, `latents` and the training `histories` (checkpoints in `out_dir`)."
+    """Every measurement of this chapter: `errors`, `errors_vs_k`, `probe`, `latents` and the training `histories`
+    (checkpoints in `out_dir`)."""
     t0 = time.perf_counter()
     split = make_split("train25-test36")
     out = Path(out_dir) if out_dir else None
@@ -533,45 +845,98 @@ def iida_study(config: StudyConfig = StudyConfig(), out_dir=None, progress: bool
     for gen in config.generators:
         cc = lambda n: CollectConfig(gen, n, seed=config.seed, workers=config.workers)
         train_ds = collect(split.train, cc(config.episodes_per_task), split=split.name, progress=progress)
-        test_ds = collect(split.test, replace(cc(config.test_episodes_per_task), seed=config.seed + 1), split=split.name, role="test", progress=progress)
+        test_ds = collect(
+            split.test,
+            replace(cc(config.test_episodes_per_task), seed=config.seed + 1),
+            split=split.name,
+            role="test",
+            progress=progress,
+        )
         for context in config.contexts:
             pc = replace(config.predictor, context=context)
             r = train_predictor(train_ds, pc, None if out is None else out / f"{gen}-{context}", progress=progress)
             hist.append(r.history.assign(generator=gen, context=context))
             for role, d in (("validation tasks", train_ds.select(r.val_tasks)), ("test tasks", test_ds)):
-                errors.append(dict(generator=gen, context=context, tasks=role, **prediction_errors(r.model, r.normalizer, d, seed=config.seed)))
-            if context != "latent": continue
+                errors.append(
+                    dict(
+                        generator=gen,
+                        context=context,
+                        tasks=role,
+                        **prediction_errors(r.model, r.normalizer, d, seed=config.seed),
+                    )
+                )
+            if context != "latent":
+                continue
             for k in config.ks:
                 for role, d in (("validation tasks", train_ds.select(r.val_tasks)), ("test tasks", test_ds)):
                     for cf in CONTEXT_FROM:
-                        curves.append(dict(generator=gen, k=k, tasks=role, context_from=cf,
-                                           **prediction_errors(r.model, r.normalizer, d, k=k, seed=config.seed, context_from=cf)))
+                        curves.append(
+                            dict(
+                                generator=gen,
+                                k=k,
+                                tasks=role,
+                                context_from=cf,
+                                **prediction_errors(r.model, r.normalizer, d, k=k, seed=config.seed, context_from=cf),
+                            )
+                        )
                 for cf in ("random", "moving"):
-                    if k == 0: continue
-                    lat_train, lat_test = (latent_frame(r.model, r.normalizer, d, k=k, seed=config.seed, context_from=cf).query("ball_moved") for d in (train_ds, test_ds))
+                    if k == 0:
+                        continue
+                    lat_train, lat_test = (
+                        latent_frame(r.model, r.normalizer, d, k=k, seed=config.seed, context_from=cf).query(
+                            "ball_moved"
+                        )
+                        for d in (train_ds, test_ds)
+                    )
                     zc = [c for c in lat_train if c.startswith("z")]
                     y = list(PROBE_TARGETS)
-                    r2 = linear_probe_r2(lat_train[zc].values, lat_train[y].values, lat_test[zc].values, lat_test[y].values)
+                    r2 = linear_probe_r2(
+                        lat_train[zc].values, lat_train[y].values, lat_test[zc].values, lat_test[y].values
+                    )
                     probes.append(dict(generator=gen, k=k, context_from=cf, **{f"{t}_r2": v for t, v in zip(y, r2)}))
-            lat_train, lat_test = latent_frame(r.model, r.normalizer, train_ds, seed=config.seed), latent_frame(r.model, r.normalizer, test_ds, seed=config.seed)
+            lat_train, lat_test = (
+                latent_frame(r.model, r.normalizer, train_ds, seed=config.seed),
+                latent_frame(r.model, r.normalizer, test_ds, seed=config.seed),
+            )
             latents[gen] = pd.concat([lat_train.assign(role="train"), lat_test.assign(role="test")], ignore_index=True)
-    return dict(errors=pd.DataFrame(errors), errors_vs_k=pd.DataFrame(curves), probe=pd.DataFrame(probes),
-                latents=latents, histories=pd.concat(hist, ignore_index=True), seconds=time.perf_counter() - t0)
+    return dict(
+        errors=pd.DataFrame(errors),
+        errors_vs_k=pd.DataFrame(curves),
+        probe=pd.DataFrame(probes),
+        latents=latents,
+        histories=pd.concat(hist, ignore_index=True),
+        seconds=time.perf_counter() - t0,
+    )
 
 # %% ../nbs/05_iida_predictor.ipynb #13f1f34c
 def plot_study(study: dict, generator: str = "scripted"):
-    "Three panels: the moving ball's error against the context size k, the linear probes' R^2 against k, and the probed log(damping / mass) of the test tasks at the largest k."
+    """Three panels: the moving ball's error against the context size k, the linear probes' R^2 against k, and the
+    probed log(damping / mass) of the test tasks at the largest k."""
     import matplotlib.pyplot as plt, seaborn as sns
+
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.5))
     curve = study["errors_vs_k"].query("generator == @generator and tasks == 'test tasks'")
     sns.lineplot(curve, x="k", y="moving_ball_mse", hue="context_from", marker="o", ax=axes[0])
-    ref = study["errors"].query("generator == @generator and tasks == 'test tasks'").set_index("context").moving_ball_mse
+    ref = (
+        study["errors"].query("generator == @generator and tasks == 'test tasks'").set_index("context").moving_ball_mse
+    )
     for c, ls in (("none", ":"), ("true", "--")):
-        if c in ref: axes[0].axhline(ref[c], ls=ls, color="grey", label=f"context {c}")
-    axes[0].set(xscale="symlog", title="test tasks: moving ball's error vs context size k", ylabel="ball delta-s MSE (normalised)"); axes[0].legend(fontsize=7)
-    probe = study["probe"].query("generator == @generator").melt(["generator", "k", "context_from"], var_name="target", value_name="R^2")
+        if c in ref:
+            axes[0].axhline(ref[c], ls=ls, color="grey", label=f"context {c}")
+    axes[0].set(
+        xscale="symlog",
+        title="test tasks: moving ball's error vs context size k",
+        ylabel="ball delta-s MSE (normalised)",
+    )
+    axes[0].legend(fontsize=7)
+    probe = (
+        study["probe"]
+        .query("generator == @generator")
+        .melt(["generator", "k", "context_from"], var_name="target", value_name="R^2")
+    )
     sns.lineplot(probe, x="k", y="R^2", hue="target", style="context_from", marker="o", ax=axes[1])
-    axes[1].set(xscale="log", ylim=(-0.5, 1), title="test tasks (ball moved): linear probe R^2 vs k"); axes[1].axhline(0, color="grey", lw=1)
+    axes[1].set(xscale="log", ylim=(-0.5, 1), title="test tasks (ball moved): linear probe R^2 vs k")
+    axes[1].axhline(0, color="grey", lw=1)
     lat = study["latents"][generator].query("ball_moved")
     zc = [c for c in lat if c.startswith("z")]
     tr, te = lat[lat.role == "train"], lat[lat.role == "test"]
@@ -579,18 +944,36 @@ def plot_study(study: dict, generator: str = "scripted"):
     w = np.linalg.lstsq(A(tr), tr["log_decay"].values, rcond=None)[0]
     d = te.assign(probed=A(te) @ w)
     sns.scatterplot(d, x="log_decay", y="probed", hue="kind", alpha=0.6, ax=axes[2])
-    lo, hi = d.log_decay.min(), d.log_decay.max(); axes[2].plot([lo, hi], [lo, hi], color="grey", lw=1)
-    axes[2].set(title="test tasks (ball moved): probe from 128 random transitions", xlabel="true log(damping / mass)", ylabel="probed")
+    lo, hi = d.log_decay.min(), d.log_decay.max()
+    axes[2].plot([lo, hi], [lo, hi], color="grey", lw=1)
+    axes[2].set(
+        title="test tasks (ball moved): probe from 128 random transitions",
+        xlabel="true log(damping / mass)",
+        ylabel="probed",
+    )
     fig.tight_layout()
     return fig
 
 # %% ../nbs/05_iida_predictor.ipynb #c4c0b76c
 DEFAULT_EPISODES_PER_TASK = 40
 
-def train_context_encoder(train_tasks: TaskSet, out_dir, seed: int = 0, quick: bool = False, progress: bool = False, workers: int | None = None) -> Path:
-    "Collect data on `train_tasks` with the default generator (`workers` processes at most; None: the CPU count), train the latent predictor, and return the path of its checkpoint."
-    if not isinstance(train_tasks, TaskSet) or len(train_tasks) < 2: raise ValueError(f"train_tasks must be a TaskSet of at least 2 tasks (one is held out for validation), got {train_tasks!r}")
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+
+def train_context_encoder(
+    train_tasks: TaskSet,
+    out_dir,
+    seed: int = 0,
+    quick: bool = False,
+    progress: bool = False,
+    workers: int | None = None,
+) -> Path:
+    """Collect data on `train_tasks` with the default generator (`workers` processes at most; None: the CPU count),
+    train the latent predictor, and return the path of its checkpoint."""
+    if not isinstance(train_tasks, TaskSet) or len(train_tasks) < 2:
+        raise ValueError(
+            f"train_tasks must be a TaskSet of at least 2 tasks (one is held out for validation), got {train_tasks!r}"
+        )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     n_val = min(3, len(train_tasks) - 1)
     if quick:
         collect_cfg = CollectConfig(episodes_per_task=2, seed=seed, workers=workers or 0)
@@ -605,38 +988,73 @@ def train_context_encoder(train_tasks: TaskSet, out_dir, seed: int = 0, quick: b
 # %% ../nbs/05_iida_predictor.ipynb #8201148d
 def _parser() -> argparse.ArgumentParser:
     d = PredictorConfig()
-    p = argparse.ArgumentParser(prog="metarl-iida-train-predictor", description="Train the IIDA context encoder and dynamics predictor on a dataset of metarl-iida-generate.")
-    p.add_argument("--data", required=True, help="the training dataset (.npz); --val-tasks of its tasks are held out for validation")
+    p = argparse.ArgumentParser(
+        prog="metarl-iida-train-predictor",
+        description="Train the IIDA context encoder and dynamics predictor on a dataset of metarl-iida-generate.",
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        help="the training dataset (.npz); --val-tasks of its tasks are held out for validation",
+    )
     p.add_argument("--out-dir", required=True, help="where predictor.pt goes")
     p.add_argument("--test-data", default=None, help="a dataset of other tasks to report one-step errors on")
     p.add_argument("--context", default=d.context, help=f"one of {list(PREDICTOR_CONTEXTS)} (default: latent)")
     p.add_argument("--pooling", default=d.pooling, help=f"one of {list(POOLINGS)} (default: {d.pooling})")
-    for name in ("latent_dim", "context_size", "targets_per_context", "batch_size", "epochs", "patience", "val_tasks", "batches_per_epoch", "seed"):
+    for name in (
+        "latent_dim",
+        "context_size",
+        "targets_per_context",
+        "batch_size",
+        "epochs",
+        "patience",
+        "val_tasks",
+        "batches_per_epoch",
+        "seed",
+    ):
         p.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(d, name))
     p.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden))
     p.add_argument("--lr", type=float, default=d.lr)
     for name in ("kl_weight", "ball_loss_weight", "moving_targets", "empty_contexts"):
         p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(d, name))
-    p.add_argument("--ball-gain", action=argparse.BooleanOptionalAction, default=d.ball_gain, help="the ball's displacement as a learned gain times its last one plus a correction")
+    p.add_argument(
+        "--ball-gain",
+        action=argparse.BooleanOptionalAction,
+        default=d.ball_gain,
+        help="the ball's displacement as a learned gain times its last one plus a correction",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
+
 def main(argv=None) -> None:
     "The `metarl-iida-train-predictor` console script."
-    p = _parser(); args = p.parse_args(argv)
+    p = _parser()
+    args = p.parse_args(argv)
     kw = {k: v for k, v in vars(args).items() if k not in ("data", "out_dir", "test_data", "quiet")}
-    try: config = PredictorConfig(**kw)
-    except ValueError as e: p.error(str(e))
+    try:
+        config = PredictorConfig(**kw)
+    except ValueError as e:
+        p.error(str(e))
     try:
         ds = TransitionDataset.load(args.data)
         test = TransitionDataset.load(args.test_data) if args.test_data else None
-    except (FileNotFoundError, ValueError) as e: p.error(str(e))
-    if config.val_tasks >= len(ds.tasks): p.error(f"--val-tasks {config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
+    except (FileNotFoundError, ValueError) as e:
+        p.error(str(e))
+    if config.val_tasks >= len(ds.tasks):
+        p.error(f"--val-tasks {config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
     res = train_predictor(ds, config, args.out_dir, progress=not args.quiet)
     h = res.history
     rows = [("validation tasks", ds.select(res.val_tasks))] if res.val_tasks else []
-    if test is not None: rows.append(("test data", test))
-    print(f"trained {config.context} predictor for {len(h)} epochs ({h.seconds.sum():.0f} s); best validation MSE {h.val_mse.min():.4g}; wrote {res.checkpoint}")
+    if test is not None:
+        rows.append(("test data", test))
+    print(
+        f"trained {config.context} predictor for {len(h)} epochs ({h.seconds.sum():.0f} s); best validation MSE "
+        f"{h.val_mse.min():.4g}; wrote {res.checkpoint}"
+    )
     for name, d in rows:
         e = prediction_errors(res.model, res.normalizer, d, k=config.context_size, seed=config.seed)
-        print(f"  {name}: delta-s MSE {e['mse']:.4g} (normalised), ball {e['ball_mse']:.4g}, next-state MSE {e['next_state_mse']:.3g}")
+        print(
+            f"  {name}: delta-s MSE {e['mse']:.4g} (normalised), ball {e['ball_mse']:.4g}, next-state MSE "
+            f"{e['next_state_mse']:.3g}"
+        )

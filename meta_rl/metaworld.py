@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_metaworld.ipynb #5d439cd1
 from __future__ import annotations
-import argparse, json, math, pickle, sys, time, warnings, zlib
+import argparse, json, math, pickle, sys, warnings
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib.metadata import version
@@ -17,42 +17,45 @@ import pandas as pd
 import torch
 from gymnasium import spaces
 from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 from stable_baselines3.common.env_util import make_vec_env
 from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 # ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
-from .baselines import VEC_ENVS, LearningCurve, PPOConfig, checkpoints, torch_threads
+from .baselines import VEC_ENVS, PPOConfig, task_seed, torch_threads, train_ppo
 from .context import CONTEXT_MODES, ContextEncoder, LatentContext, Transition
 from .evaluation import QUICK_PPO, OneLineParser
-from .iida_predictor import MEMORIES, MIN_STD, linear_probe_r2, mlp
+from .iida_predictor import MEMORIES, MIN_STD, PREDICTOR_CONTEXTS, fit, linear_probe_r2, mlp
 import metaworld
 from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 from metaworld.policies import ENV_POLICY_MAP
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_FORMAT', 'DATASET_ARRAYS',
-           'PREDICTOR_CONTEXTS', 'ACT_DIM', 'ENCODER_IN', 'DECODER_IN', 'PREDICTOR_FORMAT', 'ENCODER_EPISODES_PER_TASK',
-           'EPISODE_COLUMNS', 'PUBLISHED', 'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark',
-           'metaworld_benchmark', 'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext',
-           'make_metaworld', 'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld',
+           'ACT_DIM', 'ENCODER_IN', 'DECODER_IN', 'PREDICTOR_FORMAT', 'ENCODER_EPISODES_PER_TASK', 'EPISODE_COLUMNS',
+           'PUBLISHED', 'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space',
+           'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld',
+           'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld',
            'MetaWorldPredictorConfig', 'MetaWorldNormalizer', 'metaworld_features', 'MetaWorldPredictor',
            'MetaWorldTrainResult', 'train_metaworld_predictor', 'load_metaworld_predictor', 'MetaWorldEncoder',
            'MetaWorldEncoderFactory', 'metaworld_encoder_factory', 'load_metaworld_encoder', 'metaworld_latents',
            'metaworld_prediction_errors', 'goal_probe_r2', 'metaworld_study', 'train_metaworld_encoder',
-           'MetaWorldAgent', 'load_metaworld_agent', 'train_metaworld', 'evaluate_metaworld', 'success_rates',
-           'summarize_metaworld', 'summary_markdown', 'write_metaworld_report', 'main']
+           'MetaWorldAgent', 'load_metaworld_agent', 'train_metaworld', 'check_metaworld_resumable',
+           'evaluate_metaworld', 'success_rates', 'summarize_metaworld', 'summary_markdown', 'write_metaworld_report',
+           'main']
 
 # %% ../nbs/09_metaworld.ipynb #2afd96b9
 BENCHMARKS = ("ML1", "ML10")
 SPLIT_NAMES = ("train", "test")
-PARAM_DIM = 6          # the longest rand_vec of any v3 skill (object and goal positions)
+PARAM_DIM = 6  # the longest rand_vec of any v3 skill (object and goal positions)
+
 
 @dataclass(frozen=True)
 class MetaWorldTask:
-    "One variation of one Meta-World skill: `env_name`, `split`, the varying `params` (`rand_vec`) and the benchmark's `task`."
+    """One variation of one Meta-World skill: `env_name`, `split`, the varying `params` (`rand_vec`) and the benchmark's
+    `task`."""
+
     id: str
     env_name: str
     split: str
@@ -64,55 +67,93 @@ class MetaWorldTask:
         params = tuple(float(x) for x in pickle.loads(task.data)["rand_vec"])
         return cls(f"{task.env_name}/{split}/{index:02d}", task.env_name, split, params, task)
 
+
 class MetaWorldTaskSet:
     "An ordered set of `MetaWorldTask`s, indexed by position or id."
+
     def __init__(self, tasks: Iterable[MetaWorldTask], name: str = "tasks"):
         self.tasks, self.name = list(tasks), name
         self._by_id = {t.id: t for t in self.tasks}
-        if not self.tasks: raise ValueError(f"task set {name!r} is empty")
-        if len(self._by_id) != len(self.tasks): raise ValueError(f"task set {name!r} has repeated task ids")
-    def __len__(self): return len(self.tasks)
-    def __iter__(self): return iter(self.tasks)
-    def __contains__(self, t): return (t.id if isinstance(t, MetaWorldTask) else t) in self._by_id
+        if not self.tasks:
+            raise ValueError(f"task set {name!r} is empty")
+        if len(self._by_id) != len(self.tasks):
+            raise ValueError(f"task set {name!r} has repeated task ids")
+
+    def __len__(self):
+        return len(self.tasks)
+
+    def __iter__(self):
+        return iter(self.tasks)
+
+    def __contains__(self, t):
+        return (t.id if isinstance(t, MetaWorldTask) else t) in self._by_id
+
     def __getitem__(self, key):
-        if isinstance(key, (int, np.integer)): return self.tasks[key]
-        if key not in self._by_id: raise KeyError(f"no task {key!r} in {self.name!r}; ids look like {self.tasks[0].id!r}")
+        if isinstance(key, (int, np.integer)):
+            return self.tasks[key]
+        if key not in self._by_id:
+            raise KeyError(f"no task {key!r} in {self.name!r}; ids look like {self.tasks[0].id!r}")
         return self._by_id[key]
-    def __repr__(self): return f"MetaWorldTaskSet({self.name!r}, {len(self)} tasks of {self.env_names})"
+
+    def __repr__(self):
+        return f"MetaWorldTaskSet({self.name!r}, {len(self)} tasks of {self.env_names})"
+
     @property
-    def ids(self) -> list[str]: return [t.id for t in self.tasks]
+    def ids(self) -> list[str]:
+        return [t.id for t in self.tasks]
+
     @property
-    def env_names(self) -> list[str]: return list(dict.fromkeys(t.env_name for t in self.tasks))
+    def env_names(self) -> list[str]:
+        return list(dict.fromkeys(t.env_name for t in self.tasks))
+
     def head(self, per_skill: int) -> MetaWorldTaskSet:
         "The first `per_skill` tasks of each skill (like `total_tasks_per_cls` of `metaworld`)."
-        if per_skill < 1: raise ValueError(f"per_skill={per_skill!r} must be >= 1")
+        if per_skill < 1:
+            raise ValueError(f"per_skill={per_skill!r} must be >= 1")
         keep = [t for name in self.env_names for t in [t for t in self.tasks if t.env_name == name][:per_skill]]
         return MetaWorldTaskSet(keep, f"{self.name}[:{per_skill}]")
+
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([dict(id=t.id, env_name=t.env_name, split=t.split, **{f"p{i}": v for i, v in enumerate(t.params)}) for t in self.tasks])
+        return pd.DataFrame(
+            [
+                dict(id=t.id, env_name=t.env_name, split=t.split, **{f"p{i}": v for i, v in enumerate(t.params)})
+                for t in self.tasks
+            ]
+        )
+
 
 @dataclass(frozen=True)
 class MetaWorldBenchmark:
     "A Meta-World benchmark (`ML1` of one skill, or `ML10`) with its own `train` / `test` task sets."
+
     name: str
     env_name: str | None
     seed: int
     train: MetaWorldTaskSet
     test: MetaWorldTaskSet
+
     @property
-    def label(self) -> str: return f"{self.name}/{self.env_name}" if self.env_name else self.name
+    def label(self) -> str:
+        return f"{self.name}/{self.env_name}" if self.env_name else self.name
+
 
 @lru_cache(maxsize=8)
 def metaworld_benchmark(name: str = "ML1", env_name: str | None = "reach-v3", seed: int = 0) -> MetaWorldBenchmark:
-    "The train and test task sets of `metaworld.ML1(env_name, seed)` or `metaworld.ML10(seed)`, taken directly from the benchmark."
-    if name not in BENCHMARKS: raise ValueError(f"unknown benchmark {name!r}; choose one of {list(BENCHMARKS)}")
+    """The train and test task sets of `metaworld.ML1(env_name, seed)` or `metaworld.ML10(seed)`, taken directly from
+    the benchmark."""
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; choose one of {list(BENCHMARKS)}")
     if name == "ML1":
         if env_name not in metaworld.ML1.ENV_NAMES:
-            raise ValueError(f"unknown ML1 skill {env_name!r}; choose one of metaworld.ML1.ENV_NAMES, e.g. 'reach-v3', 'push-v3'")
+            raise ValueError(
+                f"unknown ML1 skill {env_name!r}; choose one of metaworld.ML1.ENV_NAMES, e.g. 'reach-v3', 'push-v3'"
+            )
         bench = metaworld.ML1(env_name, seed=seed)
     else:
-        if env_name is not None: raise ValueError(f"ML10 has fixed skills; env_name={env_name!r} must be None")
+        if env_name is not None:
+            raise ValueError(f"ML10 has fixed skills; env_name={env_name!r} must be None")
         bench = metaworld.ML10(seed=seed)
+
     def taskset(tasks, split):
         count: dict[str, int] = {}
         out = []
@@ -120,13 +161,17 @@ def metaworld_benchmark(name: str = "ML1", env_name: str | None = "reach-v3", se
             i = count[t.env_name] = count.get(t.env_name, -1) + 1
             out.append(MetaWorldTask.from_benchmark(t, split, i))
         return MetaWorldTaskSet(out, f"{name}-{split}")
-    return MetaWorldBenchmark(name, env_name, seed, taskset(bench.train_tasks, "train"), taskset(bench.test_tasks, "test"))
+
+    return MetaWorldBenchmark(
+        name, env_name, seed, taskset(bench.train_tasks, "train"), taskset(bench.test_tasks, "test")
+    )
 
 # %% ../nbs/09_metaworld.ipynb #77ff249e
-OBS_DIM = 36          # Meta-World's 39 entries without the (hidden) goal slot
+OBS_DIM = 36  # Meta-World's 39 entries without the (hidden) goal slot
+
 
 @lru_cache(maxsize=None)
-def _skill_space(env_name: str) -> tuple[np.ndarray, np.ndarray, spaces.Box, spaces.Box]:
+def skill_space(env_name: str) -> tuple[np.ndarray, np.ndarray, spaces.Box, spaces.Box]:
     "The range of the skill's varying parameters, and its observation and action spaces."
     env = ALL_V3_ENVIRONMENTS[env_name]()
     r = env._random_reset_space
@@ -134,34 +179,60 @@ def _skill_space(env_name: str) -> tuple[np.ndarray, np.ndarray, spaces.Box, spa
     env.close()
     return out
 
+
 def normalized_params(task: MetaWorldTask) -> np.ndarray:
     "`task.params` scaled to [-1, 1] over the skill's range (0 where it does not vary), zero-padded to `PARAM_DIM`."
-    low, high, *_ = _skill_space(task.env_name)
+    low, high, *_ = skill_space(task.env_name)
     p, span = np.asarray(task.params), high - low
     z = np.where(span > 1e-9, 2 * (p - low) / np.where(span > 1e-9, span, 1) - 1, 0.0)
     return np.concatenate([z, np.zeros(PARAM_DIM - len(z))]).astype(np.float64)
 
+
 def as_taskset(tasks) -> MetaWorldTaskSet:
-    if isinstance(tasks, MetaWorldTaskSet): return tasks
-    if isinstance(tasks, MetaWorldTask): return MetaWorldTaskSet([tasks], tasks.id)
-    raise TypeError(f"tasks must be a MetaWorldTaskSet or MetaWorldTask (see metaworld_benchmark), got {type(tasks).__name__}")
+    if isinstance(tasks, MetaWorldTaskSet):
+        return tasks
+    if isinstance(tasks, MetaWorldTask):
+        return MetaWorldTaskSet([tasks], tasks.id)
+    raise TypeError(
+        f"tasks must be a MetaWorldTaskSet or MetaWorldTask (see metaworld_benchmark), got {type(tasks).__name__}"
+    )
+
 
 class MetaWorldEnv(gym.Env):
-    "Meta-World tasks behind one Gymnasium env: a `reset` draws a task of `tasks` (kept for `episodes_per_task` resets) or takes `options['task']`."
+    """Meta-World tasks behind one Gymnasium env: a `reset` draws a task of `tasks` (kept for `episodes_per_task`
+    resets) or takes `options['task']`."""
+
     metadata = {"render_modes": []}
 
-    def __init__(self, tasks: MetaWorldTaskSet | MetaWorldTask, *, max_episode_steps: int | None = None, terminate_on_success: bool = False,
-                 episodes_per_task: int = 1):
+    def __init__(
+        self,
+        tasks: MetaWorldTaskSet | MetaWorldTask,
+        *,
+        max_episode_steps: int | None = None,
+        terminate_on_success: bool = False,
+        episodes_per_task: int = 1,
+    ):
         self.tasks = as_taskset(tasks)
         horizon = min(ALL_V3_ENVIRONMENTS[n].max_path_length for n in self.tasks.env_names)
-        if max_episode_steps is None: max_episode_steps = horizon
-        if isinstance(max_episode_steps, bool) or not isinstance(max_episode_steps, (int, np.integer)) or not 1 <= max_episode_steps <= horizon:
-            raise ValueError(f"max_episode_steps={max_episode_steps!r} must be an integer in [1, {horizon}] (Meta-World's horizon)")
+        if max_episode_steps is None:
+            max_episode_steps = horizon
+        if (
+            isinstance(max_episode_steps, bool)
+            or not isinstance(max_episode_steps, (int, np.integer))
+            or not 1 <= max_episode_steps <= horizon
+        ):
+            raise ValueError(
+                f"max_episode_steps={max_episode_steps!r} must be an integer in [1, {horizon}] (Meta-World's horizon)"
+            )
         self.max_episode_steps, self.terminate_on_success = int(max_episode_steps), terminate_on_success
-        if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, (int, np.integer)) or episodes_per_task < 1:
+        if (
+            isinstance(episodes_per_task, bool)
+            or not isinstance(episodes_per_task, (int, np.integer))
+            or episodes_per_task < 1
+        ):
             raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
         self.episodes_per_task, self._drawn, self._episodes_on_task = int(episodes_per_task), None, 0
-        _, _, obs_space, act_space = _skill_space(self.tasks[0].env_name)
+        _, _, obs_space, act_space = skill_space(self.tasks[0].env_name)
         self.observation_space = spaces.Box(obs_space.low[:OBS_DIM], obs_space.high[:OBS_DIM], dtype=np.float64)
         self.action_space = spaces.Box(act_space.low, act_space.high, dtype=np.float32)
         self._skills: dict = {}
@@ -170,24 +241,30 @@ class MetaWorldEnv(gym.Env):
 
     @property
     def task_params(self) -> np.ndarray:
-        if self.task is None: raise RuntimeError("reset the env first: no task yet")
+        if self.task is None:
+            raise RuntimeError("reset the env first: no task yet")
         return normalized_params(self.task)
 
     def _resolve(self, task) -> MetaWorldTask:
-        if isinstance(task, MetaWorldTask): return task
-        if isinstance(task, str): return self.tasks[task]
+        if isinstance(task, MetaWorldTask):
+            return task
+        if isinstance(task, str):
+            return self.tasks[task]
         raise TypeError(f"options['task'] must be a MetaWorldTask or a task id, got {task!r}")
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        if seed is not None: self._drawn = None                                 # a seeded reset starts a new trial
-        if options and "task" in options: task = self._resolve(options["task"])   # a forced task does not count towards the trial
+        if seed is not None:
+            self._drawn = None  # a seeded reset starts a new trial
+        if options and "task" in options:
+            task = self._resolve(options["task"])  # a forced task does not count towards the trial
         else:
             if self._drawn is None or self._episodes_on_task >= self.episodes_per_task:
                 self._drawn, self._episodes_on_task = self.tasks[int(self.np_random.integers(len(self.tasks)))], 0
             self._episodes_on_task += 1
             task = self._drawn
-        if task.env_name not in self._skills: self._skills[task.env_name] = ALL_V3_ENVIRONMENTS[task.env_name]()
+        if task.env_name not in self._skills:
+            self._skills[task.env_name] = ALL_V3_ENVIRONMENTS[task.env_name]()
         env = self._skills[task.env_name]
         env.set_task(task.task)
         obs, _ = env.reset()
@@ -195,212 +272,355 @@ class MetaWorldEnv(gym.Env):
         return obs[:OBS_DIM].copy(), dict(task_id=task.id, env_name=task.env_name)
 
     def step(self, action):
-        if self._env is None: raise RuntimeError("call reset() before step()")
+        if self._env is None:
+            raise RuntimeError("call reset() before step()")
         a = np.asarray(action, dtype=np.float32)
-        if a.shape != self.action_space.shape: raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
-        if not np.isfinite(a).all(): raise ValueError(f"action has non-finite entries: {a}")
-        obs, reward, terminated, truncated, info = self._env.step(np.clip(a, self.action_space.low, self.action_space.high))
+        if a.shape != self.action_space.shape:
+            raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"action has non-finite entries: {a}")
+        obs, reward, terminated, truncated, info = self._env.step(
+            np.clip(a, self.action_space.low, self.action_space.high)
+        )
         self._steps += 1
         success = bool(info["success"])
         terminated = bool(terminated or (self.terminate_on_success and success))
         truncated = bool(truncated or self._steps >= self.max_episode_steps)
-        return obs[:OBS_DIM].copy(), float(reward), terminated, truncated, {**info, "success": success, "task_id": self.task.id, "env_name": self.task.env_name}
+        return (
+            obs[:OBS_DIM].copy(),
+            float(reward),
+            terminated,
+            truncated,
+            {**info, "success": success, "task_id": self.task.id, "env_name": self.task.env_name},
+        )
 
     def close(self):
-        for env in self._skills.values(): env.close()
+        for env in self._skills.values():
+            env.close()
         self._skills.clear()
 
 # %% ../nbs/09_metaworld.ipynb #1538a33e
 class TaskParamsContext(gym.ObservationWrapper):
     "Append the current task's varying parameters, scaled to [-1, 1] (`MetaWorldEnv.task_params`)."
+
     def __init__(self, env: gym.Env):
         super().__init__(env)
-        self.observation_space = spaces.Box(np.concatenate([env.observation_space.low, -np.ones(PARAM_DIM)]),
-                                            np.concatenate([env.observation_space.high, np.ones(PARAM_DIM)]), dtype=np.float64)
-    def observation(self, obs): return np.concatenate([obs, self.env.unwrapped.task_params])
+        self.observation_space = spaces.Box(
+            np.concatenate([env.observation_space.low, -np.ones(PARAM_DIM)]),
+            np.concatenate([env.observation_space.high, np.ones(PARAM_DIM)]),
+            dtype=np.float64,
+        )
 
-def make_metaworld(context: str = "none", tasks: MetaWorldTaskSet | MetaWorldTask | None = None, *,
-                   encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
-                   max_episode_steps: int | None = None, terminate_on_success: bool = False, episodes_per_task: int = 1) -> gym.Env:
+    def observation(self, obs):
+        return np.concatenate([obs, self.env.unwrapped.task_params])
+
+
+def make_metaworld(
+    context: str = "none",
+    tasks: MetaWorldTaskSet | MetaWorldTask | None = None,
+    *,
+    encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
+    max_episode_steps: int | None = None,
+    terminate_on_success: bool = False,
+    episodes_per_task: int = 1,
+) -> gym.Env:
     "A `MetaWorldEnv` over `tasks` (default: ML1 reach-v3's training tasks) whose observation carries `context`."
-    if context not in CONTEXT_MODES: raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
-    if context == "latent" and encoder is None: raise ValueError("context='latent' needs an encoder (a ContextEncoder or a factory of one)")
-    if context != "latent" and encoder is not None: raise ValueError(f"an encoder was given but context={context!r}; encoders are used only with context='latent'")
-    env = MetaWorldEnv(metaworld_benchmark().train if tasks is None else tasks, max_episode_steps=max_episode_steps, terminate_on_success=terminate_on_success,
-                       episodes_per_task=episodes_per_task)
-    if context == "explicit": return TaskParamsContext(env)
-    if context == "latent": return LatentContext(env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder())
+    if context not in CONTEXT_MODES:
+        raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
+    if context == "latent" and encoder is None:
+        raise ValueError("context='latent' needs an encoder (a ContextEncoder or a factory of one)")
+    if context != "latent" and encoder is not None:
+        raise ValueError(f"an encoder was given but context={context!r}; encoders are used only with context='latent'")
+    env = MetaWorldEnv(
+        metaworld_benchmark().train if tasks is None else tasks,
+        max_episode_steps=max_episode_steps,
+        terminate_on_success=terminate_on_success,
+        episodes_per_task=episodes_per_task,
+    )
+    if context == "explicit":
+        return TaskParamsContext(env)
+    if context == "latent":
+        return LatentContext(
+            env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder()
+        )
     return env
 
 # %% ../nbs/09_metaworld.ipynb #ddeece92
-def _task_seed(seed: int, task_id: str) -> int:
-    "A seed for one task from a run's `seed` and the task's id: independent of which other tasks are played."
-    return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode())]).generate_state(1)[0])
-
 GENERATOR_POLICIES = ("scripted", "random")
+
 
 @dataclass(frozen=True)
 class MetaWorldCollectConfig:
-    "How `collect_metaworld` plays: the generator `policy`, its action noise, the share of random play and the episode length."
-    policy: str = "scripted"          # one of GENERATOR_POLICIES: Meta-World's scripted policy of the skill (privileged: it reads the goal), or uniform actions
-    action_noise: float = 0.3         # std of the Gaussian noise added to every scripted action (actions lie in [-1, 1])
-    random_episodes: float = 0.2      # share of episodes played with uniformly random actions only
-    random_actions: float = 0.1       # share of the steps of the other episodes that take a uniformly random action
-    max_episode_steps: int = 150      # per episode (Meta-World's horizon is 500; the scripted reach is there in under 100)
+    """How `collect_metaworld` plays: the generator `policy`, its action noise, the share of random play and the episode
+    length."""
+
+    # one of GENERATOR_POLICIES: Meta-World's scripted policy of the skill (privileged: it reads the goal), or uniform
+    # actions
+    policy: str = "scripted"
+    action_noise: float = 0.3  # std of the Gaussian noise added to every scripted action (actions lie in [-1, 1])
+    random_episodes: float = 0.2  # share of episodes played with uniformly random actions only
+    random_actions: float = 0.1  # share of the steps of the other episodes that take a uniformly random action
+    max_episode_steps: int = 150  # per episode (Meta-World's horizon is 500; the scripted reach is there in under 100)
 
     def __post_init__(self):
-        if self.policy not in GENERATOR_POLICIES: raise ValueError(f"unknown generator policy {self.policy!r}; choose one of {list(GENERATOR_POLICIES)}")
-        if not (isinstance(self.action_noise, (int, float)) and math.isfinite(self.action_noise) and self.action_noise >= 0):
+        if self.policy not in GENERATOR_POLICIES:
+            raise ValueError(f"unknown generator policy {self.policy!r}; choose one of {list(GENERATOR_POLICIES)}")
+        if not (
+            isinstance(self.action_noise, (int, float)) and math.isfinite(self.action_noise) and self.action_noise >= 0
+        ):
             raise ValueError(f"action_noise={self.action_noise!r} must be a finite number >= 0")
         for name in ("random_episodes", "random_actions"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1: raise ValueError(f"{name}={v!r} must be a share in [0, 1]")
-        if isinstance(self.max_episode_steps, bool) or not isinstance(self.max_episode_steps, (int, np.integer)) or not 1 <= self.max_episode_steps <= 500:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ValueError(f"{name}={v!r} must be a share in [0, 1]")
+        if (
+            isinstance(self.max_episode_steps, bool)
+            or not isinstance(self.max_episode_steps, (int, np.integer))
+            or not 1 <= self.max_episode_steps <= 500
+        ):
             raise ValueError(f"max_episode_steps={self.max_episode_steps!r} must be an integer in [1, 500]")
 
+
 def goal_observation(env: MetaWorldEnv, obs: np.ndarray) -> np.ndarray:
-    "`obs` with the true goal of `env`'s task appended: the 39 entries Meta-World's scripted policies read (privileged information)."
+    """`obs` with the true goal of `env`'s task appended: the 39 entries Meta-World's scripted policies read (privileged
+    information)."""
     return np.concatenate([obs[:OBS_DIM], env._env._get_pos_goal()])
+
 
 DATASET_FORMAT = "meta_rl.metaworld.dataset/1"
 DATASET_ARRAYS = ("obs", "action", "reward", "next_obs", "task_index", "episode", "step", "random_episode")
 
+
 @dataclass
 class MetaWorldDataset:
-    "Transitions (s, a, r, s') of Meta-World tasks; `task_index` points into `tasks` (ids), `params` (raw `rand_vec`) and `task_params` (scaled, the explicit context)."
+    """Transitions (s, a, r, s') of Meta-World tasks; `task_index` points into `tasks` (ids), `params` (raw `rand_vec`)
+    and `task_params` (scaled, the explicit context)."""
+
     obs: np.ndarray
     action: np.ndarray
     reward: np.ndarray
     next_obs: np.ndarray
     task_index: np.ndarray
-    episode: np.ndarray           # a running episode number over the whole dataset; episodes are contiguous
+    episode: np.ndarray  # a running episode number over the whole dataset; episodes are contiguous
     step: np.ndarray
-    random_episode: np.ndarray    # whether the transition's episode was played with random actions only
+    random_episode: np.ndarray  # whether the transition's episode was played with random actions only
     tasks: list[str]
-    params: np.ndarray            # (tasks, PARAM_DIM): `MetaWorldTask.params`, zero-padded
-    task_params: np.ndarray       # (tasks, PARAM_DIM): `normalized_params`
+    params: np.ndarray  # (tasks, PARAM_DIM): `MetaWorldTask.params`, zero-padded
+    task_params: np.ndarray  # (tasks, PARAM_DIM): `normalized_params`
     metadata: dict
 
-    def __len__(self): return len(self.reward)
-    def __repr__(self): return f"MetaWorldDataset({len(self)} transitions, {len(self.tasks)} tasks, {self.episode.max() + 1 if len(self) else 0} episodes)"
+    def __len__(self):
+        return len(self.reward)
+
+    def __repr__(self):
+        return (
+            f"MetaWorldDataset({len(self)} transitions, {len(self.tasks)} tasks, "
+            f"{self.episode.max() + 1 if len(self) else 0} episodes)"
+        )
 
     def select(self, task_ids: Sequence[str]) -> MetaWorldDataset:
         "The transitions of `task_ids` only (episodes renumbered, tasks in the given order)."
         missing = [t for t in task_ids if t not in self.tasks]
-        if missing: raise KeyError(f"no task {missing[0]!r} in the dataset; it holds {self.tasks[:2]}...")
+        if missing:
+            raise KeyError(f"no task {missing[0]!r} in the dataset; it holds {self.tasks[:2]}...")
         old = [self.tasks.index(t) for t in task_ids]
-        new_index = np.full(len(self.tasks), -1); new_index[old] = np.arange(len(old))
+        new_index = np.full(len(self.tasks), -1)
+        new_index[old] = np.arange(len(old))
         keep = np.isin(self.task_index, old)
         arrays = {k: getattr(self, k)[keep] for k in DATASET_ARRAYS}
         arrays["task_index"] = new_index[arrays["task_index"]]
         arrays["episode"] = np.unique(arrays["episode"], return_inverse=True)[1]
-        return MetaWorldDataset(**arrays, tasks=list(task_ids), params=self.params[old], task_params=self.task_params[old],
-                                metadata={**self.metadata, "selected": list(task_ids)})
+        return MetaWorldDataset(
+            **arrays,
+            tasks=list(task_ids),
+            params=self.params[old],
+            task_params=self.task_params[old],
+            metadata={**self.metadata, "selected": list(task_ids)},
+        )
 
     def save(self, path) -> Path:
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, **{k: getattr(self, k) for k in DATASET_ARRAYS}, tasks=np.array(self.tasks), params=self.params,
-                            task_params=self.task_params, metadata=np.array(json.dumps(self.metadata)))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            **{k: getattr(self, k) for k in DATASET_ARRAYS},
+            tasks=np.array(self.tasks),
+            params=self.params,
+            task_params=self.task_params,
+            metadata=np.array(json.dumps(self.metadata)),
+        )
         return path
 
     @classmethod
     def load(cls, path) -> MetaWorldDataset:
         path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"no Meta-World dataset {str(path)!r}")
+        if not path.is_file():
+            raise FileNotFoundError(f"no Meta-World dataset {str(path)!r}")
         with np.load(path, allow_pickle=False) as f:
             if "metadata" not in f or json.loads(str(f["metadata"])).get("format") != DATASET_FORMAT:
-                raise ValueError(f"{path} is not a Meta-World transition dataset (format {DATASET_FORMAT}) of collect_metaworld")
-            return cls(**{k: f[k] for k in DATASET_ARRAYS}, tasks=[str(t) for t in f["tasks"]], params=f["params"],
-                       task_params=f["task_params"], metadata=json.loads(str(f["metadata"])))
+                raise ValueError(
+                    f"{path} is not a Meta-World transition dataset (format {DATASET_FORMAT}) of collect_metaworld"
+                )
+            return cls(
+                **{k: f[k] for k in DATASET_ARRAYS},
+                tasks=[str(t) for t in f["tasks"]],
+                params=f["params"],
+                task_params=f["task_params"],
+                metadata=json.loads(str(f["metadata"])),
+            )
 
 
-def _play_generator(task: MetaWorldTask, episodes: int, seed: int, config: MetaWorldCollectConfig) -> dict[str, np.ndarray]:
+def _play_generator(
+    task: MetaWorldTask, episodes: int, seed: int, config: MetaWorldCollectConfig
+) -> dict[str, np.ndarray]:
     "The generator's episodes on one task, from its own seed (so a task's data do not depend on the other tasks)."
-    rng = np.random.default_rng(_task_seed(seed, task.id))
+    rng = np.random.default_rng(task_seed(seed, task.id))
     env = MetaWorldEnv(task, max_episode_steps=config.max_episode_steps)
     policy = ENV_POLICY_MAP[task.env_name]() if config.policy == "scripted" else None
     low, high = env.action_space.low, env.action_space.high
     rows = {k: [] for k in ("obs", "action", "reward", "next_obs", "episode", "step", "random_episode")}
-    with warnings.catch_warnings():          # the scripted policies warn when their action leaves [-1, 1]; it is clipped below
+    with warnings.catch_warnings():  # the scripted policies warn when their action leaves [-1, 1]; it is clipped below
         warnings.filterwarnings("ignore", message=r"Constant\(s\) may be too high")
         for ep in range(episodes):
             obs, _ = env.reset(seed=int(rng.integers(2**31)), options={"task": task})
             random_episode = policy is None or rng.random() < config.random_episodes
             for t in range(config.max_episode_steps):
-                if random_episode or rng.random() < config.random_actions: action = rng.uniform(low, high)
-                else: action = np.clip(policy.get_action(goal_observation(env, obs)) + config.action_noise * rng.standard_normal(len(low)), low, high)
+                if random_episode or rng.random() < config.random_actions:
+                    action = rng.uniform(low, high)
+                else:
+                    action = np.clip(
+                        policy.get_action(goal_observation(env, obs))
+                        + config.action_noise * rng.standard_normal(len(low)),
+                        low,
+                        high,
+                    )
                 next_obs, reward, terminated, truncated, _ = env.step(action)
-                for k, v in zip(rows, (obs, action, reward, next_obs, ep, t, random_episode)): rows[k].append(v)
+                for k, v in zip(rows, (obs, action, reward, next_obs, ep, t, random_episode)):
+                    rows[k].append(v)
                 obs = next_obs
-                if terminated or truncated: break
+                if terminated or truncated:
+                    break
     env.close()
     return {k: np.asarray(v, dtype=np.float32 if k == "action" else None) for k, v in rows.items()}
 
-def collect_metaworld(tasks: MetaWorldTaskSet | MetaWorldTask, episodes_per_task: int, seed: int = 0,
-                      config: MetaWorldCollectConfig = MetaWorldCollectConfig(), *, progress: bool = False) -> MetaWorldDataset:
-    "Play `episodes_per_task` episodes of the generator (`config`) on every task of `tasks`: a `MetaWorldDataset` of its transitions."
+
+def collect_metaworld(
+    tasks: MetaWorldTaskSet | MetaWorldTask,
+    episodes_per_task: int,
+    seed: int = 0,
+    config: MetaWorldCollectConfig = MetaWorldCollectConfig(),
+    *,
+    progress: bool = False,
+) -> MetaWorldDataset:
+    """Play `episodes_per_task` episodes of the generator (`config`) on every task of `tasks`: a `MetaWorldDataset` of
+    its transitions."""
     tasks = as_taskset(tasks)
-    if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, (int, np.integer)) or episodes_per_task < 1:
+    if (
+        isinstance(episodes_per_task, bool)
+        or not isinstance(episodes_per_task, (int, np.integer))
+        or episodes_per_task < 1
+    ):
         raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
     parts, first_episode = [], 0
     for i, task in enumerate(tqdm(tasks, desc="collect", unit="task", disable=not progress)):
         p = _play_generator(task, int(episodes_per_task), seed, config)
-        p["task_index"] = np.full(len(p["reward"]), i); p["episode"] = p["episode"] + first_episode
-        first_episode += episodes_per_task; parts.append(p)
+        p["task_index"] = np.full(len(p["reward"]), i)
+        p["episode"] = p["episode"] + first_episode
+        first_episode += episodes_per_task
+        parts.append(p)
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in DATASET_ARRAYS}
     arrays["reward"] = arrays["reward"].astype(np.float64)
     pad = lambda p: np.r_[p, np.zeros(PARAM_DIM - len(p))]
-    metadata = dict(format=DATASET_FORMAT, tasks=tasks.ids, task_set=tasks.name, episodes_per_task=int(episodes_per_task), seed=seed,
-                    generator=asdict(config), metaworld=version("metaworld"))
-    return MetaWorldDataset(**arrays, tasks=tasks.ids, params=np.stack([pad(t.params) for t in tasks]),
-                            task_params=np.stack([normalized_params(t) for t in tasks]), metadata=metadata)
+    metadata = dict(
+        format=DATASET_FORMAT,
+        tasks=tasks.ids,
+        task_set=tasks.name,
+        episodes_per_task=int(episodes_per_task),
+        seed=seed,
+        generator=asdict(config),
+        metaworld=version("metaworld"),
+    )
+    return MetaWorldDataset(
+        **arrays,
+        tasks=tasks.ids,
+        params=np.stack([pad(t.params) for t in tasks]),
+        task_params=np.stack([normalized_params(t) for t in tasks]),
+        metadata=metadata,
+    )
 
 # %% ../nbs/09_metaworld.ipynb #f84216e5
-PREDICTOR_CONTEXTS = ("latent", "none", "true")
 ACT_DIM = 4
-ENCODER_IN = OBS_DIM + ACT_DIM + 1 + OBS_DIM     # s, a, r, s' - s
-DECODER_IN = OBS_DIM + ACT_DIM                   # s, a (and the context)
+ENCODER_IN = OBS_DIM + ACT_DIM + 1 + OBS_DIM  # s, a, r, s' - s
+DECODER_IN = OBS_DIM + ACT_DIM  # s, a (and the context)
+
 
 @dataclass(frozen=True)
 class MetaWorldPredictorConfig:
     "Hyperparameters of the Meta-World context encoder + predictor and of their training."
-    context: str = "latent"           # one of PREDICTOR_CONTEXTS: the decoder sees the inferred latent, nothing, or the true task parameters
+
+    # one of PREDICTOR_CONTEXTS: the decoder sees the inferred latent, nothing, or the true task parameters
+    context: str = "latent"
     latent_dim: int = 8
     hidden: tuple[int, ...] = (128, 128)
-    context_size: int = 64            # the largest context (transitions of one task) during training; sizes are drawn in [1, context_size]
-    targets_per_context: int = 16     # predicted transitions per context, of the same task
-    batch_size: int = 64              # contexts per batch
+    # the largest context (transitions of one task) during training; sizes are drawn in [1, context_size]
+    context_size: int = 64
+    targets_per_context: int = 16  # predicted transitions per context, of the same task
+    batch_size: int = 64  # contexts per batch
     lr: float = 1e-3
     epochs: int = 60
     batches_per_epoch: int = 50
-    patience: int = 5                 # early stopping: epochs without a better validation loss
-    reward_weight: float = 1.0        # weight of the reward's squared error (normalised) against the mean one of the 36 state entries
+    patience: int = 5  # early stopping: epochs without a better validation loss
+    # weight of the reward's squared error (normalised) against the mean one of the 36 state entries
+    reward_weight: float = 1.0
     kl_weight: float = 1e-4
-    empty_contexts: float = 0.1       # share of training contexts that are empty (the prior)
-    val_tasks: int = 5                # training tasks held out for validation
+    empty_contexts: float = 0.1  # share of training contexts that are empty (the prior)
+    val_tasks: int = 5  # training tasks held out for validation
     seed: int = 0
 
     def __post_init__(self):
-        if self.context not in PREDICTOR_CONTEXTS: raise ValueError(f"unknown context {self.context!r}; choose one of {list(PREDICTOR_CONTEXTS)}")
+        if self.context not in PREDICTOR_CONTEXTS:
+            raise ValueError(f"unknown context {self.context!r}; choose one of {list(PREDICTOR_CONTEXTS)}")
         object.__setattr__(self, "hidden", tuple(self.hidden))
-        for name in ("latent_dim", "context_size", "targets_per_context", "batch_size", "epochs", "batches_per_epoch", "patience"):
+        for name in (
+            "latent_dim",
+            "context_size",
+            "targets_per_context",
+            "batch_size",
+            "epochs",
+            "batches_per_epoch",
+            "patience",
+        ):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
-        if not self.hidden or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}={v!r} must be a positive integer")
+        if not self.hidden or any(
+            isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden
+        ):
             raise ValueError(f"hidden={self.hidden!r} must be a non-empty sequence of positive layer sizes")
         for name, low in (("lr", None), ("reward_weight", 0), ("kl_weight", 0)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (v <= 0 if low is None else v < low):
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float))
+                or not math.isfinite(v)
+                or (v <= 0 if low is None else v < low)
+            ):
                 raise ValueError(f"{name}={v!r} must be a finite number {'> 0' if low is None else '>= 0'}")
-        if not (isinstance(self.empty_contexts, (int, float)) and 0 <= self.empty_contexts <= 1): raise ValueError(f"empty_contexts={self.empty_contexts!r} must be a share in [0, 1]")
-        if isinstance(self.val_tasks, bool) or not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0: raise ValueError(f"val_tasks={self.val_tasks!r} must be an integer >= 0")
+        if not (isinstance(self.empty_contexts, (int, float)) and 0 <= self.empty_contexts <= 1):
+            raise ValueError(f"empty_contexts={self.empty_contexts!r} must be a share in [0, 1]")
+        if isinstance(self.val_tasks, bool) or not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0:
+            raise ValueError(f"val_tasks={self.val_tasks!r} must be an integer >= 0")
 
     @property
-    def context_dim(self) -> int: return {"latent": self.latent_dim, "none": 0, "true": PARAM_DIM}[self.context]
+    def context_dim(self) -> int:
+        return {"latent": self.latent_dim, "none": 0, "true": PARAM_DIM}[self.context]
+
 
 @dataclass
 class MetaWorldNormalizer:
-    "Means and standard deviations of states, state changes and rewards, from the training data (constant entries stay unscaled)."
+    """Means and standard deviations of states, state changes and rewards, from the training data (constant entries stay
+    unscaled)."""
+
     obs_mean: np.ndarray
     obs_std: np.ndarray
     delta_mean: np.ndarray
@@ -410,27 +630,47 @@ class MetaWorldNormalizer:
 
     @classmethod
     def fit(cls, ds: MetaWorldDataset, min_obs_std: float = 1e-2, min_delta_std: float = 1e-3) -> MetaWorldNormalizer:
-        "From `ds`; standard deviations are floored (1 cm for states, 1 mm per step for their changes) so that entries that barely move in the training data do not blow up on new tasks."
+        """From `ds`; standard deviations are floored (1 cm for states, 1 mm per step for their changes) so that entries
+        that barely move in the training data do not blow up on new tasks."""
         constant = lambda x, floor: np.where(x > 1e-8, np.maximum(x, floor), 1.0)
         d = ds.next_obs - ds.obs
-        return cls(ds.obs.mean(0), constant(ds.obs.std(0), min_obs_std), d.mean(0), constant(d.std(0), min_delta_std),
-                   float(ds.reward.mean()), float(constant(ds.reward.std(), 1e-8)))
-    def to_dict(self) -> dict: return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
+        return cls(
+            ds.obs.mean(0),
+            constant(ds.obs.std(0), min_obs_std),
+            d.mean(0),
+            constant(d.std(0), min_delta_std),
+            float(ds.reward.mean()),
+            float(constant(ds.reward.std(), 1e-8)),
+        )
+
+    def to_dict(self) -> dict:
+        return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
+
     @classmethod
     def from_dict(cls, d: dict) -> MetaWorldNormalizer:
         return cls(**{k: (float(v) if k.startswith("reward") else np.asarray(v, np.float64)) for k, v in d.items()})
 
+
 def metaworld_features(ds: MetaWorldDataset, norm: MetaWorldNormalizer) -> dict[str, np.ndarray]:
-    "Normalised arrays: `encoder` inputs (s, a, r, s' - s), `decoder` inputs (s, a), `target` (s' - s, r), the `true` task parameters."
+    """Normalised arrays: `encoder` inputs (s, a, r, s' - s), `decoder` inputs (s, a), `target` (s' - s, r), the `true`
+    task parameters."""
     s = (ds.obs - norm.obs_mean) / norm.obs_std
     a = np.clip(ds.action, -1, 1)
     r = ((ds.reward - norm.reward_mean) / norm.reward_std)[:, None]
     d = (ds.next_obs - ds.obs - norm.delta_mean) / norm.delta_std
-    f = dict(encoder=np.concatenate([s, a, r, d], 1), decoder=np.concatenate([s, a], 1), target=np.concatenate([d, r], 1), true=ds.task_params[ds.task_index])
+    f = dict(
+        encoder=np.concatenate([s, a, r, d], 1),
+        decoder=np.concatenate([s, a], 1),
+        target=np.concatenate([d, r], 1),
+        true=ds.task_params[ds.task_index],
+    )
     return {k: v.astype(np.float32) for k, v in f.items()}
 
+
 class MetaWorldPredictor(nn.Module):
-    "The context encoder (per-transition MLP -> Gaussian, product-pooled) and the decoder of normalised (s' - s, r) from (s, a, z)."
+    """The context encoder (per-transition MLP -> Gaussian, product-pooled) and the decoder of normalised (s' - s, r)
+    from (s, a, z)."""
+
     def __init__(self, config: MetaWorldPredictorConfig):
         super().__init__()
         self.config = config
@@ -438,22 +678,26 @@ class MetaWorldPredictor(nn.Module):
         self.decoder = mlp([DECODER_IN + config.context_dim, *config.hidden, OBS_DIM + 1])
 
     def posterior(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Mean and std of the latent from transitions `x` (B, K, ENCODER_IN), `mask` (B, K) marking the real ones: the product of their Gaussians and the N(0, 1) prior."
+        """Mean and std of the latent from transitions `x` (B, K, ENCODER_IN), `mask` (B, K) marking the real ones: the
+        product of their Gaussians and the N(0, 1) prior."""
         mu, raw = self.encoder(x).chunk(2, dim=-1)
         precision = mask.unsqueeze(-1) / (F.softplus(raw) + MIN_STD) ** 2
         total = 1 + precision.sum(1)
         return (precision * mu).sum(1) / total, total.rsqrt()
 
     def forward(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
-        "Normalised (s' - s, r), shape (..., OBS_DIM + 1), for inputs `x` (..., DECODER_IN) and contexts `z` (..., context_dim) or None."
+        """Normalised (s' - s, r), shape (..., OBS_DIM + 1), for inputs `x` (..., DECODER_IN) and contexts `z` (...,
+        context_dim) or None."""
         return self.decoder(x if z is None else torch.cat([x, z], -1))
 
 # %% ../nbs/09_metaworld.ipynb #7648783a
 class _TaskSampler:
     "Training batches: per context, a task, `K` of its transitions as the context and `T` others of it as targets."
+
     def __init__(self, ds: MetaWorldDataset, feats: dict, config: MetaWorldPredictorConfig):
         self.f, self.config = {k: torch.from_numpy(v) for k, v in feats.items()}, config
         self.rows = [r for r in (np.flatnonzero(ds.task_index == t) for t in range(len(ds.tasks))) if len(r)]
+
     def batch(self, rng: np.random.Generator):
         B, K, T = self.config.batch_size, self.config.context_size, self.config.targets_per_context
         rows = [self.rows[i] for i in rng.integers(len(self.rows), size=B)]
@@ -462,21 +706,27 @@ class _TaskSampler:
         sizes = np.where(rng.random((B, 1)) < self.config.empty_contexts, 0, rng.integers(1, K + 1, size=(B, 1)))
         return ctx, torch.from_numpy((np.arange(K)[None] < sizes).astype(np.float32)), tgt
 
-def _predictor_loss(model: MetaWorldPredictor, f: dict, ctx, mask, tgt, sample: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+
+def _predictor_loss(
+    model: MetaWorldPredictor, f: dict, ctx, mask, tgt, sample: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "(state MSE, reward MSE, KL) on normalised targets."
     x, y = f["decoder"][tgt], f["target"][tgt]
     kl, z = torch.zeros(()), None
     if model.config.context == "latent":
         mean, std = model.posterior(f["encoder"][ctx], mask)
-        kl = (0.5 * (mean ** 2 + std ** 2 - 1) - std.log()).sum(-1).mean()
+        kl = (0.5 * (mean**2 + std**2 - 1) - std.log()).sum(-1).mean()
         z = (mean + std * torch.randn_like(std) if sample else mean).unsqueeze(1).expand(-1, x.shape[1], -1)
-    elif model.config.context == "true": z = f["true"][tgt]
+    elif model.config.context == "true":
+        z = f["true"][tgt]
     err = (model(x, z) - y) ** 2
     return err[..., :OBS_DIM].mean(), err[..., OBS_DIM].mean(), kl
+
 
 @dataclass
 class MetaWorldTrainResult:
     "What `train_metaworld_predictor` returns."
+
     model: MetaWorldPredictor
     normalizer: MetaWorldNormalizer
     history: pd.DataFrame
@@ -484,98 +734,164 @@ class MetaWorldTrainResult:
     train_tasks: list[str]
     val_tasks: list[str]
 
+
 PREDICTOR_FORMAT = "meta_rl.metaworld.predictor/1"
 
-def train_metaworld_predictor(ds: MetaWorldDataset, config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(), out_dir=None, *,
-                              progress: bool = True) -> MetaWorldTrainResult:
-    "Train encoder and decoder on `ds`, validating on `config.val_tasks` of its tasks held out; best epoch to `out_dir/predictor.pt`."
-    if config.val_tasks >= len(ds.tasks): raise ValueError(f"val_tasks={config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
-    torch.manual_seed(config.seed); rng = np.random.default_rng(config.seed)
+
+def train_metaworld_predictor(
+    ds: MetaWorldDataset,
+    config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(),
+    out_dir=None,
+    *,
+    progress: bool = True,
+) -> MetaWorldTrainResult:
+    """Train encoder and decoder on `ds`, validating on `config.val_tasks` of its tasks held out; best epoch to
+    `out_dir/predictor.pt`."""
+    if config.val_tasks >= len(ds.tasks):
+        raise ValueError(f"val_tasks={config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
     held = set(rng.choice(len(ds.tasks), size=config.val_tasks, replace=False).tolist())
-    train_ids, val_ids = [t for i, t in enumerate(ds.tasks) if i not in held], [t for i, t in enumerate(ds.tasks) if i in held]
-    train_ds = ds.select(train_ids); norm = MetaWorldNormalizer.fit(train_ds)
+    train_ids, val_ids = (
+        [t for i, t in enumerate(ds.tasks) if i not in held],
+        [t for i, t in enumerate(ds.tasks) if i in held],
+    )
+    train_ds = ds.select(train_ids)
+    norm = MetaWorldNormalizer.fit(train_ds)
     train = _TaskSampler(train_ds, metaworld_features(train_ds, norm), config)
     val = _TaskSampler(ds.select(val_ids), metaworld_features(ds.select(val_ids), norm), config) if val_ids else None
     val_batches = [val.batch(np.random.default_rng(10_000 + i)) for i in range(8)] if val else []
-    model = MetaWorldPredictor(config); opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    model = MetaWorldPredictor(config)
     path = None if out_dir is None else Path(out_dir) / "predictor.pt"
-    score = lambda s, r: s + config.reward_weight * r
-    rows, best, best_state, stale = [], math.inf, None, 0
-    with torch_threads(1):                             # one thread: much faster than two on a busy 2-core machine
-        bar = tqdm(range(config.epochs), desc=f"train {config.context}", unit="epoch", disable=not progress)
-        for epoch in bar:
-            t0 = time.perf_counter(); model.train(); sums = np.zeros(3)
-            for _ in range(config.batches_per_epoch):
-                s, r, kl = _predictor_loss(model, train.f, *train.batch(rng), sample=True)
-                opt.zero_grad(); (score(s, r) + config.kl_weight * kl).backward(); opt.step()
-                sums += (s.item(), r.item(), kl.item())
-            model.eval()
-            with torch.no_grad(): v = np.mean([[x.item() for x in _predictor_loss(model, val.f, *b, sample=False)[:2]] for b in val_batches], 0) if val else (math.nan, math.nan)
-            tr = sums / config.batches_per_epoch
-            rows.append(dict(epoch=epoch + 1, train_state_mse=tr[0], train_reward_mse=tr[1], train_kl=tr[2], val_state_mse=v[0], val_reward_mse=v[1],
-                             val_loss=score(*v), seconds=time.perf_counter() - t0))
-            bar.set_postfix(train=f"{score(tr[0], tr[1]):.4f}", val=f"{score(*v):.4f}")
-            current = score(*v) if val else score(tr[0], tr[1])
-            if current < best: best, stale, best_state = current, 0, {k: t.clone() for k, t in model.state_dict().items()}
-            elif (stale := stale + 1) >= config.patience: break
-    if best_state is None: raise FloatingPointError(f"training diverged: no finite loss in {len(rows)} epochs; try a lower learning rate than lr={config.lr}")
-    model.load_state_dict(best_state); model.eval()
-    result = MetaWorldTrainResult(model, norm, pd.DataFrame(rows), path, train_ids, val_ids)
+    weighted = lambda state, reward: state + config.reward_weight * reward
+
+    def batch_losses():
+        s, r, kl = _predictor_loss(model, train.f, *train.batch(rng), sample=True)
+        parts = {"train_state_mse": s.item(), "train_reward_mse": r.item(), "train_kl": kl.item()}
+        return weighted(s, r) + config.kl_weight * kl, parts
+
+    def validate():
+        v = np.mean([[x.item() for x in _predictor_loss(model, val.f, *b, sample=False)[:2]] for b in val_batches], 0)
+        return {"val_state_mse": v[0], "val_reward_mse": v[1]}
+
+    which = "val" if val else "train"
+    score = lambda row: weighted(row[f"{which}_state_mse"], row[f"{which}_reward_mse"])
+    with torch_threads(1):  # one thread: much faster than two on a busy 2-core machine
+        history = fit(
+            model,
+            batch_losses,
+            validate if val else None,
+            score,
+            lr=config.lr,
+            epochs=config.epochs,
+            batches_per_epoch=config.batches_per_epoch,
+            patience=config.patience,
+            desc=f"train {config.context}",
+            progress=progress,
+        )
+    result = MetaWorldTrainResult(model, norm, history, path, train_ids, val_ids)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(dict(format=PREDICTOR_FORMAT, config=asdict(config), state_dict=model.state_dict(), normalizer=norm.to_dict(), train_tasks=train_ids,
-                        val_tasks=val_ids, dataset=json.loads(json.dumps(ds.metadata)), history=result.history.to_dict("list")), path)
+        torch.save(
+            dict(
+                format=PREDICTOR_FORMAT,
+                config=asdict(config),
+                state_dict=model.state_dict(),
+                normalizer=norm.to_dict(),
+                train_tasks=train_ids,
+                val_tasks=val_ids,
+                dataset=json.loads(json.dumps(ds.metadata)),
+                history=result.history.to_dict("list"),
+            ),
+            path,
+        )
     return result
+
 
 def load_metaworld_predictor(path) -> tuple[MetaWorldPredictor, MetaWorldNormalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict written by `train_metaworld_predictor`."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
-    try: ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise ValueError(f"{path} is not a Meta-World predictor checkpoint ({PREDICTOR_FORMAT}): {type(e).__name__}") from None
+    if not path.is_file():
+        raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise ValueError(
+            f"{path} is not a Meta-World predictor checkpoint ({PREDICTOR_FORMAT}): {type(e).__name__}"
+        ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != PREDICTOR_FORMAT:
         raise ValueError(f"{path} is not a Meta-World predictor checkpoint ({PREDICTOR_FORMAT})")
-    model = MetaWorldPredictor(MetaWorldPredictorConfig(**ckpt["config"])); model.load_state_dict(ckpt["state_dict"]); model.eval()
+    model = MetaWorldPredictor(MetaWorldPredictorConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
     return model, MetaWorldNormalizer.from_dict(ckpt["normalizer"]), ckpt
 
 # %% ../nbs/09_metaworld.ipynb #3c0bfc47
 class MetaWorldEncoder:
-    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far, updated in O(1) per step.
+    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far,
+    updated in O(1) per step.
 
-    `memory` (one of `MEMORIES`): `"episode"` forgets at every reset; `"task"` keeps the evidence across resets while the
-    env's task (`env.unwrapped.task.id`) stays the same, so that adaptation episodes inform the evaluation episodes."""
-    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], normalizer: MetaWorldNormalizer, latent_dim: int, memory: str = "task"):
-        if memory not in MEMORIES: raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
+    `memory` (one of `MEMORIES`): `"episode"` forgets at every reset; `"task"` keeps the evidence across resets while
+    the env's task (`env.unwrapped.task.id`) stays the same, so that adaptation episodes inform the evaluation
+    episodes."""
+
+    def __init__(
+        self,
+        layers: list[tuple[np.ndarray, np.ndarray]],
+        normalizer: MetaWorldNormalizer,
+        latent_dim: int,
+        memory: str = "task",
+    ):
+        if memory not in MEMORIES:
+            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
         self.latent_dim, self.memory = latent_dim, memory
-        # the input normalisation folded into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W / scale) shift)
+        # the input normalisation folded into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W /
+        # scale) shift)
         n = normalizer
         shift = np.concatenate([n.obs_mean, np.zeros(ACT_DIM), [n.reward_mean], n.delta_mean])
         scale = np.concatenate([n.obs_std, np.ones(ACT_DIM), [n.reward_std], n.delta_std])
         w0, b0 = layers[0]
         self._layers = [(w0 / scale, b0 - (w0 / scale) @ shift), *layers[1:]]
-        self._x, self._h, self._p = np.zeros(ENCODER_IN), [np.zeros(w.shape[0]) for w, _ in layers], np.zeros(latent_dim)
+        self._x, self._h, self._p = (
+            np.zeros(ENCODER_IN),
+            [np.zeros(w.shape[0]) for w, _ in layers],
+            np.zeros(latent_dim),
+        )
         self._task = None
         self.reset(None)
 
     def reset(self, env) -> None:
         task = getattr(getattr(env, "unwrapped", None), "task", None)
         key = None if task is None else task.id
-        if self.memory == "task" and key is not None and key == self._task: return      # the same task: keep the evidence
+        if self.memory == "task" and key is not None and key == self._task:
+            return  # the same task: keep the evidence
         self._task, self.n = key, 0
         self._prec, self._prec_mu = np.ones(self.latent_dim), np.zeros(self.latent_dim)  # the N(0, 1) prior
 
     def update(self, tr: Transition) -> None:
-        if tr.reward != tr.reward: raise ValueError("MetaWorldEncoder needs the transition's reward (Transition.reward is NaN)")
+        if tr.reward != tr.reward:
+            raise ValueError("MetaWorldEncoder needs the transition's reward (Transition.reward is NaN)")
         x, a, r = self._x, OBS_DIM, OBS_DIM + ACT_DIM
-        x[:a] = tr.obs; np.clip(tr.action, -1, 1, out=x[a:r]); x[r] = tr.reward; np.subtract(tr.next_obs, tr.obs, out=x[r + 1:])
+        x[:a] = tr.obs
+        np.clip(tr.action, -1, 1, out=x[a:r])
+        x[r] = tr.reward
+        np.subtract(tr.next_obs, tr.obs, out=x[r + 1 :])
         h, last = x, len(self._layers) - 1
         for i, ((w, b), out) in enumerate(zip(self._layers, self._h)):
-            np.dot(w, h, out=out); out += b
-            if i < last: np.maximum(out, 0, out=out)
+            np.dot(w, h, out=out)
+            out += b
+            if i < last:
+                np.maximum(out, 0, out=out)
             h = out
-        mu, raw, p = h[:self.latent_dim], h[self.latent_dim:], self._p
-        np.logaddexp(0, raw, out=p); p += MIN_STD; np.square(p, out=p); np.reciprocal(p, out=p)     # 1 / (softplus(raw) + MIN_STD) ** 2
-        self._prec += p; p *= mu; self._prec_mu += p; self.n += 1
+        mu, raw, p = h[: self.latent_dim], h[self.latent_dim :], self._p
+        np.logaddexp(0, raw, out=p)
+        p += MIN_STD
+        np.square(p, out=p)
+        np.reciprocal(p, out=p)  # 1 / (softplus(raw) + MIN_STD) ** 2
+        self._prec += p
+        p *= mu
+        self._prec_mu += p
+        self.n += 1
 
     @property
     def latent(self) -> np.ndarray:
@@ -587,86 +903,169 @@ class MetaWorldEncoder:
         "The posterior standard deviation."
         return (1 / np.sqrt(self._prec)).astype(np.float32)
 
-class MetaWorldEncoderFactory:
-    "A picklable zero-argument factory of fresh `MetaWorldEncoder`s with the same `memory`; `checkpoint` (if any) is where the weights came from."
-    def __init__(self, layers, normalizer: MetaWorldNormalizer, latent_dim: int, memory: str = "task", checkpoint: str | None = None):
-        if memory not in MEMORIES: raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
-        self.layers, self.normalizer, self.latent_dim, self.memory, self.checkpoint = layers, normalizer, latent_dim, memory, checkpoint
-    def __call__(self) -> MetaWorldEncoder: return MetaWorldEncoder(self.layers, self.normalizer, self.latent_dim, self.memory)
-    def __repr__(self): return f"MetaWorldEncoderFactory(latent_dim={self.latent_dim}, memory={self.memory!r}, checkpoint={self.checkpoint!r})"
 
-def metaworld_encoder_factory(model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, memory: str = "task", checkpoint=None) -> MetaWorldEncoderFactory:
+class MetaWorldEncoderFactory:
+    """A picklable zero-argument factory of fresh `MetaWorldEncoder`s with the same `memory`; `checkpoint` (if any) is
+    where the weights came from."""
+
+    def __init__(
+        self,
+        layers,
+        normalizer: MetaWorldNormalizer,
+        latent_dim: int,
+        memory: str = "task",
+        checkpoint: str | None = None,
+    ):
+        if memory not in MEMORIES:
+            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
+        self.layers, self.normalizer, self.latent_dim, self.memory, self.checkpoint = (
+            layers,
+            normalizer,
+            latent_dim,
+            memory,
+            checkpoint,
+        )
+
+    def __call__(self) -> MetaWorldEncoder:
+        return MetaWorldEncoder(self.layers, self.normalizer, self.latent_dim, self.memory)
+
+    def __repr__(self):
+        return (
+            f"MetaWorldEncoderFactory(latent_dim={self.latent_dim}, memory={self.memory!r}, "
+            f"checkpoint={self.checkpoint!r})"
+        )
+
+
+def metaworld_encoder_factory(
+    model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, memory: str = "task", checkpoint=None
+) -> MetaWorldEncoderFactory:
     "Export the encoder of a trained `latent` predictor to numpy."
-    if model.config.context != "latent": raise ValueError(f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'")
-    layers = [(l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy()) for l in model.encoder if isinstance(l, nn.Linear)]
-    return MetaWorldEncoderFactory(layers, normalizer, model.config.latent_dim, memory, None if checkpoint is None else str(checkpoint))
+    if model.config.context != "latent":
+        raise ValueError(
+            f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'"
+        )
+    layers = [
+        (l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy())
+        for l in model.encoder
+        if isinstance(l, nn.Linear)
+    ]
+    return MetaWorldEncoderFactory(
+        layers, normalizer, model.config.latent_dim, memory, None if checkpoint is None else str(checkpoint)
+    )
+
 
 def load_metaworld_encoder(path, memory: str = "task") -> MetaWorldEncoderFactory:
-    "A picklable factory of `MetaWorldEncoder`s with `memory` from a `predictor.pt` of `train_metaworld_predictor` (its path is recorded)."
+    """A picklable factory of `MetaWorldEncoder`s with `memory` from a `predictor.pt` of `train_metaworld_predictor`
+    (its path is recorded)."""
     model, norm, _ = load_metaworld_predictor(path)
     return metaworld_encoder_factory(model, norm, memory, Path(path).resolve())
 
 # %% ../nbs/09_metaworld.ipynb #84eaae0d
 def _episode_contexts(ds: MetaWorldDataset, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Per episode: its rows, and `k` random rows of another episode of the same task (the episode itself if its task has one) with their mask."
+    """Per episode: its rows, and `k` random rows of another episode of the same task (the episode itself if its task
+    has one) with their mask."""
     rng = np.random.default_rng(seed)
-    starts = np.flatnonzero(np.r_[True, np.diff(ds.episode) != 0])             # episodes are contiguous and numbered in order
+    starts = np.flatnonzero(np.r_[True, np.diff(ds.episode) != 0])  # episodes are contiguous and numbered in order
     ep_task, ep_rows = ds.task_index[starts], np.split(np.arange(len(ds)), starts[1:])
     ctx, mask = np.zeros((len(ep_task), max(k, 1)), int), np.zeros((len(ep_task), max(k, 1)), np.float32)
     for e, t in enumerate(ep_task):
-        same = np.flatnonzero(ep_task == t); partner = same[(np.searchsorted(same, e) + 1) % len(same)]
-        rows = ep_rows[partner]; n = min(k, len(rows))
-        ctx[e, :n] = rng.choice(rows, n, replace=False); mask[e, :n] = 1
+        same = np.flatnonzero(ep_task == t)
+        partner = same[(np.searchsorted(same, e) + 1) % len(same)]
+        rows = ep_rows[partner]
+        n = min(k, len(rows))
+        ctx[e, :n] = rng.choice(rows, n, replace=False)
+        mask[e, :n] = 1
     return ep_task, ctx, mask
 
+
 @torch.no_grad()
-def metaworld_latents(model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    "Per episode of `ds`: the task index and the posterior mean from `k` transitions of another episode of its task (`k=0`: the prior)."
+def metaworld_latents(
+    model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode of `ds`: the task index and the posterior mean from `k` transitions of another episode of its task
+    (`k=0`: the prior)."""
     ep_task, ctx, mask = _episode_contexts(ds, k, seed)
     f = metaworld_features(ds, norm)
     mean, _ = model.posterior(torch.from_numpy(f["encoder"][ctx]), torch.from_numpy(mask))
     return ep_task, mean.numpy()
 
+
 @torch.no_grad()
-def metaworld_prediction_errors(model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int = 64, seed: int = 0) -> dict[str, float]:
-    "One-step errors on `ds` in the data's units: `reward_mse`, `next_state_mse` (mean over the 36 entries); a latent comes from `k` transitions of another episode of the same task."
+def metaworld_prediction_errors(
+    model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int = 64, seed: int = 0
+) -> dict[str, float]:
+    """One-step errors on `ds` in the data's units: `reward_mse`, `next_state_mse` (mean over the 36 entries); a latent
+    comes from `k` transitions of another episode of the same task."""
     f = metaworld_features(ds, norm)
     z = None
     if model.config.context == "latent":
         _, latents = metaworld_latents(model, norm, ds, k, seed)
         z = torch.from_numpy(latents[ds.episode])
-    elif model.config.context == "true": z = torch.from_numpy(f["true"])
+    elif model.config.context == "true":
+        z = torch.from_numpy(f["true"])
     err = (model(torch.from_numpy(f["decoder"]), z) - torch.from_numpy(f["target"])).numpy()
-    return dict(reward_mse=float(((err[:, OBS_DIM] * norm.reward_std) ** 2).mean()), next_state_mse=float(((err[:, :OBS_DIM] * norm.delta_std) ** 2).mean()))
+    return dict(
+        reward_mse=float(((err[:, OBS_DIM] * norm.reward_std) ** 2).mean()),
+        next_state_mse=float(((err[:, :OBS_DIM] * norm.delta_std) ** 2).mean()),
+    )
 
-def goal_probe_r2(model: MetaWorldPredictor, norm: MetaWorldNormalizer, train_ds: MetaWorldDataset, test_ds: MetaWorldDataset, k: int, seed: int = 0) -> float:
-    "Mean R^2, over the goal coordinates that vary, of a linear map from the latent (from `k` transitions) to the goal position: fitted on `train_ds`'s episodes, scored on `test_ds`'s."
-    (tr_task, tr_z), (te_task, te_z) = metaworld_latents(model, norm, train_ds, k, seed), metaworld_latents(model, norm, test_ds, k, seed)
-    goal = slice(3, 6)                                   # the goal's x, y, z in `rand_vec` (reach, push, pick-place)
+
+def goal_probe_r2(
+    model: MetaWorldPredictor,
+    norm: MetaWorldNormalizer,
+    train_ds: MetaWorldDataset,
+    test_ds: MetaWorldDataset,
+    k: int,
+    seed: int = 0,
+) -> float:
+    """Mean R^2, over the goal coordinates that vary, of a linear map from the latent (from `k` transitions) to the goal
+    position: fitted on `train_ds`'s episodes, scored on `test_ds`'s."""
+    (tr_task, tr_z), (te_task, te_z) = (
+        metaworld_latents(model, norm, train_ds, k, seed),
+        metaworld_latents(model, norm, test_ds, k, seed),
+    )
+    goal = slice(3, 6)  # the goal's x, y, z in `rand_vec` (reach, push, pick-place)
     y_tr, y_te = train_ds.params[tr_task, goal], test_ds.params[te_task, goal]
     varies = y_tr.std(0) > 1e-9
     return float(np.mean(linear_probe_r2(tr_z, y_tr[:, varies], te_z, y_te[:, varies])))
 
-def metaworld_study(train_ds: MetaWorldDataset, test_ds: MetaWorldDataset, config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(),
-                    ks: Sequence[int] = (0, 1, 4, 16, 64), *, progress: bool = False) -> pd.DataFrame:
-    "Train the decoder with each context (`PREDICTOR_CONTEXTS`) on `train_ds`; one-step errors on `test_ds`, and the latent's goal probe, per context size `k`."
+
+def metaworld_study(
+    train_ds: MetaWorldDataset,
+    test_ds: MetaWorldDataset,
+    config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(),
+    ks: Sequence[int] = (0, 1, 4, 16, 64),
+    *,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Train the decoder with each context (`PREDICTOR_CONTEXTS`) on `train_ds`; one-step errors on `test_ds`, and the
+    latent's goal probe, per context size `k`."""
     rows = []
     for context in PREDICTOR_CONTEXTS:
         res = train_metaworld_predictor(train_ds, replace(config, context=context), progress=progress)
         with torch_threads(1):
-            for k in (ks if context == "latent" else [None]):
+            for k in ks if context == "latent" else [None]:
                 e = metaworld_prediction_errors(res.model, res.normalizer, test_ds, k or 0, seed=config.seed)
-                r2 = goal_probe_r2(res.model, res.normalizer, train_ds, test_ds, k, seed=config.seed) if context == "latent" else math.nan
+                r2 = (
+                    goal_probe_r2(res.model, res.normalizer, train_ds, test_ds, k, seed=config.seed)
+                    if context == "latent"
+                    else math.nan
+                )
                 rows.append(dict(context=context, k=k, **e, goal_r2=r2, epochs=len(res.history)))
     return pd.DataFrame(rows).astype({"k": "Int64"})
 
 # %% ../nbs/09_metaworld.ipynb #1b0f0db3
 ENCODER_EPISODES_PER_TASK = 4
 
-def train_metaworld_encoder(train_tasks: MetaWorldTaskSet, out_dir, seed: int = 0, quick: bool = False, progress: bool = False) -> Path:
-    "Collect the default generator's data on `train_tasks` into `out_dir/metaworld_train.npz`, train the latent predictor there; its checkpoint's path."
+
+def train_metaworld_encoder(
+    train_tasks: MetaWorldTaskSet, out_dir, seed: int = 0, quick: bool = False, progress: bool = False
+) -> Path:
+    """Collect the default generator's data on `train_tasks` into `out_dir/metaworld_train.npz`, train the latent
+    predictor there; its checkpoint's path."""
     tasks = as_taskset(train_tasks)
-    if len(tasks) < 2: raise ValueError(f"train_tasks must hold at least 2 tasks (one is held out for validation), got {len(tasks)}")
+    if len(tasks) < 2:
+        raise ValueError(f"train_tasks must hold at least 2 tasks (one is held out for validation), got {len(tasks)}")
     out_dir = Path(out_dir)
     if quick:
         ds = collect_metaworld(tasks, 2, seed, MetaWorldCollectConfig(max_episode_steps=50))
@@ -681,250 +1080,514 @@ def train_metaworld_encoder(train_tasks: MetaWorldTaskSet, out_dir, seed: int = 
 @dataclass
 class MetaWorldAgent:
     "A policy (`model`) with the observation it expects: `context`, latent `encoder` factory, episode length."
+
     model: PPO
     context: str
     encoder: Callable[[], ContextEncoder] | None = None
     max_episode_steps: int | None = None
     seed: int = 0
+
     def make_env(self, tasks, **kwargs) -> gym.Env:
-        return make_metaworld(self.context, tasks, encoder=self.encoder, max_episode_steps=self.max_episode_steps, **kwargs)
+        return make_metaworld(
+            self.context, tasks, encoder=self.encoder, max_episode_steps=self.max_episode_steps, **kwargs
+        )
+
 
 def _run_meta(bench: MetaWorldBenchmark, context: str, config: PPOConfig, max_episode_steps, encoder=None) -> dict:
-    record = None if context != "latent" or encoder is None else dict(checkpoint=getattr(encoder, "checkpoint", None), memory=getattr(encoder, "memory", None))
-    return dict(benchmark=bench.name, env_name=bench.env_name, benchmark_seed=bench.seed, context=context,
-                max_episode_steps=max_episode_steps, encoder=record, ppo=config.to_dict())
+    record = (
+        None
+        if context != "latent" or encoder is None
+        else dict(checkpoint=getattr(encoder, "checkpoint", None), memory=getattr(encoder, "memory", None))
+    )
+    return dict(
+        benchmark=bench.name,
+        env_name=bench.env_name,
+        benchmark_seed=bench.seed,
+        context=context,
+        max_episode_steps=max_episode_steps,
+        encoder=record,
+        ppo=config.to_dict(),
+    )
+
 
 def load_metaworld_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None = None) -> MetaWorldAgent:
-    "The agent saved in `run_dir` (its `model.zip`, or the checkpoint at `path`); a latent agent's encoder is rebuilt from its recorded checkpoint unless given."
-    run_dir = Path(run_dir); meta = json.loads((run_dir / "config.json").read_text())
+    """The agent saved in `run_dir` (its `model.zip`, or the checkpoint at `path`); a latent agent's encoder is rebuilt
+    from its recorded checkpoint unless given."""
+    run_dir = Path(run_dir)
+    meta = json.loads((run_dir / "config.json").read_text())
     if encoder is None and (record := meta.get("encoder")) and record.get("checkpoint"):
         encoder = load_metaworld_encoder(record["checkpoint"], record.get("memory") or "task")
     model = PPO.load(path or run_dir / "model.zip", device="cpu")
     return MetaWorldAgent(model, meta["context"], encoder, meta["max_episode_steps"], meta["ppo"]["seed"])
 
-def train_metaworld(bench: MetaWorldBenchmark, context: str, config: PPOConfig, run_dir, *, resume: bool = False,
-                    encoder: Callable[[], ContextEncoder] | None = None, max_episode_steps: int | None = None,
-                    evaluate: Callable[[MetaWorldAgent], pd.DataFrame] | None = None, progress_bar: bool = True, verbose: int = 0) -> MetaWorldAgent:
-    """Train PPO on `bench.train` with `context`; config, TensorBoard logs, checkpoints, curve and model go under `run_dir`.
+
+def train_metaworld(
+    bench: MetaWorldBenchmark,
+    context: str,
+    config: PPOConfig,
+    run_dir,
+    *,
+    resume: bool = False,
+    encoder: Callable[[], ContextEncoder] | None = None,
+    max_episode_steps: int | None = None,
+    evaluate: Callable[[MetaWorldAgent], pd.DataFrame] | None = None,
+    progress_bar: bool = True,
+    verbose: int = 0,
+) -> MetaWorldAgent:
+    """Train PPO on `bench.train` with `context`; config, TensorBoard logs, checkpoints, curve and model go under
+    `run_dir`.
 
     `evaluate(agent)` makes the learning-curve points (default: `evaluate_metaworld` on 5 test tasks per skill,
     `config.eval_episodes` each). `resume=True` continues from the newest checkpoint."""
-    if context not in CONTEXT_MODES: raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
-    if encoder is not None and not callable(encoder): raise TypeError("encoder must be a zero-argument factory (each environment builds its own)")
-    run_dir = Path(run_dir); meta = _run_meta(bench, context, config, max_episode_steps, encoder)
-    if resume and (run_dir / "config.json").exists():
-        old = json.loads((run_dir / "config.json").read_text()); old.setdefault("encoder", None)      # runs from before the latent context
-        old["ppo"].setdefault("episodes_per_task", 1)
-        if old != json.loads(json.dumps(meta)):
-            raise ValueError(f"cannot resume {run_dir}: it was started with another benchmark, context, encoder or config")
-    elif run_dir.exists() and any(run_dir.iterdir()):
-        raise FileExistsError(f"{run_dir} is not empty; pass resume=True to continue it or choose another folder")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(meta, indent=1))
-    done = checkpoints(run_dir)
-    start = done[-1][0] if resume and done else 0
-    env = make_vec_env(make_metaworld, n_envs=config.n_envs, seed=config.seed + start, vec_env_cls=VEC_ENVS[config.vec_env],
-                       env_kwargs=dict(context=context, tasks=bench.train, encoder=encoder, max_episode_steps=max_episode_steps,
-                                       episodes_per_task=config.episodes_per_task))
-    with torch_threads(config.torch_threads):
-        try:
-            if start:
-                model = PPO.load(done[-1][1], env=env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose)
-                if (curve := run_dir / "curve.csv").exists():
-                    c = pd.read_csv(curve); c[c.timesteps <= start].to_csv(curve, index=False)
-            else:
-                model = PPO("MlpPolicy", env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose, **config.ppo_kwargs())
-            agent = MetaWorldAgent(model, context, encoder, max_episode_steps, config.seed)
-            if evaluate is None:
-                evaluate = lambda a: evaluate_metaworld(a, bench.test.head(5), config.eval_episodes, seed=config.seed, benchmark=bench.label)
-            callbacks = CallbackList([CheckpointCallback(max(config.checkpoint_freq // config.n_envs, 1), str(run_dir / "checkpoints"), name_prefix="ppo"),
-                                      LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")])
-            if (remaining := config.total_timesteps - model.num_timesteps) > 0:
-                model.learn(remaining, callback=callbacks, reset_num_timesteps=not start, tb_log_name="ppo", progress_bar=progress_bar)
-            model.save(run_dir / "model.zip")
-        finally:
-            env.close()
-    return agent
+    if context not in CONTEXT_MODES:
+        raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
+    if encoder is not None and not callable(encoder):
+        raise TypeError("encoder must be a zero-argument factory (each environment builds its own)")
+    meta = _run_meta(bench, context, config, max_episode_steps, encoder)
+    env_kwargs = dict(
+        context=context,
+        tasks=bench.train,
+        encoder=encoder,
+        max_episode_steps=max_episode_steps,
+        episodes_per_task=config.episodes_per_task,
+    )
+    make_env = lambda seed: make_vec_env(
+        make_metaworld, n_envs=config.n_envs, seed=seed, vec_env_cls=VEC_ENVS[config.vec_env], env_kwargs=env_kwargs
+    )
+    curve_tasks = bench.test.head(5)
+    default_curve = lambda a: evaluate_metaworld(
+        a, curve_tasks, config.eval_episodes, seed=config.seed, benchmark=bench.label
+    )
+    return train_ppo(
+        run_dir,
+        meta,
+        config,
+        make_env,
+        make_agent=lambda model: MetaWorldAgent(model, context, encoder, max_episode_steps, config.seed),
+        evaluate=evaluate or default_curve,
+        resume=resume,
+        check_resume=lambda d: check_metaworld_resumable(d, meta),
+        progress_bar=progress_bar,
+        verbose=verbose,
+    )
+
+
+def check_metaworld_resumable(run_dir, meta: dict) -> None:
+    "Raise `ValueError` unless the run in `run_dir` was started with the benchmark, context, encoder and config `meta`."
+    old = json.loads((Path(run_dir) / "config.json").read_text())
+    old.setdefault("encoder", None)  # runs from before the latent context
+    old["ppo"].setdefault("episodes_per_task", 1)
+    if old != json.loads(json.dumps(meta)):
+        raise ValueError(f"cannot resume {run_dir}: it was started with another benchmark, context, encoder or config")
 
 # %% ../nbs/09_metaworld.ipynb #c7ea6a09
-EPISODE_COLUMNS = ["benchmark", "env_name", "task_id", "split", "seed", "context", "phase", "episode", "return", "success", "steps"]
+EPISODE_COLUMNS = [
+    "benchmark",
+    "env_name",
+    "task_id",
+    "split",
+    "seed",
+    "context",
+    "phase",
+    "episode",
+    "return",
+    "success",
+    "steps",
+]
 
-def _play_phase(agent: MetaWorldAgent, envs: list, tasks: list[MetaWorldTask], episodes: int, phase: str, seed: int, first: bool) -> list[dict]:
+
+def _play_phase(
+    agent: MetaWorldAgent, envs: list, tasks: list[MetaWorldTask], episodes: int, phase: str, seed: int, first: bool
+) -> list[dict]:
     rows, evaluation = [], phase == "evaluation"
-    for e in envs: e.unwrapped.terminate_on_success = evaluation
+    for e in envs:
+        e.unwrapped.terminate_on_success = evaluation
     for ep in range(episodes):
-        obs = np.stack([e.reset(seed=_task_seed(seed, t.id) if first and ep == 0 else None, options={"task": t})[0] for e, t in zip(envs, tasks)])
-        n = len(envs); ret, steps, success, running = np.zeros(n), np.zeros(n, int), np.zeros(n, bool), np.ones(n, bool)
+        obs = np.stack(
+            [
+                e.reset(seed=task_seed(seed, t.id) if first and ep == 0 else None, options={"task": t})[0]
+                for e, t in zip(envs, tasks)
+            ]
+        )
+        n = len(envs)
+        ret, steps, success, running = np.zeros(n), np.zeros(n, int), np.zeros(n, bool), np.ones(n, bool)
         while running.any():
             actions, _ = agent.model.predict(obs, deterministic=evaluation)
             for i in np.flatnonzero(running):
                 o, r, term, trunc, info = envs[i].step(actions[i])
                 obs[i], ret[i], steps[i], success[i] = o, ret[i] + r, steps[i] + 1, success[i] or info["success"]
-                if term or trunc: running[i] = False
-        rows += [dict(task_id=t.id, env_name=t.env_name, split=t.split, phase=phase, episode=ep, **{"return": ret[i]},
-                      success=bool(success[i]), steps=int(steps[i])) for i, t in enumerate(tasks)]
+                if term or trunc:
+                    running[i] = False
+        rows += [
+            dict(
+                task_id=t.id,
+                env_name=t.env_name,
+                split=t.split,
+                phase=phase,
+                episode=ep,
+                **{"return": ret[i]},
+                success=bool(success[i]),
+                steps=int(steps[i]),
+            )
+            for i, t in enumerate(tasks)
+        ]
     return rows
 
-def evaluate_metaworld(agent: MetaWorldAgent, tasks: MetaWorldTaskSet | MetaWorldTask, evaluation_episodes: int = 3, seed: int = 0, *,
-                       adaptation_episodes: int = 0, benchmark: str = "", chunk: int = 25) -> pd.DataFrame:
+
+def evaluate_metaworld(
+    agent: MetaWorldAgent,
+    tasks: MetaWorldTaskSet | MetaWorldTask,
+    evaluation_episodes: int = 3,
+    seed: int = 0,
+    *,
+    adaptation_episodes: int = 0,
+    benchmark: str = "",
+    chunk: int = 25,
+) -> pd.DataFrame:
     "Meta-World's meta-learning evaluation on every task of `tasks`; one row per episode (`EPISODE_COLUMNS`)."
     tasks = as_taskset(tasks)
-    for name, v, low in (("evaluation_episodes", evaluation_episodes, 1), ("adaptation_episodes", adaptation_episodes, 0), ("chunk", chunk, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low: raise ValueError(f"{name}={v!r} must be an integer >= {low}")
+    for name, v, low in (
+        ("evaluation_episodes", evaluation_episodes, 1),
+        ("adaptation_episodes", adaptation_episodes, 0),
+        ("chunk", chunk, 1),
+    ):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name}={v!r} must be an integer >= {low}")
     rows = []
     with torch_threads(1):
         for start in range(0, len(tasks), chunk):
-            group = tasks.tasks[start:start + chunk]
+            group = tasks.tasks[start : start + chunk]
             envs = [agent.make_env(t) for t in group]
             rows += _play_phase(agent, envs, group, adaptation_episodes, "adaptation", seed, first=True)
-            rows += _play_phase(agent, envs, group, evaluation_episodes, "evaluation", seed, first=adaptation_episodes == 0)
-            for e in envs: e.close()
+            rows += _play_phase(
+                agent, envs, group, evaluation_episodes, "evaluation", seed, first=adaptation_episodes == 0
+            )
+            for e in envs:
+                e.close()
     df = pd.DataFrame(rows).assign(benchmark=benchmark, seed=seed, context=agent.context)
     order = {t: i for i, t in enumerate(tasks.ids)}
     df = df.assign(_o=df.task_id.map(order), _p=(df.phase == "evaluation").astype(int))
     return df.sort_values(["_o", "_p", "episode"], ignore_index=True)[EPISODE_COLUMNS]
 
+
 def success_rates(df: pd.DataFrame) -> pd.DataFrame:
-    "Per benchmark, context, seed, split and task: the evaluation episodes' success rate (the benchmark's per-task number)."
+    """Per benchmark, context, seed, split and task: the evaluation episodes' success rate (the benchmark's per-task
+    number)."""
     ev = df[df.phase == "evaluation"]
-    return ev.groupby(["benchmark", "context", "seed", "split", "env_name", "task_id"], as_index=False, sort=False)["success"].mean()
+    return ev.groupby(["benchmark", "context", "seed", "split", "env_name", "task_id"], as_index=False, sort=False)[
+        "success"
+    ].mean()
 
 # %% ../nbs/09_metaworld.ipynb #cfaddf0c
 def summarize_metaworld(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Per benchmark, context and split: mean and IQM over seeds of the per-task success rate, rliable's bootstrap 95% CIs, mean return."
+    """Per benchmark, context and split: mean and IQM over seeds of the per-task success rate, rliable's bootstrap 95%
+    CIs, mean return."""
     from rliable import library as rly, metrics
+
     rates, rows = success_rates(df), []
     ev = df[df.phase == "evaluation"]
     for (bench, context, split), g in rates.groupby(["benchmark", "context", "split"], sort=False):
         scores = g.pivot_table(index="seed", columns="task_id", values="success", aggfunc="mean")
-        if scores.isna().any().any(): raise ValueError(f"{bench} {context}/{split}: not every seed was evaluated on every task")
-        state = np.random.get_state(); np.random.seed(seed)            # rliable resamples with NumPy's global RNG
-        try: point, ci = rly.get_interval_estimates({"x": scores.to_numpy()}, lambda s: np.array([metrics.aggregate_mean(s), metrics.aggregate_iqm(s)]), reps=reps)
-        finally: np.random.set_state(state)
+        if scores.isna().any().any():
+            raise ValueError(f"{bench} {context}/{split}: not every seed was evaluated on every task")
+        state = np.random.get_state()
+        np.random.seed(seed)  # rliable resamples with NumPy's global RNG
+        try:
+            point, ci = rly.get_interval_estimates(
+                {"x": scores.to_numpy()},
+                lambda s: np.array([metrics.aggregate_mean(s), metrics.aggregate_iqm(s)]),
+                reps=reps,
+            )
+        finally:
+            np.random.set_state(state)
         (mean, iqm), ((mean_lo, iqm_lo), (mean_hi, iqm_hi)) = point["x"], ci["x"]
         e = ev[(ev.benchmark == bench) & (ev.context == context) & (ev.split == split)]
-        rows.append(dict(benchmark=bench, context=context, split=split, seeds=scores.shape[0], tasks=scores.shape[1], episodes=len(e),
-                         success=mean, success_low=mean_lo, success_high=mean_hi, iqm=iqm, iqm_low=iqm_lo, iqm_high=iqm_hi, **{"return": e["return"].mean()}))
+        rows.append(
+            dict(
+                benchmark=bench,
+                context=context,
+                split=split,
+                seeds=scores.shape[0],
+                tasks=scores.shape[1],
+                episodes=len(e),
+                success=mean,
+                success_low=mean_lo,
+                success_high=mean_hi,
+                iqm=iqm,
+                iqm_low=iqm_lo,
+                iqm_high=iqm_hi,
+                **{"return": e["return"].mean()},
+            )
+        )
     out = pd.DataFrame(rows)
-    key = lambda c: c.map({m: i for i, m in enumerate((*CONTEXT_MODES, *SPLIT_NAMES))}) if c.name in ("context", "split") else c
+    key = lambda c: (
+        c.map({m: i for i, m in enumerate((*CONTEXT_MODES, *SPLIT_NAMES))}) if c.name in ("context", "split") else c
+    )
     return out.sort_values(["benchmark", "context", "split"], key=key, ignore_index=True)
+
 
 def summary_markdown(summary: pd.DataFrame) -> str:
     "The summary as a Markdown table (success in %, CIs in brackets)."
     iv = lambda lo, hi, n: f"[{lo:.0%}, {hi:.0%}]" if n > 1 else "n/a (1 seed)"
-    lines = ["| benchmark | context | tasks | seeds | success | 95% CI | IQM | 95% CI | mean return |", "|---|---|---|---:|---:|---|---:|---|---:|"]
-    lines += [f"| {r['benchmark']} | {r['context']} | {r['split']} ({r['tasks']}) | {r['seeds']} | {r['success']:.0%} | {iv(r['success_low'], r['success_high'], r['seeds'])} | "
-              f"{r['iqm']:.0%} | {iv(r['iqm_low'], r['iqm_high'], r['seeds'])} | {r['return']:.1f} |" for r in summary.to_dict("records")]
+    lines = [
+        "| benchmark | context | tasks | seeds | success | 95% CI | IQM | 95% CI | mean return |",
+        "|---|---|---|---:|---:|---|---:|---|---:|",
+    ]
+    lines += [
+        f"| {r['benchmark']} | {r['context']} | {r['split']} ({r['tasks']}) | {r['seeds']} | {r['success']:.0%} | "
+        f"{iv(r['success_low'], r['success_high'], r['seeds'])} | "
+        f"{r['iqm']:.0%} | {iv(r['iqm_low'], r['iqm_high'], r['seeds'])} | {r['return']:.1f} |"
+        for r in summary.to_dict("records")
+    ]
     return "\n".join(lines)
 
 # %% ../nbs/09_metaworld.ipynb #e59d65ec
-PUBLISHED = pd.DataFrame([("ML10", "MAML", "train", 0.444), ("ML10", "MAML", "test", 0.316), ("ML10", "RL2", "train", 0.869),
-                          ("ML10", "RL2", "test", 0.358), ("ML10", "PEARL", "train", 0.232), ("ML10", "PEARL", "test", 0.13)],
-                         columns=["benchmark", "algorithm", "split", "success"])   # Yu et al., arXiv:1910.10897 (revised), Table 1
+# Yu et al., arXiv:1910.10897 (revised), Table 1
+PUBLISHED = pd.DataFrame(
+    [
+        ("ML10", "MAML", "train", 0.444),
+        ("ML10", "MAML", "test", 0.316),
+        ("ML10", "RL2", "train", 0.869),
+        ("ML10", "RL2", "test", 0.358),
+        ("ML10", "PEARL", "train", 0.232),
+        ("ML10", "PEARL", "test", 0.13),
+    ],
+    columns=["benchmark", "algorithm", "split", "success"],
+)
 
 # %% ../nbs/09_metaworld.ipynb #6e4844bc
 def _rates_markdown(per_skill: pd.DataFrame) -> str:
     "Success rate per (context, split) row and skill column, in %."
-    lines = ["| context | split | " + " | ".join(per_skill.columns) + " |", "|---|---|" + "---:|" * len(per_skill.columns)]
-    return "\n".join(lines + [f"| {c} | {s} | " + " | ".join("-" if pd.isna(v) else f"{v:.0%}" for v in row) + " |" for (c, s), row in per_skill.iterrows()])
+    lines = [
+        "| context | split | " + " | ".join(per_skill.columns) + " |",
+        "|---|---|" + "---:|" * len(per_skill.columns),
+    ]
+    return "\n".join(
+        lines
+        + [
+            f"| {c} | {s} | " + " | ".join("-" if pd.isna(v) else f"{v:.0%}" for v in row) + " |"
+            for (c, s), row in per_skill.iterrows()
+        ]
+    )
+
 
 def write_metaworld_report(out, reps: int = 2000) -> str:
-    "Gather the agents' `episodes.csv` under `out`, write `episodes.csv`, `summary.csv`, `summary.md`; return the table."
+    """Gather the agents' `episodes.csv` under `out`, write `episodes.csv`, `summary.csv`, `summary.md`; return the
+    table."""
     out = Path(out)
     parts = [pd.read_csv(p) for p in sorted(out.glob("*/seed*/episodes.csv"))]
-    if not parts: raise FileNotFoundError(f"no */seed*/episodes.csv under {out}: nothing to report")
-    episodes = pd.concat(parts, ignore_index=True); episodes.to_csv(out / "episodes.csv", index=False)
-    summary = summarize_metaworld(episodes, reps=reps); summary.to_csv(out / "summary.csv", index=False)
+    if not parts:
+        raise FileNotFoundError(f"no */seed*/episodes.csv under {out}: nothing to report")
+    episodes = pd.concat(parts, ignore_index=True)
+    episodes.to_csv(out / "episodes.csv", index=False)
+    summary = summarize_metaworld(episodes, reps=reps)
+    summary.to_csv(out / "summary.csv", index=False)
     table = summary_markdown(summary)
     command = json.loads((out / "command.json").read_text()) if (out / "command.json").exists() else {}
     per_skill = success_rates(episodes).groupby(["context", "split", "env_name"])["success"].mean().unstack("env_name")
     commands = [c["command"] for c in (*command.get("earlier", []), command) if "command" in c] or ["?"]
-    text = [f"# meta_rl Meta-World report: {out.name}", "", ("Command: " if len(commands) == 1 else "Commands: ") + "; ".join(f"`{c}`" for c in commands), "",
-            f"{episodes.groupby('task_id').size().size} tasks; success = `info['success']` at any step of an evaluation episode "
-            "(Meta-World's definition); mean and IQM over seeds of the per-task success rate, 95% stratified-bootstrap CIs (rliable).", "",
-            table, "", "## Success per skill", "", _rates_markdown(per_skill), ""]
+    text = [
+        f"# meta_rl Meta-World report: {out.name}",
+        "",
+        ("Command: " if len(commands) == 1 else "Commands: ") + "; ".join(f"`{c}`" for c in commands),
+        "",
+        f"{episodes.groupby('task_id').size().size} tasks; success = `info['success']` at any step of an evaluation "
+        f"episode "
+        "(Meta-World's definition); mean and IQM over seeds of the per-task success rate, 95% stratified-bootstrap "
+        "CIs (rliable).",
+        "",
+        table,
+        "",
+        "## Success per skill",
+        "",
+        _rates_markdown(per_skill),
+        "",
+    ]
     published = PUBLISHED[PUBLISHED.benchmark.isin({b.split("/")[0] for b in episodes.benchmark})]
     if not published.empty:
-        text += ["## Published (Yu et al., arXiv:1910.10897, revised, Table 1: best point of the learning curve, v1/v2 environments)", "",
-                 "| benchmark | algorithm | split | success |", "|---|---|---|---:|"]
-        text += [f"| {r.benchmark} | {r.algorithm} | {r.split} | {r.success:.1%} |" for r in published.itertuples()] + [""]
+        text += [
+            "## Published (Yu et al., arXiv:1910.10897, revised, Table 1: best point of the learning curve, v1/v2 "
+            "environments)",
+            "",
+            "| benchmark | algorithm | split | success |",
+            "|---|---|---|---:|",
+        ]
+        text += [f"| {r.benchmark} | {r.algorithm} | {r.split} | {r.success:.1%} |" for r in published.itertuples()] + [
+            ""
+        ]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
 
+
 def _parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="metarl-metaworld", description="Train PPO on a Meta-World benchmark's training tasks, evaluate on train and test tasks as the benchmark does, write a report.")
+    p = OneLineParser(
+        prog="metarl-metaworld",
+        description="Train PPO on a Meta-World benchmark's training tasks, evaluate on train and test tasks as the "
+        "benchmark does, write a report.",
+    )
     p.add_argument("--benchmark", default="ML1", choices=BENCHMARKS)
     p.add_argument("--env-name", help="the ML1 skill, e.g. reach-v3 or push-v3 (ML1 only)")
-    p.add_argument("--context", nargs="+", default=["none"], choices=CONTEXT_MODES, help="what the agent observes of the task")
+    p.add_argument(
+        "--context", nargs="+", default=["none"], choices=CONTEXT_MODES, help="what the agent observes of the task"
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--timesteps", type=int, help="PPO env steps per agent (default 2M, or 1024 with --quick)")
     p.add_argument("--out", required=True, help="the run folder")
     p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoints")
     p.add_argument("--episodes", type=int, help="evaluation episodes per task (default 3, the benchmark's)")
-    p.add_argument("--adaptation-episodes", type=int, default=0, help="adaptation episodes per task before evaluating (default 0)")
-    p.add_argument("--tasks-per-skill", type=int, help="evaluate only the first N tasks of each skill (default all 50; 2 with --quick)")
+    p.add_argument(
+        "--adaptation-episodes", type=int, default=0, help="adaptation episodes per task before evaluating (default 0)"
+    )
+    p.add_argument(
+        "--tasks-per-skill",
+        type=int,
+        help="evaluate only the first N tasks of each skill (default all 50; 2 with --quick)",
+    )
     p.add_argument("--benchmark-seed", type=int, default=0, help="the seed of metaworld.ML1/ML10 that draws the goals")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override PPOConfig fields")
-    p.add_argument("--encoder", help="for --context latent: a predictor.pt of train_metaworld_predictor (default: the one in --out, or train one)")
-    p.add_argument("--latent-memory", choices=MEMORIES, help="what the latent encoder remembers: every episode of the current task (default: task) or this episode only")
+    p.add_argument(
+        "--encoder",
+        help="for --context latent: a predictor.pt of train_metaworld_predictor (default: the one in --out, or train "
+        "one)",
+    )
+    p.add_argument(
+        "--latent-memory",
+        choices=MEMORIES,
+        help="what the latent encoder remembers: every episode of the current task (default: task) or this episode "
+        "only",
+    )
     p.add_argument("--no-progress", action="store_true")
     return p
 
-def main(argv: Sequence[str] | None = None) -> int:
-    "The `metarl-metaworld` command."
-    p = _parser(); a = p.parse_args(argv)
-    if a.benchmark == "ML1" and not a.env_name: p.error("--benchmark ML1 needs --env-name, e.g. --env-name reach-v3")
-    if a.benchmark == "ML10" and a.env_name: p.error(f"--env-name {a.env_name} is only for ML1; ML10's skills are fixed")
-    if a.encoder and "latent" not in a.context: p.error("--encoder is only used with --context latent")
-    if a.latent_memory and "latent" not in a.context: p.error("--latent-memory is only used with --context latent")
-    if a.encoder and not Path(a.encoder).is_file(): p.error(f"--encoder {a.encoder}: no such file")
-    if len(set(a.seeds)) != len(a.seeds) or min(a.seeds) < 0: p.error(f"--seeds must be distinct non-negative integers, got {a.seeds}")
+
+def _check_flags(p: argparse.ArgumentParser, a) -> None:
+    "Refuse flags that contradict each other, before any work."
+    problems = []
+    if a.benchmark == "ML1" and not a.env_name:
+        problems.append("--benchmark ML1 needs --env-name, e.g. --env-name reach-v3")
+    if a.benchmark == "ML10" and a.env_name:
+        problems.append(f"--env-name {a.env_name} is only for ML1; ML10's skills are fixed")
+    if "latent" not in a.context:
+        flags = dict(encoder=a.encoder, latent_memory=a.latent_memory)
+        problems += [f"--{k.replace('_', '-')} is only used with --context latent" for k, v in flags.items() if v]
+    if a.encoder and not Path(a.encoder).is_file():
+        problems.append(f"--encoder {a.encoder}: no such file")
+    if len(set(a.seeds)) != len(a.seeds) or min(a.seeds) < 0:
+        problems.append(f"--seeds must be distinct non-negative integers, got {a.seeds}")
+    if problems:
+        p.error(problems[0])
+
+
+def _budget(p: argparse.ArgumentParser, a) -> tuple[PPOConfig, int, int | None]:
+    "The PPO config, evaluation episodes per task and tasks per skill that the flags ask for."
     config = QUICK_PPO if a.quick else PPOConfig()
     try:
-        if a.timesteps is not None: config = replace(config, total_timesteps=a.timesteps)
+        if a.timesteps is not None:
+            config = replace(config, total_timesteps=a.timesteps)
         config = config.with_overrides(a.set)
-    except ValueError as e: p.error(str(e).replace("PPOConfig.total_timesteps", "--timesteps"))
+    except ValueError as e:
+        p.error(str(e).replace("PPOConfig.total_timesteps", "--timesteps"))
     episodes = a.episodes if a.episodes is not None else (1 if a.quick else 3)
     per_skill = a.tasks_per_skill if a.tasks_per_skill is not None else (2 if a.quick else None)
-    for name, v, low in (("--episodes", episodes, 1), ("--adaptation-episodes", a.adaptation_episodes, 0), ("--tasks-per-skill", per_skill, 1)):
-        if v is not None and v < low: p.error(f"{name} must be >= {low}, got {v}")
-    try: bench = metaworld_benchmark(a.benchmark, a.env_name if a.benchmark == "ML1" else None, a.benchmark_seed)
-    except ValueError as e: p.error(str(e))
-    out = Path(a.out)
-    if not a.resume and (taken := [f"{c}/seed{s}" for c in a.context for s in a.seeds if (out / c / f"seed{s}").exists()]):
-        p.error(f"{out} already holds {', '.join(taken)}; pass --resume to continue or choose another --out")
-    memory, encoder_path, encoder = a.latent_memory or "task", None, None
-    if "latent" in a.context:
-        recorded = [r["checkpoint"] for c in sorted((out / "latent").glob("seed*/config.json"))
-                    if (r := json.loads(c.read_text()).get("encoder")) and r.get("checkpoint") and Path(r["checkpoint"]).is_file()]
-        encoder_path = a.encoder or (recorded[0] if recorded else None) or ((out / "encoder" / "predictor.pt") if (out / "encoder" / "predictor.pt").is_file() else None)
-        if encoder_path is not None:
-            try: encoder = load_metaworld_encoder(encoder_path, memory)
-            except ValueError as e: p.error(f"--encoder: {e}" if a.encoder else str(e))
-            if not a.encoder: print(f"latent: reusing the encoder {encoder_path}")
+    bounds = (("--episodes", episodes, 1), ("--adaptation-episodes", a.adaptation_episodes, 0))
+    for name, v, low in (*bounds, ("--tasks-per-skill", per_skill, 1)):
+        if v is not None and v < low:
+            p.error(f"{name} must be >= {low}, got {v}")
+    return config, episodes, per_skill
+
+
+def _latent_encoder(p: argparse.ArgumentParser, a, out: Path, bench: MetaWorldBenchmark, memory: str):
+    "The `latent` agents' encoder: --encoder, the run's earlier one, or one trained on the benchmark's training tasks."
+    configs = sorted((out / "latent").glob("seed*/config.json"))
+    recorded = [
+        r["checkpoint"] for c in configs if (r := json.loads(c.read_text()).get("encoder")) and r.get("checkpoint")
+    ]
+    recorded = [r for r in recorded if Path(r).is_file()]
+    in_run = out / "encoder" / "predictor.pt"
+    path = a.encoder or (recorded[0] if recorded else None) or (in_run if in_run.is_file() else None)
+    if path is not None:
+        try:
+            encoder = load_metaworld_encoder(path, memory)
+        except ValueError as e:
+            p.error(f"--encoder: {e}" if a.encoder else str(e))
+        if not a.encoder:
+            print(f"latent: reusing the encoder {path}")
+        return encoder
     out.mkdir(parents=True, exist_ok=True)
-    if "latent" in a.context and encoder is None:
-        print(f"latent: training the encoder on {bench.label}'s training tasks")
-        encoder = load_metaworld_encoder(train_metaworld_encoder(bench.train.head(3) if a.quick else bench.train, out / "encoder", seed=a.seeds[0],
-                                                                  quick=a.quick, progress=not a.no_progress), memory)
-    earlier = []                                       # the commands that wrote into this folder before (other contexts or seeds)
-    if (out / "command.json").is_file(): old = json.loads((out / "command.json").read_text()); earlier = [*old.pop("earlier", []), old]
-    (out / "command.json").write_text(json.dumps(dict(earlier=earlier, command=" ".join(["metarl-metaworld", *(sys.argv[1:] if argv is None else argv)]),
-        benchmark=bench.label, benchmark_seed=bench.seed, ppo=config.to_dict(), evaluation_episodes=episodes,
-        adaptation_episodes=a.adaptation_episodes, tasks_per_skill=per_skill,
-        latent=None if encoder is None else dict(encoder=encoder.checkpoint, memory=memory)), indent=1))
-    train_tasks, test_tasks = (bench.train, bench.test) if per_skill is None else (bench.train.head(per_skill), bench.test.head(per_skill))
+    print(f"latent: training the encoder on {bench.label}'s training tasks")
+    train = bench.train.head(3) if a.quick else bench.train
+    checkpoint = train_metaworld_encoder(
+        train, out / "encoder", seed=a.seeds[0], quick=a.quick, progress=not a.no_progress
+    )
+    return load_metaworld_encoder(checkpoint, memory)
+
+
+def _record_command(out: Path, argv, **settings) -> None:
+    "Write `out/command.json`: this command and its settings, the earlier commands of the folder under `earlier`."
+    earlier = []  # the commands that wrote into this folder before (other contexts or seeds)
+    if (out / "command.json").is_file():
+        old = json.loads((out / "command.json").read_text())
+        earlier = [*old.pop("earlier", []), old]
+    command = " ".join(["metarl-metaworld", *(sys.argv[1:] if argv is None else argv)])
+    (out / "command.json").write_text(json.dumps(dict(earlier=earlier, command=command, **settings), indent=1))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    "The `metarl-metaworld` command."
+    p = _parser()
+    a = p.parse_args(argv)
+    _check_flags(p, a)
+    config, episodes, per_skill = _budget(p, a)
+    try:
+        bench = metaworld_benchmark(a.benchmark, a.env_name if a.benchmark == "ML1" else None, a.benchmark_seed)
+    except ValueError as e:
+        p.error(str(e))
+    out = Path(a.out)
+    taken = [f"{c}/seed{s}" for c in a.context for s in a.seeds if (out / c / f"seed{s}").exists()]
+    if taken and not a.resume:
+        p.error(f"{out} already holds {', '.join(taken)}; pass --resume to continue or choose another --out")
+    memory = a.latent_memory or "task"
+    encoder = _latent_encoder(p, a, out, bench, memory) if "latent" in a.context else None
+    out.mkdir(parents=True, exist_ok=True)
+    latent = None if encoder is None else dict(encoder=encoder.checkpoint, memory=memory)
+    _record_command(
+        out,
+        argv,
+        benchmark=bench.label,
+        benchmark_seed=bench.seed,
+        ppo=config.to_dict(),
+        evaluation_episodes=episodes,
+        adaptation_episodes=a.adaptation_episodes,
+        tasks_per_skill=per_skill,
+        latent=latent,
+    )
+    heads = (
+        (bench.train, bench.test) if per_skill is None else (bench.train.head(per_skill), bench.test.head(per_skill))
+    )
     for context in a.context:
         for seed in a.seeds:
             run_dir, cfg = out / context / f"seed{seed}", replace(config, seed=seed)
-            if a.resume and (run_dir / "episodes.csv").exists(): print(f"{context} seed {seed}: already done, kept"); continue
-            curve = lambda ag, s=seed: evaluate_metaworld(ag, test_tasks.head(1 if a.quick else 5), cfg.eval_episodes, s, benchmark=bench.label)
-            agent = train_metaworld(bench, context, cfg, run_dir, resume=a.resume, encoder=encoder if context == "latent" else None,
-                                    evaluate=curve, progress_bar=not a.no_progress)
+            if a.resume and (run_dir / "episodes.csv").exists():
+                print(f"{context} seed {seed}: already done, kept")
+                continue
+            curve_tasks = heads[1].head(1 if a.quick else 5)
+            curve = lambda ag, s=seed: evaluate_metaworld(ag, curve_tasks, cfg.eval_episodes, s, benchmark=bench.label)
+            agent = train_metaworld(
+                bench,
+                context,
+                cfg,
+                run_dir,
+                resume=a.resume,
+                evaluate=curve,
+                encoder=encoder if context == "latent" else None,
+                progress_bar=not a.no_progress,
+            )
             print(f"{context} seed {seed}: trained {agent.model.num_timesteps} steps; evaluating")
-            pd.concat([evaluate_metaworld(agent, tasks, episodes, seed, adaptation_episodes=a.adaptation_episodes, benchmark=bench.label)
-                       for tasks in (train_tasks, test_tasks)], ignore_index=True).to_csv(run_dir / "episodes.csv", index=False)
+            kw = dict(adaptation_episodes=a.adaptation_episodes, benchmark=bench.label)
+            frames = [evaluate_metaworld(agent, tasks, episodes, seed, **kw) for tasks in heads]
+            pd.concat(frames, ignore_index=True).to_csv(run_dir / "episodes.csv", index=False)
     table = write_metaworld_report(out, reps=200 if a.quick else 2000)
-    print(table); print(f"report: {out / 'summary.md'}")
+    print(table)
+    print(f"report: {out / 'summary.md'}")
     return 0

@@ -15,13 +15,42 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .baselines import torch_threads  # first: chapter 01 checks MUJOCO_GL before MuJoCo is imported
+from .baselines import task_seed, torch_threads  # first: chapter 01 checks MUJOCO_GL before MuJoCo is imported
 from .context import CONTEXT_MODES
-from .uncertainty import DEFAULT_K, Uncertainty, UncertaintyEstimator, load_calibration, policy_values, save_calibration
-from .uncertainty_eval import _ci, agent_folders, auroc, collect_assessments, protocol_from_args, record_command, uncertainty_parser
-from .metaworld import (OBS_DIM, PARAM_DIM, MetaWorldAgent, MetaWorldBenchmark, MetaWorldNormalizer, MetaWorldPredictor, MetaWorldTask,
-                               MetaWorldTaskSet, _skill_space, _task_seed, as_taskset, load_metaworld_agent, load_metaworld_predictor,
-                               metaworld_benchmark, metaworld_features, train_metaworld_encoder)
+from meta_rl.uncertainty import (
+    DEFAULT_K,
+    Uncertainty,
+    UncertaintyEstimator,
+    load_calibration,
+    policy_values,
+    save_calibration,
+)
+from meta_rl.uncertainty_eval import (
+    bootstrap_ci,
+    agent_folders,
+    auroc,
+    collect_assessments,
+    protocol_from_args,
+    record_command,
+    uncertainty_parser,
+)
+from meta_rl.metaworld import (
+    OBS_DIM,
+    PARAM_DIM,
+    MetaWorldAgent,
+    MetaWorldBenchmark,
+    MetaWorldNormalizer,
+    MetaWorldPredictor,
+    MetaWorldTask,
+    MetaWorldTaskSet,
+    skill_space,
+    as_taskset,
+    load_metaworld_agent,
+    load_metaworld_predictor,
+    metaworld_benchmark,
+    metaworld_features,
+    train_metaworld_encoder,
+)
 
 import metaworld
 
@@ -34,34 +63,54 @@ __all__ = ['HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL', 'METAWORLD_PARTS', 'METAWORL
            'assess_metaworld_run', 'collect_metaworld_assessments', 'main']
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #0a731f2a
-HEIGHTS = (2, 5)            # the z entries of rand_vec (object, goal): kept in the benchmark's range
-GOAL_XY = slice(3, 5)       # the goal's x, y in rand_vec
-MIN_OBJECT_GOAL = 0.15      # reach, push and pick-place re-draw at reset until object and goal are this far apart in x-y: with a fixed rand_vec, forever
+HEIGHTS = (2, 5)  # the z entries of rand_vec (object, goal): kept in the benchmark's range
+GOAL_XY = slice(3, 5)  # the goal's x, y in rand_vec
+# reach, push and pick-place re-draw at reset until object and goal are this far apart in x-y: with a fixed rand_vec,
+# forever
+MIN_OBJECT_GOAL = 0.15
+
 
 def ood_metaworld_tasks(bench: MetaWorldBenchmark, n: int = 20, seed: int = 0, widen: float = 0.5) -> MetaWorldTaskSet:
-    "`n` tasks of `bench`'s ML1 skill with the goal outside the benchmark's x-y range (drawn from the range widened by `widen` spans per side)."
-    if bench.name != "ML1": raise ValueError(f"OOD goals are defined for ML1 (one skill's goal range), not {bench.label}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n={n!r} must be a positive integer")
-    if isinstance(widen, bool) or not isinstance(widen, (int, float)) or not math.isfinite(widen) or widen <= 0: raise ValueError(f"widen={widen!r} must be a finite number > 0")
-    low, high, *_ = _skill_space(bench.env_name)
-    if len(low) != PARAM_DIM: raise ValueError(f"{bench.env_name}'s rand_vec has {len(low)} entries; OOD goals need (object x, y, z, goal x, y, z)")
+    """`n` tasks of `bench`'s ML1 skill with the goal outside the benchmark's x-y range (drawn from the range widened by
+    `widen` spans per side)."""
+    if bench.name != "ML1":
+        raise ValueError(f"OOD goals are defined for ML1 (one skill's goal range), not {bench.label}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive integer")
+    if isinstance(widen, bool) or not isinstance(widen, (int, float)) or not math.isfinite(widen) or widen <= 0:
+        raise ValueError(f"widen={widen!r} must be a finite number > 0")
+    low, high, *_ = skill_space(bench.env_name)
+    if len(low) != PARAM_DIM:
+        raise ValueError(
+            f"{bench.env_name}'s rand_vec has {len(low)} entries; OOD goals need (object x, y, z, goal x, y, z)"
+        )
     span = high - low
-    if not (span[GOAL_XY] > 0).any(): raise ValueError(f"{bench.env_name}'s goal does not vary in x or y: no goal lies outside its range")
+    if not (span[GOAL_XY] > 0).any():
+        raise ValueError(f"{bench.env_name}'s goal does not vary in x or y: no goal lies outside its range")
     wide_low, wide_high = low - widen * span, high + widen * span
-    for i in HEIGHTS: wide_low[i], wide_high[i] = low[i], high[i]
+    for i in HEIGHTS:
+        wide_low[i], wide_high[i] = low[i], high[i]
     data, rng, tasks = pickle.loads(bench.train[0].task.data), np.random.default_rng(seed), []
     while len(tasks) < n:
         p = rng.uniform(wide_low, wide_high)
-        if not ((p[GOAL_XY] < low[GOAL_XY]) | (p[GOAL_XY] > high[GOAL_XY])).any(): continue
-        if np.linalg.norm(p[:2] - p[GOAL_XY]) < MIN_OBJECT_GOAL: continue
+        if not ((p[GOAL_XY] < low[GOAL_XY]) | (p[GOAL_XY] > high[GOAL_XY])).any():
+            continue
+        if np.linalg.norm(p[:2] - p[GOAL_XY]) < MIN_OBJECT_GOAL:
+            continue
         task = metaworld.Task(env_name=bench.env_name, data=pickle.dumps({**data, "rand_vec": p}))
-        tasks.append(MetaWorldTask(f"{bench.env_name}/ood/{len(tasks):02d}", bench.env_name, "ood", tuple(float(x) for x in p), task))
+        tasks.append(
+            MetaWorldTask(
+                f"{bench.env_name}/ood/{len(tasks):02d}", bench.env_name, "ood", tuple(float(x) for x in p), task
+            )
+        )
     return MetaWorldTaskSet(tasks, f"{bench.label}-ood")
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #e5994d49
 @dataclass
 class MetaWorldPlayed:
-    "Episodes of one agent: one row per episode in `episodes` and their transitions, episode after episode (`step` counts from 0 in each)."
+    """Episodes of one agent: one row per episode in `episodes` and their transitions, episode after episode (`step`
+    counts from 0 in each)."""
+
     episodes: pd.DataFrame
     obs: np.ndarray
     action: np.ndarray
@@ -69,86 +118,174 @@ class MetaWorldPlayed:
     next_obs: np.ndarray
     agent_obs: np.ndarray
     step: np.ndarray
-    def __len__(self) -> int: return len(self.reward)
-    @property
-    def starts(self) -> np.ndarray: return np.flatnonzero(self.step == 0)
-    @property
-    def lengths(self) -> np.ndarray: return np.diff(np.r_[self.starts, len(self)])
 
-def play_metaworld(agent: MetaWorldAgent, tasks: MetaWorldTaskSet | MetaWorldTask, episodes: int = 1, seed: int = 0, chunk: int = 25) -> MetaWorldPlayed:
-    "Play `agent` deterministically for `episodes` full episodes on every task of `tasks` (`chunk` tasks at a time, one batched policy call per step)."
+    def __len__(self) -> int:
+        return len(self.reward)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return np.flatnonzero(self.step == 0)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(np.r_[self.starts, len(self)])
+
+
+def play_metaworld(
+    agent: MetaWorldAgent, tasks: MetaWorldTaskSet | MetaWorldTask, episodes: int = 1, seed: int = 0, chunk: int = 25
+) -> MetaWorldPlayed:
+    """Play `agent` deterministically for `episodes` full episodes on every task of `tasks` (`chunk` tasks at a time,
+    one batched policy call per step)."""
     tasks = as_taskset(tasks)
     for name, v in (("episodes", episodes), ("chunk", chunk)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
-    played = []                                            # (task index, episode, row, transitions)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}={v!r} must be a positive integer")
+    played = []  # (task index, episode, row, transitions)
     with torch_threads(1):
         for start in range(0, len(tasks), chunk):
-            group = tasks.tasks[start:start + chunk]
+            group = tasks.tasks[start : start + chunk]
             envs = [agent.make_env(t) for t in group]
             try:
                 for ep in range(episodes):
-                    obs = np.stack([e.reset(seed=_task_seed(seed, t.id) if ep == 0 else None, options={"task": t})[0] for e, t in zip(envs, group)])
-                    n = len(envs); running, ret, success = np.ones(n, bool), np.zeros(n), np.zeros(n, bool)
+                    obs = np.stack(
+                        [
+                            e.reset(seed=task_seed(seed, t.id) if ep == 0 else None, options={"task": t})[0]
+                            for e, t in zip(envs, group)
+                        ]
+                    )
+                    n = len(envs)
+                    running, ret, success = np.ones(n, bool), np.zeros(n), np.zeros(n, bool)
                     buf = [dict(agent_obs=[], action=[], reward=[], next_obs=[]) for _ in envs]
                     while running.any():
                         actions, _ = agent.model.predict(obs, deterministic=True)
                         for i in np.flatnonzero(running):
                             o, r, term, trunc, info = envs[i].step(actions[i])
-                            b = buf[i]; b["agent_obs"].append(obs[i].copy()); b["action"].append(actions[i]); b["reward"].append(r); b["next_obs"].append(o[:OBS_DIM])
+                            b = buf[i]
+                            b["agent_obs"].append(obs[i].copy())
+                            b["action"].append(actions[i])
+                            b["reward"].append(r)
+                            b["next_obs"].append(o[:OBS_DIM])
                             obs[i], ret[i], success[i] = o, ret[i] + r, success[i] or info["success"]
-                            if term or trunc: running[i] = False
+                            if term or trunc:
+                                running[i] = False
                     for i, t in enumerate(group):
-                        row = dict(task_id=t.id, env_name=t.env_name, split=t.split, episode=ep, **{"return": ret[i]}, success=bool(success[i]),
-                                   steps=len(buf[i]["reward"]), **{f"p{j}": v for j, v in enumerate(t.params)})
+                        row = dict(
+                            task_id=t.id,
+                            env_name=t.env_name,
+                            split=t.split,
+                            episode=ep,
+                            **{"return": ret[i]},
+                            success=bool(success[i]),
+                            steps=len(buf[i]["reward"]),
+                            **{f"p{j}": v for j, v in enumerate(t.params)},
+                        )
                         played.append((start + i, ep, row, {k: np.asarray(v, np.float64) for k, v in buf[i].items()}))
             finally:
-                for e in envs: e.close()
+                for e in envs:
+                    e.close()
     played.sort(key=lambda x: x[:2])
     cat = lambda k: np.concatenate([tr[k] for *_, tr in played])
     agent_obs = cat("agent_obs")
-    return MetaWorldPlayed(pd.DataFrame([row for _, _, row, _ in played]), agent_obs[:, :OBS_DIM], cat("action"), cat("reward"), cat("next_obs"),
-                           agent_obs, np.concatenate([np.arange(len(tr["reward"])) for *_, tr in played]))
+    return MetaWorldPlayed(
+        pd.DataFrame([row for _, _, row, _ in played]),
+        agent_obs[:, :OBS_DIM],
+        cat("action"),
+        cat("reward"),
+        cat("next_obs"),
+        agent_obs,
+        np.concatenate([np.arange(len(tr["reward"])) for *_, tr in played]),
+    )
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #11aebdbf
 METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreement")
 
+
 @torch.no_grad()
-def metaworld_uncertainty_parts(played: MetaWorldPlayed, model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, ks: Sequence[int] = (DEFAULT_K,),
-                                agents: Sequence[MetaWorldAgent] = ()) -> pd.DataFrame:
-    "Every part (`METAWORLD_PARTS`, `latent_novelty` left NaN) and the latent of each episode of `played` after each K in `ks`; one row per episode and K."
-    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks): raise ValueError(f"ks={list(ks)!r} must be positive integers")
-    if model.config.context != "latent": raise ValueError(f"the predictor has context={model.config.context!r}: the uncertainty parts need its latent encoder")
-    data = SimpleNamespace(obs=played.obs, action=played.action, reward=played.reward, next_obs=played.next_obs,
-                           task_params=np.zeros((1, PARAM_DIM)), task_index=np.zeros(len(played), int))
+def metaworld_uncertainty_parts(
+    played: MetaWorldPlayed,
+    model: MetaWorldPredictor,
+    normalizer: MetaWorldNormalizer,
+    ks: Sequence[int] = (DEFAULT_K,),
+    agents: Sequence[MetaWorldAgent] = (),
+) -> pd.DataFrame:
+    """Every part (`METAWORLD_PARTS`, `latent_novelty` left NaN) and the latent of each episode of `played` after each K
+    in `ks`; one row per episode and K."""
+    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        raise ValueError(f"ks={list(ks)!r} must be positive integers")
+    if model.config.context != "latent":
+        raise ValueError(
+            f"the predictor has context={model.config.context!r}: the uncertainty parts need its latent encoder"
+        )
+    data = SimpleNamespace(
+        obs=played.obs,
+        action=played.action,
+        reward=played.reward,
+        next_obs=played.next_obs,
+        task_params=np.zeros((1, PARAM_DIM)),
+        task_index=np.zeros(len(played), int),
+    )
     f = {k: torch.from_numpy(v) for k, v in metaworld_features(data, normalizer).items()}
     starts, lengths = played.starts, played.lengths
-    L = int(lengths.max()); pos = np.arange(L)
+    L = int(lengths.max())
+    pos = np.arange(L)
     rows = torch.from_numpy(np.minimum(starts[:, None] + pos, len(played) - 1))
     valid = torch.from_numpy(pos[None] < lengths[:, None])
-    values = torch.from_numpy(policy_values(agents, played.agent_obs).std(0)[rows.numpy()].astype(np.float32)) if len(agents) >= 2 else None
+    values = (
+        torch.from_numpy(policy_values(agents, played.agent_obs).std(0)[rows.numpy()].astype(np.float32))
+        if len(agents) >= 2
+        else None
+    )
     out = []
     for k in ks:
-        seen = (valid & (torch.from_numpy(pos)[None] < k)).float()                  # (E, L): the evidence
+        seen = (valid & (torch.from_numpy(pos)[None] < k)).float()  # (E, L): the evidence
         per_step = lambda t: ((t * seen).sum(1) / seen.sum(1).clamp(min=1)).numpy()
         mean_z, std_z = model.posterior(f["encoder"][rows], seen)
         error = ((model(f["decoder"][rows], mean_z[:, None].expand(-1, L, -1)) - f["target"][rows]) ** 2).mean(-1)
-        out.append(played.episodes.assign(k=k, transitions=seen.sum(1).numpy().astype(int), latent_std=std_z.mean(-1).numpy(), latent_novelty=np.nan,
-                                          surprise=per_step(error), policy_disagreement=per_step(values) if values is not None else np.nan,
-                                          **{f"z{i}": mean_z[:, i].numpy() for i in range(mean_z.shape[1])}))
+        out.append(
+            played.episodes.assign(
+                k=k,
+                transitions=seen.sum(1).numpy().astype(int),
+                latent_std=std_z.mean(-1).numpy(),
+                latent_novelty=np.nan,
+                surprise=per_step(error),
+                policy_disagreement=per_step(values) if values is not None else np.nan,
+                **{f"z{i}": mean_z[:, i].numpy() for i in range(mean_z.shape[1])},
+            )
+        )
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #480aa96d
-METAWORLD_DEFAULT_PARTS = METAWORLD_PARTS        # all four: the best worst case over the context modes on ML1 reach (see "Measured")
+METAWORLD_DEFAULT_PARTS = (
+    METAWORLD_PARTS  # all four: the best worst case over the context modes on ML1 reach (see "Measured")
+)
+
 
 class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
-    "Chapter 07's estimator on Meta-World: the parts of `metaworld_uncertainty_parts` from the context encoder `model` (and the critics of `agents`)."
-    def __init__(self, model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, agents: Sequence[MetaWorldAgent] = (),
-                 parts: Sequence[str] = METAWORLD_DEFAULT_PARTS, reference: pd.DataFrame | None = None, latent_reference: dict | None = None,
-                 checkpoint: str | None = None):
-        if unknown := [p for p in parts if p not in METAWORLD_PARTS]: raise ValueError(f"unknown parts {unknown}; choose from {list(METAWORLD_PARTS)}")
-        if model.config.context != "latent": raise ValueError(f"the predictor has context={model.config.context!r}: the estimator needs its latent encoder")
+    """Chapter 07's estimator on Meta-World: the parts of `metaworld_uncertainty_parts` from the context encoder `model`
+    (and the critics of `agents`)."""
+
+    def __init__(
+        self,
+        model: MetaWorldPredictor,
+        normalizer: MetaWorldNormalizer,
+        agents: Sequence[MetaWorldAgent] = (),
+        parts: Sequence[str] = METAWORLD_DEFAULT_PARTS,
+        reference: pd.DataFrame | None = None,
+        latent_reference: dict | None = None,
+        checkpoint: str | None = None,
+    ):
+        if unknown := [p for p in parts if p not in METAWORLD_PARTS]:
+            raise ValueError(f"unknown parts {unknown}; choose from {list(METAWORLD_PARTS)}")
+        if model.config.context != "latent":
+            raise ValueError(
+                f"the predictor has context={model.config.context!r}: the estimator needs its latent encoder"
+            )
         super().__init__(None, agents, parts, reference, latent_reference)
-        self.model, self.normalizer, self.checkpoint = model, normalizer, None if checkpoint is None else str(checkpoint)
+        self.model, self.normalizer, self.checkpoint = (
+            model,
+            normalizer,
+            None if checkpoint is None else str(checkpoint),
+        )
 
     def parts_of(self, played: MetaWorldPlayed, ks: Sequence[int] = (DEFAULT_K,)) -> pd.DataFrame:
         "The parts of every episode of `played` at each K, with `latent_novelty` filled in once calibrated."
@@ -157,30 +294,53 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     def assess(self, agent: MetaWorldAgent, task: MetaWorldTask, k: int = DEFAULT_K, seed: int = 0) -> Uncertainty:
         "Play one episode of `agent` on `task` and report the uncertainty after its first `k` transitions."
-        if self.reference is None: raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
-        if k not in self.reference.index: raise ValueError(f"no reference at K={k}; calibrated for K in {sorted(self.reference.index.tolist())}")
+        if self.reference is None:
+            raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
+        if k not in self.reference.index:
+            raise ValueError(f"no reference at K={k}; calibrated for K in {sorted(self.reference.index.tolist())}")
         p = self.parts_of(play_metaworld(agent, task, 1, seed), (k,))
         z, row = self.standardize(p).iloc[0], p.iloc[0]
-        return Uncertainty(float(z[list(self.parts)].mean()), {q: float(row[q]) for q in self.parts}, {q: float(z[q]) for q in self.parts},
-                           int(row.transitions), row[[c for c in p.columns if c[0] == "z" and c[1:].isdigit()]].to_numpy(np.float32),
-                           {c: row[c] for c in ("task_id", "return", "success", "steps")})
+        return Uncertainty(
+            float(z[list(self.parts)].mean()),
+            {q: float(row[q]) for q in self.parts},
+            {q: float(z[q]) for q in self.parts},
+            int(row.transitions),
+            row[[c for c in p.columns if c[0] == "z" and c[1:].isdigit()]].to_numpy(np.float32),
+            {c: row[c] for c in ("task_id", "return", "success", "steps")},
+        )
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #815061d8
 def save_metaworld_estimator(est: MetaWorldUncertaintyEstimator, path, agent_dirs: Sequence[str] = ()) -> Path:
-    "Write `est` to the folder `path`: its reference, latent reference, parts, encoder checkpoint and its agents' run folders `agent_dirs`."
-    if est.checkpoint is None: raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    """Write `est` to the folder `path`: its reference, latent reference, parts, encoder checkpoint and its agents' run
+    folders `agent_dirs`."""
+    if est.checkpoint is None:
+        raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     latents = save_calibration(est, path)
-    (path / "estimator.json").write_text(json.dumps(dict(parts=list(est.parts), encoder=est.checkpoint, agents=[str(d) for d in agent_dirs],
-                                                         latent_reference=latents), indent=1))
+    (path / "estimator.json").write_text(
+        json.dumps(
+            dict(
+                parts=list(est.parts),
+                encoder=est.checkpoint,
+                agents=[str(d) for d in agent_dirs],
+                latent_reference=latents,
+            ),
+            indent=1,
+        )
+    )
     return path
 
+
 def load_metaworld_estimator(path, agents: Sequence[MetaWorldAgent] | None = None) -> MetaWorldUncertaintyEstimator:
-    "The estimator `save_metaworld_estimator` wrote to the folder `path` (its agents reloaded from their run folders unless given)."
+    """The estimator `save_metaworld_estimator` wrote to the folder `path` (its agents reloaded from their run folders
+    unless given)."""
     path = Path(path)
-    if not (path / "estimator.json").is_file(): raise FileNotFoundError(f"{path} holds no estimator.json: not a saved MetaWorldUncertaintyEstimator")
+    if not (path / "estimator.json").is_file():
+        raise FileNotFoundError(f"{path} holds no estimator.json: not a saved MetaWorldUncertaintyEstimator")
     meta = json.loads((path / "estimator.json").read_text())
-    if agents is None: agents = [load_metaworld_agent(d) for d in meta["agents"]]
+    if agents is None:
+        agents = [load_metaworld_agent(d) for d in meta["agents"]]
     ref, latents = load_calibration(path, meta)
     model, norm, _ = load_metaworld_predictor(meta["encoder"])
     return MetaWorldUncertaintyEstimator(model, norm, agents, meta["parts"], ref, latents, meta["encoder"])
@@ -188,10 +348,12 @@ def load_metaworld_estimator(path, agents: Sequence[MetaWorldAgent] | None = Non
 # %% ../nbs/11_metaworld_uncertainty.ipynb #6ea3d6c4
 @dataclass(frozen=True)
 class MetaWorldUncertaintyProtocol:
-    "How `assess_metaworld_run` measures: episodes per task, tasks per split, OOD tasks, the K values, seeds and the bootstrap size."
-    episodes: int = 1                     # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
-    tasks_per_split: int | None = None    # the first N tasks of each skill, train and test (None: all 50)
-    ood_tasks: int = 20                   # OOD goals of the ML1 skill; 0 on ML10, whose held-out test skills are the novel tasks
+    """How `assess_metaworld_run` measures: episodes per task, tasks per split, OOD tasks, the K values, seeds and the
+    bootstrap size."""
+
+    episodes: int = 1  # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
+    tasks_per_split: int | None = None  # the first N tasks of each skill, train and test (None: all 50)
+    ood_tasks: int = 20  # OOD goals of the ML1 skill; 0 on ML10, whose held-out test skills are the novel tasks
     ood_seed: int = 0
     ood_widen: float = 0.5
     ks: tuple[int, ...] = (10, 25, 50, 100, 200)
@@ -204,64 +366,123 @@ class MetaWorldUncertaintyProtocol:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
                 raise ValueError(f"{name}={v!r} must be " + ("a positive integer" if least else "an integer >= 0"))
-        if self.tasks_per_split is not None and (isinstance(self.tasks_per_split, bool) or not isinstance(self.tasks_per_split, (int, np.integer)) or self.tasks_per_split < 2):
+        if self.tasks_per_split is not None and (
+            isinstance(self.tasks_per_split, bool)
+            or not isinstance(self.tasks_per_split, (int, np.integer))
+            or self.tasks_per_split < 2
+        ):
             raise ValueError(f"tasks_per_split={self.tasks_per_split!r} must be an integer >= 2 or None")
         if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
             raise ValueError(f"ks={list(self.ks)!r} must be positive integers")
-        if DEFAULT_K not in self.ks: raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
+        if DEFAULT_K not in self.ks:
+            raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
 
     @classmethod
     def quick(cls) -> MetaWorldUncertaintyProtocol:
         return cls(tasks_per_split=2, ood_tasks=2, ks=(25, DEFAULT_K), reps=200)
 
-def assess_metaworld_agent(agent: MetaWorldAgent, est: MetaWorldUncertaintyEstimator, bench: MetaWorldBenchmark, ood: MetaWorldTaskSet | None,
-                           protocol: MetaWorldUncertaintyProtocol) -> pd.DataFrame:
-    "Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and (if any) OOD tasks; one row per episode and K."
+
+def assess_metaworld_agent(
+    agent: MetaWorldAgent,
+    est: MetaWorldUncertaintyEstimator,
+    bench: MetaWorldBenchmark,
+    ood: MetaWorldTaskSet | None,
+    protocol: MetaWorldUncertaintyProtocol,
+) -> pd.DataFrame:
+    """Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and (if any) OOD
+    tasks; one row per episode and K."""
     ks, E, s, n = protocol.ks, protocol.episodes, protocol.seed, protocol.tasks_per_split
     train, test = (bench.train, bench.test) if n is None else (bench.train.head(n), bench.test.head(n))
     est.calibrate(est.parts_of(play_metaworld(agent, train, E, seed=s), ks))
-    parts = pd.concat([est.parts_of(play_metaworld(agent, tasks, E, seed=s + 1), ks).assign(set=name)
-                       for name, tasks in (("train", train), ("test", test), ("ood", ood)) if tasks is not None], ignore_index=True)
+    parts = pd.concat(
+        [
+            est.parts_of(play_metaworld(agent, tasks, E, seed=s + 1), ks).assign(set=name)
+            for name, tasks in (("train", train), ("test", test), ("ood", ood))
+            if tasks is not None
+        ],
+        ignore_index=True,
+    )
     std = est.standardize(parts)
-    parts = parts.assign(**{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, [p for p in METAWORLD_DEFAULT_PARTS if p in est.parts]))
+    parts = parts.assign(
+        **{f"u_{p}": std[p] for p in est.parts},
+        score=est.score(parts, [p for p in METAWORLD_DEFAULT_PARTS if p in est.parts]),
+    )
     return parts.drop(columns=[c for c in parts.columns if c[0] == "z" and c[1:].isdigit()])
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #e5a459be
 def metaworld_uncertainty_metrics(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Per context, K and score (`score` and each `u_*`): OOD AUROC (OOD vs test episodes), held-out AUROC (test vs training-task episodes) and failure AUROC (failed vs successful), pooled over seeds, with 95% CIs; a metric without episodes on both sides is left out."
+    """Per context, K and score (`score` and each `u_*`): OOD AUROC (OOD vs test episodes), held-out AUROC (test vs
+    training-task episodes) and failure AUROC (failed vs successful), pooled over seeds, with 95% CIs; a metric
+    without episodes on both sides is left out."""
     rows = []
     scores = ["score"] + [c for c in df.columns if c.startswith("u_")]
     for (context, k), g in df.groupby(["context", "k"], sort=False):
         for s in scores:
-            if g[s].isna().all(): continue
-            pairs = dict(ood_auroc=lambda h: (h.loc[h.set == "ood", s].to_numpy(), h.loc[h.set == "test", s].to_numpy()),
-                         heldout_auroc=lambda h: (h.loc[h.set == "test", s].to_numpy(), h.loc[h.set == "train", s].to_numpy()),
-                         failure_auroc=lambda h: (h.loc[~h.success, s].to_numpy(), h.loc[h.success, s].to_numpy()))
+            if g[s].isna().all():
+                continue
+            pairs = dict(
+                ood_auroc=lambda h: (h.loc[h.set == "ood", s].to_numpy(), h.loc[h.set == "test", s].to_numpy()),
+                heldout_auroc=lambda h: (h.loc[h.set == "test", s].to_numpy(), h.loc[h.set == "train", s].to_numpy()),
+                failure_auroc=lambda h: (h.loc[~h.success, s].to_numpy(), h.loc[h.success, s].to_numpy()),
+            )
             for metric, split in pairs.items():
                 pos, neg = split(g)
-                if not len(pos) or not len(neg): continue
-                low, high = _ci((pos, neg), auroc, reps, seed)
-                rows.append(dict(context=context, k=k, score=s.removeprefix("u_"), metric=metric, value=auroc(pos, neg), low=low, high=high,
-                                 positives=len(pos), negatives=len(neg), seeds=g.seed.nunique(),
-                                 per_seed=" ".join(f"{auroc(*split(h)):.2f}" for _, h in g.groupby("seed"))))
+                if not len(pos) or not len(neg):
+                    continue
+                low, high = bootstrap_ci((pos, neg), auroc, reps, seed)
+                rows.append(
+                    dict(
+                        context=context,
+                        k=k,
+                        score=s.removeprefix("u_"),
+                        metric=metric,
+                        value=auroc(pos, neg),
+                        low=low,
+                        high=high,
+                        positives=len(pos),
+                        negatives=len(neg),
+                        seeds=g.seed.nunique(),
+                        per_seed=" ".join(f"{auroc(*split(h)):.2f}" for _, h in g.groupby("seed")),
+                    )
+                )
     return pd.DataFrame(rows)
 
-def metaworld_risk_coverage(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score", sets: Sequence[str] = ("test", "ood"),
-                            coverages: Sequence[float] = tuple(np.linspace(0.1, 1, 10))) -> pd.DataFrame:
-    "Per context and seed: the failure rate of the `coverage` share of (`sets`) episodes with the lowest `score` at K=`k`."
+
+def metaworld_risk_coverage(
+    df: pd.DataFrame,
+    k: int = DEFAULT_K,
+    score: str = "score",
+    sets: Sequence[str] = ("test", "ood"),
+    coverages: Sequence[float] = tuple(np.linspace(0.1, 1, 10)),
+) -> pd.DataFrame:
+    """Per context and seed: the failure rate of the `coverage` share of (`sets`) episodes with the lowest `score` at
+    K=`k`."""
     rows = []
     for (context, seed), g in df[(df.k == k) & df.set.isin(sets)].groupby(["context", "seed"], sort=False):
         g = g.sort_values(score, kind="stable")
-        rows += [dict(context=context, seed=seed, coverage=c, failure=1 - g.iloc[:max(1, int(round(c * len(g))))].success.mean()) for c in coverages]
+        rows += [
+            dict(
+                context=context,
+                seed=seed,
+                coverage=c,
+                failure=1 - g.iloc[: max(1, int(round(c * len(g))))].success.mean(),
+            )
+            for c in coverages
+        ]
     return pd.DataFrame(rows)
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #0bf3dbb3
 def compare_part_subsets(df: pd.DataFrame, k: int = DEFAULT_K, parts: Sequence[str] = METAWORLD_PARTS) -> pd.DataFrame:
-    "Every non-empty subset of `parts` as the score: OOD and failure AUROC per context mode at K=`k`, and `worst`, the lowest of them; best worst case first."
+    """Every non-empty subset of `parts` as the score: OOD and failure AUROC per context mode at K=`k`, and `worst`, the
+    lowest of them; best worst case first."""
     if missing := [p for p in parts if f"u_{p}" not in df.columns]:
-        raise ValueError(f"no standardised column for the parts {missing}; the frame has {[c[2:] for c in df.columns if c.startswith('u_')]}")
+        raise ValueError(
+            f"no standardised column for the parts {missing}; the frame has "
+            f"{[c[2:] for c in df.columns if c.startswith('u_')]}"
+        )
     d = df[df.k == k]
-    if d.empty: raise ValueError(f"no episodes at K={k}; the frame has K in {sorted(df.k.unique().tolist())}")
+    if d.empty:
+        raise ValueError(f"no episodes at K={k}; the frame has K in {sorted(df.k.unique().tolist())}")
     rows = []
     for size in range(1, len(parts) + 1):
         for subset in itertools.combinations(parts, size):
@@ -276,7 +497,9 @@ def compare_part_subsets(df: pd.DataFrame, k: int = DEFAULT_K, parts: Sequence[s
     return table.sort_values("worst", ascending=False, kind="stable").reset_index(drop=True)
 
 # %% ../nbs/11_metaworld_uncertainty.ipynb #b70e23ef
-def _fmt_auroc(r) -> str: return f"{r.value:.2f}" + ("" if np.isnan(r.low) else f" [{r.low:.2f}, {r.high:.2f}]")
+def _fmt_auroc(r) -> str:
+    return f"{r.value:.2f}" + ("" if np.isnan(r.low) else f" [{r.low:.2f}, {r.high:.2f}]")
+
 
 def metaworld_metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
     "The metrics at K=`k` as a Markdown table: one row per context and score."
@@ -287,41 +510,91 @@ def metaworld_metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str
         for s in [s for s in ("score", *METAWORLD_PARTS) if s in present]:
             r = m[(m.context == context) & (m.score == s)].set_index("metric")
             name = f"**score** ({' + '.join(METAWORLD_DEFAULT_PARTS)})" if s == "score" else s
-            cells = [_fmt_auroc(r.loc[mt]) if mt in r.index else "–" for mt in ("ood_auroc", "heldout_auroc", "failure_auroc")]
+            cells = [
+                _fmt_auroc(r.loc[mt]) if mt in r.index else "–"
+                for mt in ("ood_auroc", "heldout_auroc", "failure_auroc")
+            ]
             lines.append(f"| {context} | {name} | {' | '.join(cells)} | {int(r.seeds.iloc[0])} |")
     return "\n".join(lines)
 
+
 def write_metaworld_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: str = "") -> str:
-    "Write episodes.csv, metrics.csv, risk_coverage.csv, figures and summary.md under `out`; return the metrics table (Markdown)."
+    """Write episodes.csv, metrics.csv, risk_coverage.csv, figures and summary.md under `out`; return the metrics table
+    (Markdown)."""
     import matplotlib.pyplot as plt, seaborn as sns
-    out = Path(out); figures = out / "figures"; figures.mkdir(parents=True, exist_ok=True)
-    df = df.assign(score=df[[f"u_{p}" for p in METAWORLD_DEFAULT_PARTS if f"u_{p}" in df]].mean(1))     # the score of today's default parts
+
+    out = Path(out)
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    # the score of today's default parts
+    df = df.assign(score=df[[f"u_{p}" for p in METAWORLD_DEFAULT_PARTS if f"u_{p}" in df]].mean(1))
     metrics, rc = metaworld_uncertainty_metrics(df, reps), metaworld_risk_coverage(df)
-    df.to_csv(out / "episodes.csv", index=False); metrics.to_csv(out / "metrics.csv", index=False); rc.to_csv(out / "risk_coverage.csv", index=False)
+    df.to_csv(out / "episodes.csv", index=False)
+    metrics.to_csv(out / "metrics.csv", index=False)
+    rc.to_csv(out / "risk_coverage.csv", index=False)
     d = df[df.k == DEFAULT_K].assign(outcome=lambda x: np.where(x.success, "success", "failure"))
     order = [c for c in CONTEXT_MODES if c in set(d.context)]
-    g = sns.catplot(d, x="set", y="score", hue="outcome", hue_order=["success", "failure"], col="context", col_order=order, kind="strip", dodge=True,
-                    height=3.4, aspect=1.0, s=12, alpha=0.6)
-    g.set_titles("{col_name}"); g.set_axis_labels("task set", f"score at K={DEFAULT_K} (training-task SDs)")
-    g.figure.savefig(figures / "score_by_set.png", dpi=110, bbox_inches="tight"); plt.close(g.figure)
+    g = sns.catplot(
+        d,
+        x="set",
+        y="score",
+        hue="outcome",
+        hue_order=["success", "failure"],
+        col="context",
+        col_order=order,
+        kind="strip",
+        dodge=True,
+        height=3.4,
+        aspect=1.0,
+        s=12,
+        alpha=0.6,
+    )
+    g.set_titles("{col_name}")
+    g.set_axis_labels("task set", f"score at K={DEFAULT_K} (training-task SDs)")
+    g.figure.savefig(figures / "score_by_set.png", dpi=110, bbox_inches="tight")
+    plt.close(g.figure)
     fig, ax = plt.subplots(figsize=(5.4, 4))
     sns.lineplot(rc, x="coverage", y="failure", hue="context", hue_order=order, marker="o", errorbar=("pi", 100), ax=ax)
-    ax.set(xlabel="coverage (share of test and OOD episodes kept, most certain first)", ylabel="failure rate", title="risk-coverage")
-    fig.savefig(figures / "risk_coverage.png", dpi=110, bbox_inches="tight"); plt.close(fig)
+    ax.set(
+        xlabel="coverage (share of test and OOD episodes kept, most certain first)",
+        ylabel="failure rate",
+        title="risk-coverage",
+    )
+    fig.savefig(figures / "risk_coverage.png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
     table = metaworld_metrics_markdown(metrics)
     at = rc[rc.coverage.round(2).isin([0.5, 1.0])].groupby(["context", "coverage"]).failure.mean().unstack("coverage")
     rc_lines = ["| context | failure, all test + OOD episodes | failure, the most certain half |", "|---|---:|---:|"]
     rc_lines += [f"| {c} | {at.loc[c].iloc[-1]:.0%} | {at.loc[c].iloc[0]:.0%} |" for c in order if c in at.index]
     sets = df[df.k == DEFAULT_K].groupby(["context", "set"]).success.mean().unstack("set")
     sets = sets[[s for s in ("train", "test", "ood") if s in sets.columns]]
-    text = [f"# Meta-World uncertainty report: {out.name}", "", f"Command: `{command}`" if command else "", "",
-            f"K = {DEFAULT_K} transitions of the first episode; each part standardised against the agent's own training-task episodes; "
-            f"{df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). AUROC 0.5 = chance. "
-            "OOD: OOD vs test episodes; held-out: test vs training-task episodes; failure: failed vs successful episodes; – : no episodes to compare.", "", table, "",
-            "## Success per task set (the scored episodes)", "", "| context | " + " | ".join(sets.columns) + " |", "|---|" + "---:|" * len(sets.columns),
-            *[f"| {c} | " + " | ".join(f"{v:.0%}" for v in sets.loc[c]) + " |" for c in order], "",
-            "## Abstaining on the most uncertain episodes", "", *rc_lines, "",
-            "![score by set](figures/score_by_set.png)", "", "![risk-coverage](figures/risk_coverage.png)"]
+    text = [
+        f"# Meta-World uncertainty report: {out.name}",
+        "",
+        f"Command: `{command}`" if command else "",
+        "",
+        f"K = {DEFAULT_K} transitions of the first episode; each part standardised against the agent's own "
+        f"training-task episodes; "
+        f"{df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). AUROC 0.5 = chance. "
+        "OOD: OOD vs test episodes; held-out: test vs training-task episodes; failure: failed vs successful episodes; "
+        "– : no episodes to compare.",
+        "",
+        table,
+        "",
+        "## Success per task set (the scored episodes)",
+        "",
+        "| context | " + " | ".join(sets.columns) + " |",
+        "|---|" + "---:|" * len(sets.columns),
+        *[f"| {c} | " + " | ".join(f"{v:.0%}" for v in sets.loc[c]) + " |" for c in order],
+        "",
+        "## Abstaining on the most uncertain episodes",
+        "",
+        *rc_lines,
+        "",
+        "![score by set](figures/score_by_set.png)",
+        "",
+        "![risk-coverage](figures/risk_coverage.png)",
+    ]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
 
@@ -329,76 +602,152 @@ def write_metaworld_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, 
 def _run_benchmark(run_dir) -> MetaWorldBenchmark:
     "The benchmark a `metarl-metaworld` run folder was trained on (from its `command.json`)."
     run_dir = Path(run_dir)
-    if not (run_dir / "command.json").is_file(): raise FileNotFoundError(f"{run_dir} is not a metarl-metaworld run folder (no command.json)")
+    if not (run_dir / "command.json").is_file():
+        raise FileNotFoundError(f"{run_dir} is not a metarl-metaworld run folder (no command.json)")
     c = json.loads((run_dir / "command.json").read_text())
     name, _, env_name = c["benchmark"].partition("/")
     return metaworld_benchmark(name, env_name or None, c.get("benchmark_seed", 0))
 
+
 def metaworld_run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
     "The trained agents' folders of a `metarl-metaworld` run, per context mode: `{context: [run/context/seedN, ...]}`."
-    _run_benchmark(run_dir)                        # a metarl-metaworld run folder, or a clear error
+    _run_benchmark(run_dir)  # a metarl-metaworld run folder, or a clear error
     return agent_folders(run_dir, contexts)
 
-def assess_metaworld_run(run_dir, out_dir, protocol: MetaWorldUncertaintyProtocol = MetaWorldUncertaintyProtocol(), *, contexts: Sequence[str] | None = None,
-                         quick: bool = False, progress: bool = True, log=print) -> pd.DataFrame:
-    """Score every agent of the run `run_dir` (`assess_metaworld_agent`); each agent's estimator and rows go to `out_dir/estimators/CONTEXT-seedN/`.
 
-    An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed again."""
+def assess_metaworld_run(
+    run_dir,
+    out_dir,
+    protocol: MetaWorldUncertaintyProtocol = MetaWorldUncertaintyProtocol(),
+    *,
+    contexts: Sequence[str] | None = None,
+    quick: bool = False,
+    progress: bool = True,
+    log=print,
+) -> pd.DataFrame:
+    """Score every agent of the run `run_dir` (`assess_metaworld_agent`); each agent's estimator and rows go to
+    `out_dir/estimators/CONTEXT-seedN/`.
+
+    An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed
+    again."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     bench, dirs_by_context = _run_benchmark(run_dir), agent_folders(run_dir, contexts)
     if bench.name != "ML1" and protocol.ood_tasks:
-        raise ValueError(f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, whose held-out test skills are the novel tasks (use ood_tasks=0)")
+        raise ValueError(
+            f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, "
+            f"whose held-out test skills are the novel tasks (use ood_tasks=0)"
+        )
     record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
     if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
-        raise ValueError(f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder")
-    out_dir.mkdir(parents=True, exist_ok=True); (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
+        raise ValueError(
+            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
     checkpoint = run_dir / "encoder" / "predictor.pt"
     if not checkpoint.is_file():
         checkpoint = out_dir / "encoder" / "predictor.pt"
         if not checkpoint.is_file():
             log(f"training a context encoder on {bench.label}'s training tasks into {checkpoint.parent}")
-            train_metaworld_encoder(bench.train.head(3) if quick else bench.train, checkpoint.parent, seed=protocol.seed, quick=quick, progress=progress)
+            train_metaworld_encoder(
+                bench.train.head(3) if quick else bench.train,
+                checkpoint.parent,
+                seed=protocol.seed,
+                quick=quick,
+                progress=progress,
+            )
     model, norm, _ = load_metaworld_predictor(checkpoint)
-    ood = ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen) if protocol.ood_tasks else None
+    ood = (
+        ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
+        if protocol.ood_tasks
+        else None
+    )
     rows = []
     for context, dirs in dirs_by_context.items():
         agents = [load_metaworld_agent(d) for d in dirs]
         for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
-            if (done := out_dir / "estimators" / f"{context}-{d.name}" / "episodes.csv").is_file():      # assessed before, under this protocol
-                log(f"{context} {d.name}: assessed before, kept"); rows.append(pd.read_csv(done)); continue
+            # assessed before, under this protocol
+            if (done := out_dir / "estimators" / f"{context}-{d.name}" / "episodes.csv").is_file():
+                log(f"{context} {d.name}: assessed before, kept")
+                rows.append(pd.read_csv(done))
+                continue
             est = MetaWorldUncertaintyEstimator(model, norm, agents, METAWORLD_PARTS, checkpoint=checkpoint.resolve())
-            df = assess_metaworld_agent(agent, est, bench, ood, protocol).assign(benchmark=bench.label, context=context, seed=agent.seed)
-            folder = save_metaworld_estimator(est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs])
-            df.to_csv(folder / "episodes.csv", index=False); rows.append(df)
+            df = assess_metaworld_agent(agent, est, bench, ood, protocol).assign(
+                benchmark=bench.label, context=context, seed=agent.seed
+            )
+            folder = save_metaworld_estimator(
+                est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs]
+            )
+            df.to_csv(folder / "episodes.csv", index=False)
+            rows.append(df)
     return pd.concat(rows, ignore_index=True)
 
+
 def collect_metaworld_assessments(out_dir) -> pd.DataFrame:
-    "All rows `assess_metaworld_run` wrote under `out_dir`, in context order (its folders have the layout of chapter 08's, so `collect_assessments` reads them)."
+    """All rows `assess_metaworld_run` wrote under `out_dir`, in context order (its folders have the layout of chapter
+    08's, so `collect_assessments` reads them)."""
     return collect_assessments(out_dir)
 
+
 def _parser() -> argparse.ArgumentParser:
-    p = uncertainty_parser("metarl-metaworld-uncertainty", "Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.",
-                           "the metarl-metaworld run folder (its trained agents and, if any, its context encoder)", episodes_default=1,
-                           ood_help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)")
-    p.add_argument("--tasks-per-split", type=int, help="assess on the first N tasks of each skill, train and test (default: all 50)")
+    p = uncertainty_parser(
+        "metarl-metaworld-uncertainty",
+        "Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.",
+        "the metarl-metaworld run folder (its trained agents and, if any, its context encoder)",
+        episodes_default=1,
+        ood_help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)",
+    )
+    p.add_argument(
+        "--tasks-per-split",
+        type=int,
+        help="assess on the first N tasks of each skill, train and test (default: all 50)",
+    )
     return p
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-metaworld-uncertainty` command."
-    p = _parser(); a = p.parse_args(argv)
-    protocol = protocol_from_args(p, MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol(),
-                                  dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), tasks_per_split=("--tasks-per-split", a.tasks_per_split),
-                                       ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None)))
-    if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
-    try: bench = _run_benchmark(a.run); agent_folders(a.run, a.contexts)
-    except (FileNotFoundError, ValueError) as e: p.error(str(e))
-    if bench.name != "ML1":              # ML10: no OOD goals; its held-out test skills are the novel tasks
-        if a.ood: p.error(f"--ood {a.ood}: OOD goals are defined for ML1 runs; {a.run} is a {bench.label} run, whose held-out test skills are the novel tasks")
+    p = _parser()
+    a = p.parse_args(argv)
+    protocol = protocol_from_args(
+        p,
+        MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol(),
+        dict(
+            episodes=("--episodes", a.episodes),
+            ood_tasks=("--ood", a.ood),
+            tasks_per_split=("--tasks-per-split", a.tasks_per_split),
+            ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None),
+        ),
+    )
+    if a.contexts and len(set(a.contexts)) != len(a.contexts):
+        p.error(f"--contexts repeats a mode: {a.contexts}")
+    try:
+        bench = _run_benchmark(a.run)
+        agent_folders(a.run, a.contexts)
+    except (FileNotFoundError, ValueError) as e:
+        p.error(str(e))
+    if bench.name != "ML1":  # ML10: no OOD goals; its held-out test skills are the novel tasks
+        if a.ood:
+            p.error(
+                f"--ood {a.ood}: OOD goals are defined for ML1 runs; {a.run} is a {bench.label} run, whose held-out "
+                f"test skills are the novel tasks"
+            )
         protocol = replace(protocol, ood_tasks=0)
     out = Path(a.out or Path(a.run) / "uncertainty")
-    import matplotlib; matplotlib.use("Agg")      # files only, no display
-    try: assess_metaworld_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
-    except ValueError as e: p.error(str(e))
-    print(write_metaworld_uncertainty_report(collect_metaworld_assessments(out), out, protocol.reps, record_command(out, "metarl-metaworld-uncertainty", argv)))
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    try:
+        assess_metaworld_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
+    except ValueError as e:
+        p.error(str(e))
+    print(
+        write_metaworld_uncertainty_report(
+            collect_metaworld_assessments(out),
+            out,
+            protocol.reps,
+            record_command(out, "metarl-metaworld-uncertainty", argv),
+        )
+    )
     print(f"report: {out / 'summary.md'}")
     return 0

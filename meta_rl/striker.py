@@ -18,20 +18,29 @@ __all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VA
 GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
 GL_PACKAGES = {"egl": "libegl1 with a GPU driver", "osmesa": "libosmesa6"}  # -> the Debian package(s) that provide it
 
+
 def gl_library_present(backend: str) -> bool:
     "Whether the shared library that MuJoCo's off-screen `backend` ('egl' or 'osmesa') loads is installed."
     return ctypes.util.find_library(GL_LIBRARIES[backend]) is not None
 
 # %% ../nbs/01_striker.ipynb #feb29dcc
 def drop_unusable_gl(environ=os.environ, present=gl_library_present) -> str | None:
-    "Remove a `MUJOCO_GL` whose library is not `present` (and a `PYOPENGL_PLATFORM` naming it) from `environ`; return it."
+    """Remove a `MUJOCO_GL` whose library is not `present` (and a `PYOPENGL_PLATFORM` naming it) from `environ`; return
+    it."""
     backend = environ.get("MUJOCO_GL", "").strip().lower()
-    if backend not in GL_LIBRARIES or present(backend): return None
+    if backend not in GL_LIBRARIES or present(backend):
+        return None
     del environ["MUJOCO_GL"]
-    if environ.get("PYOPENGL_PLATFORM", "").strip().lower() == backend: del environ["PYOPENGL_PLATFORM"]
-    warnings.warn(f"MUJOCO_GL={backend} needs {GL_LIBRARIES[backend]}, which is not installed: ignored so that MuJoCo "
-                  f"imports; rendering needs `apt-get install {GL_PACKAGES[backend]}`", RuntimeWarning, stacklevel=2)
+    if environ.get("PYOPENGL_PLATFORM", "").strip().lower() == backend:
+        del environ["PYOPENGL_PLATFORM"]
+    warnings.warn(
+        f"MUJOCO_GL={backend} needs {GL_LIBRARIES[backend]}, which is not installed: ignored so that MuJoCo "
+        f"imports; rendering needs `apt-get install {GL_PACKAGES[backend]}`",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     return backend
+
 
 drop_unusable_gl()
 
@@ -48,30 +57,42 @@ from .dynamics import Dynamics, Task, TaskSet
 # %% ../nbs/01_striker.ipynb #d1fce7ff
 GL_PROBE = "import mujoco; c = mujoco.GLContext(8, 8); c.make_current(); c.free()"  # what a working backend must do
 
+
 @cache
 def gl_works(backend: str) -> bool:
     "Whether MuJoCo opens an off-screen OpenGL context with `backend`, tried once in a child process."
-    if backend in GL_LIBRARIES and not gl_library_present(backend): return False
+    if backend in GL_LIBRARIES and not gl_library_present(backend):
+        return False
     env = {**os.environ, "MUJOCO_GL": backend}
-    if backend in GL_LIBRARIES: env["PYOPENGL_PLATFORM"] = backend
-    try: return subprocess.run([sys.executable, "-c", GL_PROBE], env=env, capture_output=True, timeout=120).returncode == 0
-    except subprocess.TimeoutExpired: return False
+    if backend in GL_LIBRARIES:
+        env["PYOPENGL_PLATFORM"] = backend
+    try:
+        return (
+            subprocess.run([sys.executable, "-c", GL_PROBE], env=env, capture_output=True, timeout=120).returncode == 0
+        )
+    except subprocess.TimeoutExpired:
+        return False
 
 # %% ../nbs/01_striker.ipynb #f8627cf7
 class RenderingUnavailable(RuntimeError):
     "No off-screen OpenGL for MuJoCo on this machine."
 
+
 def offscreen_gl() -> str:
-    "Choose the OpenGL backend MuJoCo renders with: a working `MUJOCO_GL`, else EGL, then OSMesa; set `MUJOCO_GL` to it."
+    """Choose the OpenGL backend MuJoCo renders with: a working `MUJOCO_GL`, else EGL, then OSMesa; set `MUJOCO_GL` to
+    it."""
     chosen = os.environ.get("MUJOCO_GL", "").strip().lower()
     display = ["glfw"] if os.environ.get("DISPLAY") else []
     for backend in dict.fromkeys([chosen, "egl", "osmesa", *display] if chosen else ["egl", "osmesa", *display]):
         if gl_works(backend):
             os.environ["MUJOCO_GL"] = backend
-            if backend in GL_LIBRARIES and "OpenGL" not in sys.modules: os.environ["PYOPENGL_PLATFORM"] = backend
+            if backend in GL_LIBRARIES and "OpenGL" not in sys.modules:
+                os.environ["PYOPENGL_PLATFORM"] = backend
             return backend
-    raise RenderingUnavailable("MuJoCo found no off-screen OpenGL to render with: `apt-get install libosmesa6` (or a "
-                               "GPU driver for EGL); everything but rendering works without it")
+    raise RenderingUnavailable(
+        "MuJoCo found no off-screen OpenGL to render with: `apt-get install libosmesa6` (or a "
+        "GPU driver for EGL); everything but rendering works without it"
+    )
 
 # %% ../nbs/01_striker.ipynb #5ec0067f
 STRIKER_XML = """
@@ -115,7 +136,8 @@ STRIKER_XML = """
                 <body name="hand">
                   <joint name="r_wrist_roll_joint" axis="1 0 0" range="-1.5 1.5" damping="0.1"/>
                   <geom name="stick" type="capsule" fromto="0 0 0 -0.05 -0.05 -0.08" size="0.015" rgba=".2 .2 .2 1"/>
-                  <geom name="mallet" class="hits" type="cylinder" pos="-0.05 -0.05 -0.1" size="0.045 0.025" rgba=".15 .15 .15 1"/>
+                  <geom name="mallet" class="hits" type="cylinder" pos="-0.05 -0.05 -0.1" size="0.045 0.025"
+                        rgba=".15 .15 .15 1"/>
                   <body name="tips_arm" pos="-0.05 -0.05 -0.1"/>
                 </body>
               </body>
@@ -149,20 +171,23 @@ STRIKER_XML = """
 # %% ../nbs/01_striker.ipynb #6b52065a
 class BallDynamics:
     "Writes `Dynamics` into a Striker `MjModel`: ball mass, inertia and slide-joint damping."
+
     def __init__(self, model: mujoco.MjModel, data: mujoco.MjData):
         self.model, self.data = model, data
-        self.body = model.body('object').id
-        self.dofs = [model.joint(n).dofadr[0] for n in ('obj_slidex', 'obj_slidey')]
+        self.body = model.body("object").id
+        self.dofs = [model.joint(n).dofadr[0] for n in ("obj_slidex", "obj_slidey")]
         self.mass0, self.inertia0 = float(model.body_mass[self.body]), model.body_inertia[self.body].copy()
         self.current: Dynamics | None = None
 
     def apply(self, d: Dynamics):
-        if not isinstance(d, Dynamics): raise TypeError(f"expected a Dynamics, got {type(d).__name__}: {d!r}")
-        if d == self.current: return
+        if not isinstance(d, Dynamics):
+            raise TypeError(f"expected a Dynamics, got {type(d).__name__}: {d!r}")
+        if d == self.current:
+            return
         self.model.body_mass[self.body] = self.mass0 * d.mass_scale
         self.model.body_inertia[self.body] = self.inertia0 * d.inertia_scale
         self.model.dof_damping[self.dofs] = d.damping
-        mujoco.mj_setConst(self.model, self.data)   # refresh the cached mass of simple bodies
+        mujoco.mj_setConst(self.model, self.data)  # refresh the cached mass of simple bodies
         self.current = d
 
 # %% ../nbs/01_striker.ipynb #0be997c3
@@ -172,6 +197,7 @@ STRIKER_VARIANTS = {
     "gym-v2": ((0.5, -0.175), None, "running_min", 100),
 }
 STRIKER_START_QPOS = (-0.2, 0.5, -1.5, -1.5, 1.0, 0.0, 0.0)
+
 
 class StrikerEnv(MujocoEnv, utils.EzPickle):
     r"""A 7-DOF arm must strike a ball into a goal; the ball's dynamics change between tasks.
@@ -210,7 +236,7 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
     |---------------|-----------------------------------------------------------------------------------------|
     | `reward_dist` | -(ball-goal distance); in the `gym-v2` variant, -(smallest distance so far)             |
     | `reward_ctrl` | -(sum of squared actions)                                                                |
-    | `reward_near` | -(mallet-ball distance) until the strike (mallet within `strike_threshold` = 0.1 m of the ball), then -(distance of the ball from the mallet's position at the strike) |
+    | `reward_near` | -(mallet-ball distance) until the strike (within 0.1 m), then -(ball's distance from that point) |
 
     ## Starting state
     Arm at `STRIKER_START_QPOS` (the original pose, with the upper-arm roll -1.7 clipped into Pusher's range
@@ -233,33 +259,69 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
     `reward_dist`, `reward_ctrl`, `reward_near`, `distance` (ball-goal, m), `success` (ball within
     `success_radius` = 0.2 m of the goal centre, the radius of the goal disc), `striked`, `task_id`, `dynamics`.
     """
+
     metadata = {"render_modes": ["human", "rgb_array", "depth_array"], "render_fps": 20}
 
-    def __init__(self, tasks: TaskSet | Task | Dynamics | None = None, variant: str = "epi",
-                 success_radius: float = 0.2, strike_threshold: float = 0.1,
-                 render_mode: str | None = None, width: int = 480, height: int = 480, episodes_per_task: int = 1, **kwargs):
+    def __init__(
+        self,
+        tasks: TaskSet | Task | Dynamics | None = None,
+        variant: str = "epi",
+        success_radius: float = 0.2,
+        strike_threshold: float = 0.1,
+        render_mode: str | None = None,
+        width: int = 480,
+        height: int = 480,
+        episodes_per_task: int = 1,
+        **kwargs,
+    ):
         if variant not in STRIKER_VARIANTS:
             raise ValueError(f"unknown Striker variant {variant!r}; choose one of {list(STRIKER_VARIANTS)}")
         if not (math.isfinite(success_radius) and success_radius > 0):
             raise ValueError(f"success_radius={success_radius!r} must be a finite number > 0")
-        if isinstance(episodes_per_task, bool) or not isinstance(episodes_per_task, (int, np.integer)) or episodes_per_task < 1:
+        if (
+            isinstance(episodes_per_task, bool)
+            or not isinstance(episodes_per_task, (int, np.integer))
+            or episodes_per_task < 1
+        ):
             raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
-        utils.EzPickle.__init__(self, tasks, variant, success_radius, strike_threshold, render_mode, width, height,
-                                episodes_per_task=episodes_per_task, **kwargs)
+        utils.EzPickle.__init__(
+            self,
+            tasks,
+            variant,
+            success_radius,
+            strike_threshold,
+            render_mode,
+            width,
+            height,
+            episodes_per_task=episodes_per_task,
+            **kwargs,
+        )
         self.episodes_per_task = int(episodes_per_task)
         self.tasks = self._as_taskset(tasks)
         self.variant, self.success_radius, self.strike_threshold = variant, success_radius, strike_threshold
         self._ball0, self._goal0, self._dist_mode, self.max_steps = STRIKER_VARIANTS[variant]
         camera = dict(distance=2.6, elevation=-50.0, azimuth=135.0, lookat=np.array([0.25, 0.25, -0.3]))
-        # The model is compiled from STRIKER_XML (see `_initialize_simulation`); MujocoEnv only checks that a path exists.
-        MujocoEnv.__init__(self, mujoco_env.__file__, frame_skip=5, observation_space=None, render_mode=render_mode,
-                           width=width, height=height, default_camera_config=camera, **kwargs)
+        # The model is compiled from STRIKER_XML (see `_initialize_simulation`); MujocoEnv only checks that a path
+        # exists.
+        MujocoEnv.__init__(
+            self,
+            mujoco_env.__file__,
+            frame_skip=5,
+            observation_space=None,
+            render_mode=render_mode,
+            width=width,
+            height=height,
+            default_camera_config=camera,
+            **kwargs,
+        )
         self.fullpath = "meta_rl.striker.STRIKER_XML"
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(23,), dtype=np.float64)
         self._tip, self._ball, self._goal = (self.model.body(n).id for n in ("tips_arm", "object", "goal"))
-        assert (self._ball, self._goal) == (self._tip + 1, self._tip + 2), "STRIKER_XML must declare tips_arm, object, goal in order"
+        assert (self._ball, self._goal) == (self._tip + 1, self._tip + 2), (
+            "STRIKER_XML must declare tips_arm, object, goal in order"
+        )
         # Views into MjData (they stay valid for the env's life): the observation and the reward read these.
-        self._obs_views = (self.data.qpos[:7], self.data.qvel[:7], self.data.xpos[self._tip:self._tip + 3].ravel())
+        self._obs_views = (self.data.qpos[:7], self.data.qvel[:7], self.data.xpos[self._tip : self._tip + 3].ravel())
         self._goal_body_z = float(self.model.body_pos[self._goal][2])
         self.ball_dynamics = BallDynamics(self.model, self.data)
         self.task = self.tasks[0] if len(self.tasks) == 1 else None
@@ -267,12 +329,16 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
 
     @staticmethod
     def _as_taskset(tasks) -> TaskSet:
-        if tasks is None: tasks = Dynamics()
-        if isinstance(tasks, Dynamics): tasks = Task("fixed", tasks, "train")
-        if isinstance(tasks, Task): tasks = TaskSet([tasks], tasks.id)
+        if tasks is None:
+            tasks = Dynamics()
+        if isinstance(tasks, Dynamics):
+            tasks = Task("fixed", tasks, "train")
+        if isinstance(tasks, Task):
+            tasks = TaskSet([tasks], tasks.id)
         if not isinstance(tasks, TaskSet):
             raise TypeError(f"tasks must be a TaskSet, Task, Dynamics or None, got {type(tasks).__name__}")
-        if not len(tasks): raise ValueError("tasks: the task set is empty")
+        if not len(tasks):
+            raise ValueError("tasks: the task set is empty")
         return tasks
 
     def _initialize_simulation(self):
@@ -282,22 +348,28 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         return model, mujoco.MjData(model)
 
     @property
-    def dynamics(self) -> Dynamics: return self.ball_dynamics.current
+    def dynamics(self) -> Dynamics:
+        return self.ball_dynamics.current
 
     def _resolve(self, t) -> Task:
-        if isinstance(t, Task): return t
-        if isinstance(t, Dynamics): return Task("fixed", t, "train")
-        if isinstance(t, str): return self.tasks[t]
+        if isinstance(t, Task):
+            return t
+        if isinstance(t, Dynamics):
+            return Task("fixed", t, "train")
+        if isinstance(t, str):
+            return self.tasks[t]
         raise TypeError(f"options['task'] must be a Task, a task id or a Dynamics, got {type(t).__name__}")
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         self._forced = None if not options or options.get("task") is None else self._resolve(options["task"])
-        if seed is not None: self._drawn = None                    # a seeded reset starts a new trial
+        if seed is not None:
+            self._drawn = None  # a seeded reset starts a new trial
         return super().reset(seed=seed, options=options)
 
     def reset_model(self):
         rng = self.np_random
-        if self._forced: self.task = self._forced
+        if self._forced:
+            self.task = self._forced
         else:
             if self._drawn is None or self._episodes_on_task >= self.episodes_per_task:
                 self._drawn, self._episodes_on_task = self.tasks[int(rng.integers(len(self.tasks)))], 0
@@ -308,7 +380,8 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         if goal is None:
             while True:
                 goal = (rng.uniform(0.15, 0.7), rng.uniform(0.1, 1.0))
-                if math.dist(goal, self._ball0) > 0.17: break
+                if math.dist(goal, self._ball0) > 0.17:
+                    break
         self.model.body_pos[self._goal] = (*goal, self._goal_body_z)
         qpos = self.init_qpos.copy()
         qpos[:7], qpos[7:9] = STRIKER_START_QPOS, self._ball0
@@ -323,46 +396,70 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
 
     def step(self, action):
         a = action if type(action) is np.ndarray else np.asarray(action, dtype=np.float64)
-        if a.shape != (7,): raise ValueError(f"action must have shape (7,), got shape {a.shape}")
-        sq = float(np.dot(a, a))               # the control cost, and a NaN/inf detector in one
+        if a.shape != (7,):
+            raise ValueError(f"action must have shape (7,), got shape {a.shape}")
+        sq = float(np.dot(a, a))  # the control cost, and a NaN/inf detector in one
         if not math.isfinite(sq):
             raise ValueError(f"action has non-finite values at indices {np.flatnonzero(~np.isfinite(a)).tolist()}: {a}")
-        self.data.ctrl[:] = a                  # MuJoCo clamps to the ctrlrange [-3, 3]
+        self.data.ctrl[:] = a  # MuJoCo clamps to the ctrlrange [-3, 3]
         mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
         tip, ball, goal = self._obs_views[2].reshape(3, 3).tolist()
         dist, tip_ball = math.dist(ball, goal), math.dist(tip, ball)
         if not self._striked and tip_ball < self.strike_threshold:
             self._striked, self._strike_pos = True, tip
         reward_near = -(math.dist(ball, self._strike_pos) if self._striked else tip_ball)
-        if dist < self._min_dist: self._min_dist = dist
+        if dist < self._min_dist:
+            self._min_dist = dist
         reward_dist = -(self._min_dist if self._dist_mode == "running_min" else dist)
         reward = 3.0 * reward_dist - 0.1 * sq + 0.5 * reward_near
-        info = dict(reward_dist=reward_dist, reward_ctrl=-sq, reward_near=reward_near, distance=dist,
-                    success=dist < self.success_radius, striked=self._striked, task_id=self.task.id, dynamics=self.dynamics)
-        if self.render_mode == "human": self.render()
+        info = dict(
+            reward_dist=reward_dist,
+            reward_ctrl=-sq,
+            reward_near=reward_near,
+            distance=dist,
+            success=dist < self.success_radius,
+            striked=self._striked,
+            task_id=self.task.id,
+            dynamics=self.dynamics,
+        )
+        if self.render_mode == "human":
+            self.render()
         return np.concatenate(self._obs_views), reward, False, False, info
 
     def render(self):
         "Render as Gymnasium's MujocoEnv does, after choosing a working off-screen OpenGL (`offscreen_gl`)."
-        if self.render_mode in ("rgb_array", "depth_array") and self.mujoco_renderer.viewer is None: offscreen_gl()
+        if self.render_mode in ("rgb_array", "depth_array") and self.mujoco_renderer.viewer is None:
+            offscreen_gl()
         return super().render()
 
     def _get_reset_info(self):
-        return dict(task_id=self.task.id, dynamics=self.dynamics, distance=math.dist(self.data.xpos[self._ball], self.data.xpos[self._goal]))
+        return dict(
+            task_id=self.task.id,
+            dynamics=self.dynamics,
+            distance=math.dist(self.data.xpos[self._ball], self.data.xpos[self._goal]),
+        )
 
 # %% ../nbs/01_striker.ipynb #3bfcf881
 def _register():
     for env_id, variant in (("meta_rl/Striker-v0", "epi"), ("meta_rl/StrikerRandomGoal-v0", "gym-v2")):
         if env_id not in gym.registry:
-            gym.register(env_id, entry_point="meta_rl.striker:StrikerEnv", max_episode_steps=STRIKER_VARIANTS[variant][3],
-                         kwargs=dict(variant=variant))
+            gym.register(
+                env_id,
+                entry_point="meta_rl.striker:StrikerEnv",
+                max_episode_steps=STRIKER_VARIANTS[variant][3],
+                kwargs=dict(variant=variant),
+            )
+
+
 _register()
 
 # %% ../nbs/01_striker.ipynb #9c806357
-STRIKE_ACTION = np.array([3.0, 0, 0, 0, 0, 0, 0])   # full shoulder-pan torque: swings the mallet through the ball
+STRIKE_ACTION = np.array([3.0, 0, 0, 0, 0, 0, 0])  # full shoulder-pan torque: swings the mallet through the ball
+
 
 def strike_path(dynamics: Dynamics, steps: int = 20, push_steps: int = 10) -> tuple[np.ndarray, dict]:
-    "Ball xy after each of `steps` env steps of a fixed open-loop strike (`STRIKE_ACTION` for `push_steps`, then nothing), and the last info."
+    """Ball xy after each of `steps` env steps of a fixed open-loop strike (`STRIKE_ACTION` for `push_steps`, then
+    nothing), and the last info."""
     with StrikerEnv(dynamics) as env:
         obs, _ = env.reset(seed=0)
         path = [obs[17:19]]
@@ -374,43 +471,77 @@ def strike_path(dynamics: Dynamics, steps: int = 20, push_steps: int = 10) -> tu
 # %% ../nbs/01_striker.ipynb #d11748f3
 @contextmanager
 def open_strikers():
-    "Track the `StrikerEnv`s made in this process inside the block; yields the list of those not closed yet (for leak checks)."
+    """Track the `StrikerEnv`s made in this process inside the block; yields the list of those not closed yet (for leak
+    checks)."""
     live, init, close = [], StrikerEnv.__init__, StrikerEnv.close
-    def tracked_init(self, *args, **kwargs): init(self, *args, **kwargs); live.append(self)
+
+    def tracked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        live.append(self)
+
     def tracked_close(self):
-        if any(e is self for e in live): live.remove(self)
+        if any(e is self for e in live):
+            live.remove(self)
         return close(self)
-    with mock.patch.object(StrikerEnv, "__init__", tracked_init), mock.patch.object(StrikerEnv, "close", tracked_close): yield live
+
+    with mock.patch.object(StrikerEnv, "__init__", tracked_init), mock.patch.object(StrikerEnv, "close", tracked_close):
+        yield live
 
 # %% ../nbs/01_striker.ipynb #a4509b21
 def plot_strike(dynamics: Dynamics, steps: int = 80, ax=None):
     "The ball's path under the fixed open-loop strike (`strike_path`), on the table with the goal."
     import matplotlib.pyplot as plt, seaborn as sns
+
     path, info = strike_path(dynamics, steps)
-    if ax is None: _, ax = plt.subplots(figsize=(4.2, 4.2))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.2))
     ax.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25, label="goal"))
-    sns.scatterplot(x=path[:, 0], y=path[:, 1], hue=np.arange(len(path)) * 0.05, palette="viridis", s=14, ax=ax, legend=False)
+    sns.scatterplot(
+        x=path[:, 0], y=path[:, 1], hue=np.arange(len(path)) * 0.05, palette="viridis", s=14, ax=ax, legend=False
+    )
     ax.plot(*path[0], "ko", ms=5, label="start")
-    ax.set(xlim=(-0.4, 1.0), ylim=(-0.5, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)",
-           title=f"mass x{dynamics.mass_scale:.2g}, damping {dynamics.damping:.2g}: travel {math.dist(path[-1], path[0]):.2f} m")
+    ax.set(
+        xlim=(-0.4, 1.0),
+        ylim=(-0.5, 1.3),
+        aspect="equal",
+        xlabel="x (m)",
+        ylabel="y (m)",
+        title=f"mass x{dynamics.mass_scale:.2g}, damping {dynamics.damping:.2g}: travel "
+        f"{math.dist(path[-1], path[0]):.2f} m",
+    )
     ax.legend(loc="lower left", fontsize=8)
     return ax
 
 # %% ../nbs/01_striker.ipynb #43eab0f8
 def image_slider(figures: dict, label: str = "value", start: int = 0):
-    "A self-contained HTML slider over pre-rendered matplotlib `figures` (a dict: slider label -> figure), for pages without a kernel."
+    """A self-contained HTML slider over pre-rendered matplotlib `figures` (a dict: slider label -> figure), for pages
+    without a kernel."""
     import base64, io, uuid, html
     import matplotlib.pyplot as plt
     from IPython.display import HTML
-    if not figures: raise ValueError("image_slider needs at least one figure")
-    if not 0 <= start < len(figures): raise ValueError(f"start={start} must index one of the {len(figures)} figures")
+
+    if not figures:
+        raise ValueError("image_slider needs at least one figure")
+    if not 0 <= start < len(figures):
+        raise ValueError(f"start={start} must index one of the {len(figures)} figures")
     uid, imgs = f"slider-{uuid.uuid4().hex[:8]}", []
     for i, (name, fig) in enumerate(figures.items()):
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=80, bbox_inches="tight"); plt.close(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+        plt.close(fig)
         src = base64.b64encode(buf.getvalue()).decode()
-        imgs.append(f'<img data-label="{html.escape(str(name))}" src="data:image/png;base64,{src}" style="display:{"block" if i == start else "none"};max-width:100%">')
-    show = (f"var d=document.getElementById('{uid}'),im=d.getElementsByTagName('img');for(var i=0;i<im.length;i++)"
-            f"im[i].style.display=(i==this.value)?'block':'none';d.getElementsByTagName('output')[0].textContent=im[this.value].dataset.label")
+        imgs.append(
+            f'<img data-label="{html.escape(str(name))}" src="data:image/png;base64,{src}" '
+            f'style="display:{"block" if i == start else "none"};max-width:100%">'
+        )
+    show = (
+        f"var d=document.getElementById('{uid}'),im=d.getElementsByTagName('img');for(var i=0;i<im.length;i++)"
+        f"im[i].style.display=(i==this.value)?'block':'none';"
+        f"d.getElementsByTagName('output')[0].textContent=im[this.value].dataset.label"
+    )
     first = html.escape(str(list(figures)[start]))
-    return HTML(f'<div id="{uid}" class="image-slider"><label>{html.escape(label)}: <input type="range" min="0" max="{len(imgs) - 1}" '
-                f'value="{start}" oninput="{show}"> <output>{first}</output></label>{"".join(imgs)}</div>')
+    return HTML(
+        f'<div id="{uid}" class="image-slider"><label>{html.escape(label)}: <input type="range" min="0" '
+        f'max="{len(imgs) - 1}" '
+        f'value="{start}" oninput="{show}"> <output>{first}</output></label>{"".join(imgs)}</div>'
+    )

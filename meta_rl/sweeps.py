@@ -19,63 +19,104 @@ __all__ = ['CLI_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_argv
 
 # %% ../nbs/10_sweeps.ipynb #02b1b12a
 from .baselines import PPOConfig
-from .evaluation import (OneLineParser, main as striker_main, summarize, summary_markdown, plot_task_heatmaps,
-                                plot_generalisation_gap, plot_learning_curves, plot_adaptation)
+from meta_rl.evaluation import (
+    OneLineParser,
+    main as striker_main,
+    summarize,
+    summary_markdown,
+    plot_task_heatmaps,
+    plot_generalisation_gap,
+    plot_learning_curves,
+    plot_adaptation,
+)
 
 # %% ../nbs/10_sweeps.ipynb #c4accbb2
-CLI_KEYS = {"context": "--context", "split": "--split", "seed": "--seeds", "timesteps": "--timesteps", "episodes": "--episodes",
-            "train_episodes": "--train-episodes", "adapt_steps": "--adapt-steps", "quick": "--quick"}
+CLI_KEYS = {
+    "context": "--context",
+    "split": "--split",
+    "seed": "--seeds",
+    "timesteps": "--timesteps",
+    "episodes": "--episodes",
+    "train_episodes": "--train-episodes",
+    "adapt_steps": "--adapt-steps",
+    "quick": "--quick",
+}
 PPO_KEYS = tuple(PPOConfig.__dataclass_fields__)
+
 
 @dataclass
 class Trial:
     "One run of the grid: its `id` and the `params` it runs with."
+
     id: str
     params: dict
 
-def _slug(v) -> str: return re.sub(r"[^A-Za-z0-9.+-]+", "-", str(v))
+
+def _slug(v) -> str:
+    return re.sub(r"[^A-Za-z0-9.+-]+", "-", str(v))
+
 
 @dataclass
 class SweepSpec:
     "A grid of trials: `grid` maps keys to lists of values, `fixed` holds settings shared by every trial."
+
     grid: dict[str, list]
     fixed: dict[str, Any] = field(default_factory=dict)
-    num_cpus: int = 1           # CPUs a trial uses: Ray reserves them; the local pool runs cores // num_cpus trials at once
+    num_cpus: int = 1  # CPUs a trial uses: Ray reserves them; the local pool runs cores // num_cpus trials at once
     name: str = "sweep"
 
     def __post_init__(self):
         allowed = set(CLI_KEYS) | set(PPO_KEYS)
-        if not self.grid: raise ValueError("SweepSpec.grid is empty: give at least one key with a list of values")
+        if not self.grid:
+            raise ValueError("SweepSpec.grid is empty: give at least one key with a list of values")
         for k, v in {**self.grid, **self.fixed}.items():
-            if k not in allowed: raise ValueError(f"unknown sweep key {k!r}; allowed: {sorted(allowed)}")
+            if k not in allowed:
+                raise ValueError(f"unknown sweep key {k!r}; allowed: {sorted(allowed)}")
         for k, v in self.grid.items():
-            if not isinstance(v, (list, tuple)) or not v: raise ValueError(f"grid[{k!r}]={v!r} must be a non-empty list")
-        if both := set(self.grid) & set(self.fixed): raise ValueError(f"keys both in grid and fixed: {sorted(both)}")
+            if not isinstance(v, (list, tuple)) or not v:
+                raise ValueError(f"grid[{k!r}]={v!r} must be a non-empty list")
+        if both := set(self.grid) & set(self.fixed):
+            raise ValueError(f"keys both in grid and fixed: {sorted(both)}")
         for k, v in self.grid.items():
-            if len({json.dumps(x) for x in v}) != len(v): raise ValueError(f"grid[{k!r}]={v!r} repeats a value")
-        self.grid = {k: list(v) for k, v in self.grid.items()}   # as JSON gives them back, so a saved spec equals itself
-        if not isinstance(self.num_cpus, int) or self.num_cpus < 1: raise ValueError(f"num_cpus={self.num_cpus!r} must be an integer >= 1")
+            if len({json.dumps(x) for x in v}) != len(v):
+                raise ValueError(f"grid[{k!r}]={v!r} repeats a value")
+        self.grid = {k: list(v) for k, v in self.grid.items()}  # as JSON gives them back, so a saved spec equals itself
+        if not isinstance(self.num_cpus, int) or self.num_cpus < 1:
+            raise ValueError(f"num_cpus={self.num_cpus!r} must be an integer >= 1")
 
     def trials(self) -> list[Trial]:
         "Every combination of the grid, in a stable order, with ids like `context=none_seed=0`."
         keys = list(self.grid)
-        return [Trial("_".join(f"{k}={_slug(v)}" for k, v in zip(keys, values)), {**self.fixed, **dict(zip(keys, values))})
-                for values in itertools.product(*(self.grid[k] for k in keys))]
+        return [
+            Trial("_".join(f"{k}={_slug(v)}" for k, v in zip(keys, values)), {**self.fixed, **dict(zip(keys, values))})
+            for values in itertools.product(*(self.grid[k] for k in keys))
+        ]
 
     def save(self, path) -> Path:
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(asdict(self), indent=1)); return path
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=1))
+        return path
+
     @classmethod
     def load(cls, path) -> SweepSpec:
         "Read a spec from JSON or YAML (YAML needs PyYAML)."
         text = Path(path).read_text()
         if str(path).endswith((".yaml", ".yml")):
-            try: import yaml
-            except ImportError: raise ImportError(f"reading the YAML spec {str(path)!r} needs PyYAML (pip install pyyaml); or write the spec as JSON") from None
+            try:
+                import yaml
+            except ImportError:
+                raise ImportError(
+                    f"reading the YAML spec {str(path)!r} needs PyYAML (pip install pyyaml); or write the spec as JSON"
+                ) from None
             d = yaml.safe_load(text)
-        else: d = json.loads(text)
+        else:
+            d = json.loads(text)
         allowed = [f.name for f in fields(cls)]
-        if not isinstance(d, dict): raise ValueError(f"{path}: a sweep spec is a mapping with the keys {allowed}, got {type(d).__name__}")
-        if unknown := sorted(set(d) - set(allowed)): raise ValueError(f"{path}: unknown spec keys {unknown}; allowed: {allowed}")
+        if not isinstance(d, dict):
+            raise ValueError(f"{path}: a sweep spec is a mapping with the keys {allowed}, got {type(d).__name__}")
+        if unknown := sorted(set(d) - set(allowed)):
+            raise ValueError(f"{path}: unknown spec keys {unknown}; allowed: {allowed}")
         return cls(**d)
 
 # %% ../nbs/10_sweeps.ipynb #74171f0f
@@ -83,47 +124,77 @@ def trial_argv(params: dict, out_dir, num_cpus: int = 1) -> list[str]:
     "The `metarl-striker` arguments of a trial using `num_cpus` CPUs; PPOConfig fields become `--set FIELD=VALUE`."
     argv, sets = ["--out", str(out_dir), "--resume", "--no-progress", "--workers", str(num_cpus)], {}
     for k, v in params.items():
-        if k == "quick": argv += ["--quick"] if v else []
-        elif k in CLI_KEYS: argv += [CLI_KEYS[k], *map(str, v if isinstance(v, (list, tuple)) else [v])]
-        else: sets[k] = v
+        if k == "quick":
+            argv += ["--quick"] if v else []
+        elif k in CLI_KEYS:
+            argv += [CLI_KEYS[k], *map(str, v if isinstance(v, (list, tuple)) else [v])]
+        else:
+            sets[k] = v
     return argv + (["--set", *(f"{k}={v}" for k, v in sets.items())] if sets else [])
+
 
 class _LastLine(io.TextIOBase):
     "A text stream that passes every write straight on to `target` and remembers the last non-empty line."
-    def __init__(self, target): self.target, self.last = target, ""
-    def writable(self) -> bool: return True
+
+    def __init__(self, target):
+        self.target, self.last = target, ""
+
+    def writable(self) -> bool:
+        return True
+
     def write(self, text: str) -> int:
-        self.target.write(text); self.target.flush()
-        if lines := [l for l in text.splitlines() if l.strip()]: self.last = lines[-1]
+        self.target.write(text)
+        self.target.flush()
+        if lines := [l for l in text.splitlines() if l.strip()]:
+            self.last = lines[-1]
         return len(text)
 
+
 def striker_trial(params: dict, out_dir: Path, num_cpus: int = 1):
-    "Run one `metarl-striker` trial into `out_dir` with at most `num_cpus` worker processes; raise with the command's own error message if it fails."
+    """Run one `metarl-striker` trial into `out_dir` with at most `num_cpus` worker processes; raise with the command's
+    own error message if it fails."""
     import contextlib, sys
-    err = _LastLine(sys.stderr)                 # stderr streams on (to the trial's log) as it comes
+
+    err = _LastLine(sys.stderr)  # stderr streams on (to the trial's log) as it comes
     try:
-        with contextlib.redirect_stderr(err): code = striker_main(trial_argv(params, out_dir, num_cpus))
-    except SystemExit as e: code = e.code
-    if code not in (0, None): raise RuntimeError(f"metarl-striker exited with status {code}: {err.last or '(no message)'}")
+        with contextlib.redirect_stderr(err):
+            code = striker_main(trial_argv(params, out_dir, num_cpus))
+    except SystemExit as e:
+        code = e.code
+    if code not in (0, None):
+        raise RuntimeError(f"metarl-striker exited with status {code}: {err.last or '(no message)'}")
+
 
 def _write_json_atomic(path: Path, record: dict):
-    tmp = path.with_suffix(".tmp"); tmp.write_text(json.dumps(record, indent=1)); os.replace(tmp, path)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, path)
+
 
 def execute_trial(trial_id: str, params: dict, sweep_dir, trial_fn: Callable | None = None, num_cpus: int = 1) -> dict:
     """Run a trial under `sweep_dir/trials/trial_id`, record the outcome in `trial.json`; never raises.
 
-    `trial_fn(params, out_dir)` runs it (default: `striker_trial` with `num_cpus`); its output goes to `log.txt`, line by line."""
+    `trial_fn(params, out_dir)` runs it (default: `striker_trial` with `num_cpus`); its output goes to `log.txt`, line
+    by line."""
     import contextlib, functools
+
     trial_fn = trial_fn or functools.partial(striker_trial, num_cpus=num_cpus)
-    out = Path(sweep_dir) / "trials" / trial_id; out.mkdir(parents=True, exist_ok=True)
+    out = Path(sweep_dir) / "trials" / trial_id
+    out.mkdir(parents=True, exist_ok=True)
     start, record = time.time(), dict(id=trial_id, params=params, status="done", error=None)
-    with open(out / "log.txt", "a", buffering=1) as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        try: trial_fn(params, out)
-        except BaseException as e:   # a failed trial is reported, never fatal to the sweep
+    with (
+        open(out / "log.txt", "a", buffering=1) as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        try:
+            trial_fn(params, out)
+        except BaseException as e:  # a failed trial is reported, never fatal to the sweep
             record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     record["seconds"] = round(time.time() - start, 2)
     _write_json_atomic(out / "trial.json", record)
     return record
+
 
 def trial_status(trial: Trial, sweep_dir) -> str | None:
     "`done`, `failed`, or None if the trial never finished."
@@ -133,59 +204,95 @@ def trial_status(trial: Trial, sweep_dir) -> str | None:
 # %% ../nbs/10_sweeps.ipynb #9790bc08
 BACKENDS = ("local", "ray")
 
+
 def _worker_died(trial: Trial, sweep_dir, e: BaseException) -> dict:
     "The record of a trial whose worker process died (so `execute_trial` could not write one)."
-    record = dict(id=trial.id, params=trial.params, status="failed", error=f"worker died: {type(e).__name__}: {e}", seconds=None)
-    out = Path(sweep_dir) / "trials" / trial.id; out.mkdir(parents=True, exist_ok=True)
+    record = dict(
+        id=trial.id, params=trial.params, status="failed", error=f"worker died: {type(e).__name__}: {e}", seconds=None
+    )
+    out = Path(sweep_dir) / "trials" / trial.id
+    out.mkdir(parents=True, exist_ok=True)
     _write_json_atomic(out / "trial.json", record)
     return record
 
+
 def _run_local(todo, sweep_dir, num_cpus, trial_fn, max_workers):
     import multiprocessing as mp
-    from meta_rl import sweeps        # workers start fresh ("spawn"): they import the functions by module name
+    from meta_rl import sweeps  # workers start fresh ("spawn"): they import the functions by module name
+
     workers = max_workers or max(1, (os.cpu_count() or 1) // num_cpus)
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(sweeps.execute_trial, t.id, t.params, sweep_dir, trial_fn, num_cpus): t for t in todo}
         for f in as_completed(futures):
-            try: yield f.result()
-            except Exception as e: yield _worker_died(futures[f], sweep_dir, e)
+            try:
+                yield f.result()
+            except Exception as e:
+                yield _worker_died(futures[f], sweep_dir, e)
+
 
 def _import_ray():
-    try: import ray
-    except ImportError: raise ImportError("backend='ray' needs Ray: pip install 'ray>=2.30,<3' (or use backend='local')") from None
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("backend='ray' needs Ray: pip install 'ray>=2.30,<3' (or use backend='local')") from None
     return ray
+
 
 def _run_ray(todo, sweep_dir, num_cpus, trial_fn, address):
     ray = _import_ray()
     from meta_rl import sweeps
-    started = not ray.is_initialized()             # shut down only a Ray that this sweep started
-    if started: ray.init(address=address, include_dashboard=False, log_to_driver=False)
+
+    started = not ray.is_initialized()  # shut down only a Ray that this sweep started
+    if started:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=num_cpus, max_retries=0)(sweeps.execute_trial)
         pending = {remote.remote(t.id, t.params, str(sweep_dir), trial_fn, num_cpus): t for t in todo}
         while pending:
             [ref], _ = ray.wait(list(pending), num_returns=1)
             trial = pending.pop(ref)
-            try: yield ray.get(ref)
-            except Exception as e: yield _worker_died(trial, sweep_dir, e)
+            try:
+                yield ray.get(ref)
+            except Exception as e:
+                yield _worker_died(trial, sweep_dir, e)
     finally:
-        if started: ray.shutdown()
+        if started:
+            ray.shutdown()
+
 
 @dataclass
 class SweepResult:
     "What a sweep did: one record per trial, the aggregated `summary` table (None if no trial finished)."
+
     records: list[dict]
     summary: pd.DataFrame | None
-    @property
-    def failed(self) -> list[dict]: return [r for r in self.records if r["status"] == "failed"]
 
-def run_sweep(spec: SweepSpec, out, backend: str = "local", *, address: str | None = None, max_workers: int | None = None,
-              trial_fn: Callable | None = None, progress: bool = True, aggregate: bool = True) -> SweepResult:
-    "Run the unfinished trials of `spec` under `out` on `backend` (one of `BACKENDS`) with `trial_fn` (default `striker_trial`), then aggregate."
-    if backend not in BACKENDS: raise ValueError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
-    if address is not None and backend != "ray": raise ValueError("address= is for backend='ray' (a Ray cluster)")
-    if backend == "ray": _import_ray()                 # fail before anything is written
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out,
+    backend: str = "local",
+    *,
+    address: str | None = None,
+    max_workers: int | None = None,
+    trial_fn: Callable | None = None,
+    progress: bool = True,
+    aggregate: bool = True,
+) -> SweepResult:
+    """Run the unfinished trials of `spec` under `out` on `backend` (one of `BACKENDS`) with `trial_fn` (default
+    `striker_trial`), then aggregate."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
+    if address is not None and backend != "ray":
+        raise ValueError("address= is for backend='ray' (a Ray cluster)")
+    if backend == "ray":
+        _import_ray()  # fail before anything is written
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     if (out / "spec.json").exists() and SweepSpec.load(out / "spec.json") != spec:
         raise ValueError(f"{out} holds another sweep (spec.json differs); choose another folder")
     spec.save(out / "spec.json")
@@ -194,18 +301,30 @@ def run_sweep(spec: SweepSpec, out, backend: str = "local", *, address: str | No
     todo = [t for t in trials if t.id not in done]
     records = [json.loads((out / "trials" / i / "trial.json").read_text()) for i in sorted(done)]
     if todo:
-        runner = _run_local(todo, out, spec.num_cpus, trial_fn, max_workers) if backend == "local" else _run_ray(todo, out, spec.num_cpus, trial_fn, address)
-        bar = tqdm(runner, total=len(todo), desc=f"{spec.name}: {len(done)} done before, running {len(todo)}", disable=not progress)
+        runner = (
+            _run_local(todo, out, spec.num_cpus, trial_fn, max_workers)
+            if backend == "local"
+            else _run_ray(todo, out, spec.num_cpus, trial_fn, address)
+        )
+        bar = tqdm(
+            runner,
+            total=len(todo),
+            desc=f"{spec.name}: {len(done)} done before, running {len(todo)}",
+            disable=not progress,
+        )
         for r in bar:
             records.append(r)
-            if r["status"] == "failed": tqdm.write(f"trial {r['id']} failed: {r['error']}")
+            if r["status"] == "failed":
+                tqdm.write(f"trial {r['id']} failed: {r['error']}")
     summary = aggregate_sweep(spec, out) if aggregate else None
     return SweepResult(records, summary)
 
 # %% ../nbs/10_sweeps.ipynb #4fc1f222
 def _group_keys(spec: SweepSpec) -> list[str]:
-    "The columns naming the grid's keys other than context and seed (prefixed: `split` and `timesteps` are columns of the runs' own tables)."
+    """The columns naming the grid's keys other than context and seed (prefixed: `split` and `timesteps` are columns of
+    the runs' own tables)."""
     return [f"sweep_{k}" for k in spec.grid if k not in ("context", "seed")]
+
 
 def collect_sweep(spec: SweepSpec, out, name: str = "episodes.csv") -> pd.DataFrame:
     "The `name` table of every finished trial, with the grid's other keys as columns."
@@ -213,81 +332,132 @@ def collect_sweep(spec: SweepSpec, out, name: str = "episodes.csv") -> pd.DataFr
     for t in spec.trials():
         p = Path(out) / "trials" / t.id / name
         if trial_status(t, out) == "done" and p.exists():
-            frames.append(pd.read_csv(p).assign(trial=t.id, **{k: str(t.params[k.removeprefix("sweep_")]) for k in _group_keys(spec)}))
+            frames.append(
+                pd.read_csv(p).assign(
+                    trial=t.id, **{k: str(t.params[k.removeprefix("sweep_")]) for k in _group_keys(spec)}
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+
 def aggregate_sweep(spec: SweepSpec, out, reps: int = 2000) -> pd.DataFrame | None:
-    "Summarise every finished trial of the sweep under `out`; write `episodes.csv`, `summary.csv`, `summary.md` and the run report's figures there."
+    """Summarise every finished trial of the sweep under `out`; write `episodes.csv`, `summary.csv`, `summary.md` and
+    the run report's figures there."""
     import matplotlib.pyplot as plt
-    out = Path(out); episodes = collect_sweep(spec, out)
-    if episodes.empty: return None
-    curve, adaptation, keys = collect_sweep(spec, out, "curve.csv"), collect_sweep(spec, out, "adaptation.csv"), _group_keys(spec)
-    def part(df, key):   # the rows of one combination of the grid's other keys
+
+    out = Path(out)
+    episodes = collect_sweep(spec, out)
+    if episodes.empty:
+        return None
+    curve, adaptation, keys = (
+        collect_sweep(spec, out, "curve.csv"),
+        collect_sweep(spec, out, "adaptation.csv"),
+        _group_keys(spec),
+    )
+
+    def part(df, key):  # the rows of one combination of the grid's other keys
         return df[(df[keys] == pd.Series(dict(zip(keys, key)))).all(axis=1)] if keys and not df.empty else df
+
     groups = list(episodes.groupby(keys, sort=False)) if keys else [((), episodes)]
-    parts, text = [], [f"# Sweep {spec.name}", "", f"{episodes.trial.nunique()} finished trials of {len(spec.trials())}.", ""]
+    parts, text = (
+        [],
+        [f"# Sweep {spec.name}", "", f"{episodes.trial.nunique()} finished trials of {len(spec.trials())}.", ""],
+    )
     (out / "figures").mkdir(exist_ok=True)
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{k.removeprefix('sweep_')}={v}" for k, v in zip(keys, key)) or "all trials"
-        s = summarize(g, reps=reps).assign(**dict(zip(keys, key))); parts.append(s)
+        s = summarize(g, reps=reps).assign(**dict(zip(keys, key)))
+        parts.append(s)
         text += [f"## {label}", "", summary_markdown(s), ""]
         c, a = part(curve, key), part(adaptation, key)
-        plots = {"heatmap_return": lambda: plot_task_heatmaps(g, "return"), "heatmap_final_distance": lambda: plot_task_heatmaps(g, "final_distance"),
-                 "generalisation_gap": lambda: plot_generalisation_gap(g).figure,
-                 "learning_curves": lambda: plot_learning_curves(c).figure if not c.empty else None,
-                 "adaptation": lambda: plot_adaptation(a).figure if not a.empty else None}
+        plots = {
+            "heatmap_return": lambda: plot_task_heatmaps(g, "return"),
+            "heatmap_final_distance": lambda: plot_task_heatmaps(g, "final_distance"),
+            "generalisation_gap": lambda: plot_generalisation_gap(g).figure,
+            "learning_curves": lambda: plot_learning_curves(c).figure if not c.empty else None,
+            "adaptation": lambda: plot_adaptation(a).figure if not a.empty else None,
+        }
         for name, plot in plots.items():
             fig = plot()
-            if fig is None: continue
+            if fig is None:
+                continue
             fname = f"{_slug(label)}_{name}.png"
-            fig.savefig(out / "figures" / fname, dpi=100, bbox_inches="tight"); plt.close(fig)
+            fig.savefig(out / "figures" / fname, dpi=100, bbox_inches="tight")
+            plt.close(fig)
             text.append(f"![{name}](figures/{fname})")
         text.append("")
     summary = pd.concat(parts, ignore_index=True)
-    episodes.to_csv(out / "episodes.csv", index=False); summary.to_csv(out / "summary.csv", index=False)
+    episodes.to_csv(out / "episodes.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return summary
 
 # %% ../nbs/10_sweeps.ipynb #1dac5138
 def _value(text: str):
-    try: return json.loads(text)
-    except json.JSONDecodeError: return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
 
 def _assignments(items, what: str) -> dict:
     out = {}
     for item in items:
-        if "=" not in item: raise ValueError(f"{what} {item!r} must look like KEY=VALUE")
-        k, v = item.split("=", 1); out[k] = v
+        if "=" not in item:
+            raise ValueError(f"{what} {item!r} must look like KEY=VALUE")
+        k, v = item.split("=", 1)
+        out[k] = v
     return out
+
 
 def main(argv=None) -> int:
     "The `metarl-sweep` command."
-    p = OneLineParser(prog="metarl-sweep", description="Run a grid of metarl-striker trials locally or on Ray, then aggregate.")
+    p = OneLineParser(
+        prog="metarl-sweep", description="Run a grid of metarl-striker trials locally or on Ray, then aggregate."
+    )
     p.add_argument("spec", nargs="?", help="a sweep spec (.json or .yaml); or give --grid")
-    p.add_argument("--grid", nargs="+", default=[], metavar="KEY=V1,V2", help="grid values, e.g. context=none,explicit seed=0,1,2")
-    p.add_argument("--fixed", nargs="+", default=[], metavar="KEY=VALUE", help="settings shared by all trials, e.g. quick=true")
+    p.add_argument(
+        "--grid", nargs="+", default=[], metavar="KEY=V1,V2", help="grid values, e.g. context=none,explicit seed=0,1,2"
+    )
+    p.add_argument(
+        "--fixed", nargs="+", default=[], metavar="KEY=VALUE", help="settings shared by all trials, e.g. quick=true"
+    )
     p.add_argument("--num-cpus", type=int, default=1, help="CPUs per trial (default 1)")
     p.add_argument("--out", required=True, help="the sweep folder")
     p.add_argument("--backend", default="local", choices=BACKENDS)
     p.add_argument("--address", help="a Ray cluster address (with --backend ray), e.g. auto or ray://HEAD:10001")
     p.add_argument("--max-workers", type=int, help="trials at once with the local backend (default: cores / num-cpus)")
     a = p.parse_args(argv)
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
     try:
-        if a.spec and (a.grid or a.fixed): raise ValueError("give either a spec file or --grid/--fixed, not both")
+        if a.spec and (a.grid or a.fixed):
+            raise ValueError("give either a spec file or --grid/--fixed, not both")
         if a.spec:
-            if not Path(a.spec).exists(): raise ValueError(f"spec file {a.spec!r} does not exist")
+            if not Path(a.spec).exists():
+                raise ValueError(f"spec file {a.spec!r} does not exist")
             spec = SweepSpec.load(a.spec)
         elif a.grid:
             grid = {k: [_value(x) for x in v.split(",")] for k, v in _assignments(a.grid, "--grid").items()}
-            spec = SweepSpec(grid=grid, fixed={k: _value(v) for k, v in _assignments(a.fixed, "--fixed").items()}, num_cpus=a.num_cpus, name=Path(a.out).name)
-        else: raise ValueError("give a spec file or --grid")
-        if a.max_workers is not None and a.max_workers < 1: raise ValueError(f"--max-workers={a.max_workers} must be >= 1")
+            spec = SweepSpec(
+                grid=grid,
+                fixed={k: _value(v) for k, v in _assignments(a.fixed, "--fixed").items()},
+                num_cpus=a.num_cpus,
+                name=Path(a.out).name,
+            )
+        else:
+            raise ValueError("give a spec file or --grid")
+        if a.max_workers is not None and a.max_workers < 1:
+            raise ValueError(f"--max-workers={a.max_workers} must be >= 1")
         result = run_sweep(spec, a.out, a.backend, address=a.address, max_workers=a.max_workers)
-    except (ValueError, ImportError) as e: p.exit(2, f"metarl-sweep: error: {e}\n")
+    except (ValueError, ImportError) as e:
+        p.exit(2, f"metarl-sweep: error: {e}\n")
     done = sum(r["status"] == "done" for r in result.records)
     print(f"{done} of {len(result.records)} trials done; report: {Path(a.out) / 'summary.md'}")
-    for r in result.failed: print(f"FAILED {r['id']}: {r['error']} (log: {Path(a.out) / 'trials' / r['id'] / 'log.txt'})")
-    if result.summary is not None: print((Path(a.out) / "summary.md").read_text())
+    for r in result.failed:
+        print(f"FAILED {r['id']}: {r['error']} (log: {Path(a.out) / 'trials' / r['id'] / 'log.txt'})")
+    if result.summary is not None:
+        print((Path(a.out) / "summary.md").read_text())
     return 1 if result.failed else 0

@@ -4,8 +4,8 @@
 
 # %% ../nbs/07_uncertainty.ipynb #638cf6e9
 from __future__ import annotations
-import json, math, re, time
-from dataclasses import asdict, dataclass, field, replace
+import json, math, re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -14,14 +14,23 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
-from .dynamics import Dynamics, DynamicsSampler, Task, TaskSet, make_split, plot_split
+from .dynamics import Dynamics, DynamicsSampler, Task, TaskSet
 from .striker import STRIKE_ACTION
 from .baselines import StrikerAgent, torch_threads
 from .iida_data import BALL_XY, TransitionDataset
-from .iida_predictor import (OBS_DIM, ACT_DIM, STATE_DIM, IIDAModel, Normalizer, PredictorConfig, _Sampler, features,
-                                    load_predictor, split_validation)
+from meta_rl.iida_predictor import (
+    OBS_DIM,
+    ACT_DIM,
+    STATE_DIM,
+    IIDAModel,
+    Normalizer,
+    PredictorConfig,
+    ContextSampler,
+    fit,
+    features,
+    split_validation,
+)
 
 # %% auto #0
 __all__ = ['TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'DEFAULT_PARTS',
@@ -32,59 +41,85 @@ __all__ = ['TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'MIN_LOGVAR', '
 
 # %% ../nbs/07_uncertainty.ipynb #b5f24803
 TRAIN_MAX_MASS, TRAIN_MAX_DAMPING = 3.4, 0.9
-OOD_SAMPLER = DynamicsSampler(mass_scale=(1.5 * TRAIN_MAX_MASS, 5 * TRAIN_MAX_MASS), damping=(1.2 * TRAIN_MAX_DAMPING, 2 * TRAIN_MAX_DAMPING), kind="ood")
+OOD_SAMPLER = DynamicsSampler(
+    mass_scale=(1.5 * TRAIN_MAX_MASS, 5 * TRAIN_MAX_MASS),
+    damping=(1.2 * TRAIN_MAX_DAMPING, 2 * TRAIN_MAX_DAMPING),
+    kind="ood",
+)
+
 
 def ood_tasks(n: int = 20, seed: int = 0, sampler: DynamicsSampler = OOD_SAMPLER) -> TaskSet:
     "`n` tasks beyond the EPI training range (by default mass x1.5-5 and damping x1.2-2 of the training maxima)."
-    if not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n={n!r} must be a positive integer")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive integer")
     return sampler.sample(n, seed)
 
 # %% ../nbs/07_uncertainty.ipynb #68edcfb8
 class ScriptedStriker:
-    "An SB3-style policy that swings the shoulder (`STRIKE_ACTION`) for the first `push_steps` steps of each episode, then rests."
-    def __init__(self, push_steps: int = 10): self.push_steps, self._t = push_steps, None
+    """An SB3-style policy that swings the shoulder (`STRIKE_ACTION`) for the first `push_steps` steps of each episode,
+    then rests."""
+
+    def __init__(self, push_steps: int = 10):
+        self.push_steps, self._t = push_steps, None
+
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
         obs = np.atleast_2d(obs)
-        if self._t is None or len(self._t) != len(obs): self._t = np.zeros(len(obs), int)
-        if episode_start is not None: self._t[np.asarray(episode_start, bool)] = 0
+        if self._t is None or len(self._t) != len(obs):
+            self._t = np.zeros(len(obs), int)
+        if episode_start is not None:
+            self._t[np.asarray(episode_start, bool)] = 0
         actions = np.where((self._t < self.push_steps)[:, None], STRIKE_ACTION, 0.0)
         self._t += 1
         return actions, None
 
+
 def scripted_agent(push_steps: int = 10) -> StrikerAgent:
     "A `StrikerAgent` (context `none`) whose model is the `ScriptedStriker`."
     from meta_rl.dynamics import EPI_TRAIN_BOUNDS
+
     return StrikerAgent(ScriptedStriker(push_steps), "none", EPI_TRAIN_BOUNDS)
 
 # %% ../nbs/07_uncertainty.ipynb #82e2a665
 @dataclass
 class Played:
-    "Episodes of one agent: raw `transitions` (episodes contiguous), the agent's observations `agent_obs` (one row per transition), and `episodes` (one row each)."
+    """Episodes of one agent: raw `transitions` (episodes contiguous), the agent's observations `agent_obs` (one row per
+    transition), and `episodes` (one row each)."""
+
     transitions: TransitionDataset
     agent_obs: np.ndarray
     episodes: pd.DataFrame
 
     @property
-    def starts(self) -> np.ndarray: return np.flatnonzero(self.transitions.step == 0)
+    def starts(self) -> np.ndarray:
+        return np.flatnonzero(self.transitions.step == 0)
+
     @property
-    def lengths(self) -> np.ndarray: return np.diff(np.r_[self.starts, len(self.transitions)])
+    def lengths(self) -> np.ndarray:
+        return np.diff(np.r_[self.starts, len(self.transitions)])
+
 
 def _task_seed(seed: int, task_id: str) -> int:
     import zlib
+
     return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode()), 7]).generate_state(1)[0])
+
 
 def play(agent: StrikerAgent, tasks: TaskSet, episodes: int = 1, seed: int = 0, deterministic: bool = True) -> Played:
     "Play `episodes` episodes of `agent` on every task of `tasks` in lockstep; keep the transitions."
-    if isinstance(tasks, Task): tasks = TaskSet([tasks], tasks.id)
-    if not isinstance(episodes, (int, np.integer)) or episodes < 1: raise ValueError(f"episodes={episodes!r} must be a positive integer")
+    if isinstance(tasks, Task):
+        tasks = TaskSet([tasks], tasks.id)
+    if not isinstance(episodes, (int, np.integer)) or episodes < 1:
+        raise ValueError(f"episodes={episodes!r} must be a positive integer")
     envs = [agent.make_env(t) for t in tasks]
     n = len(envs)
-    per_env = [[] for _ in range(n)]            # per env: (raw obs, action, raw next obs, agent obs) rows, episodes in order
+    per_env = [[] for _ in range(n)]  # per env: (raw obs, action, raw next obs, agent obs) rows, episodes in order
     rows = []
     try:
         with torch_threads(1):
             for ep in range(episodes):
-                obs = np.stack([e.reset(seed=_task_seed(seed, t.id) if ep == 0 else None)[0] for e, t in zip(envs, tasks)])
+                obs = np.stack(
+                    [e.reset(seed=_task_seed(seed, t.id) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
+                )
                 ret, min_dist, final, steps = np.zeros(n), np.full(n, np.inf), [None] * n, np.zeros(n, int)
                 running, start = np.ones(n, bool), np.ones(n, bool)
                 while running.any():
@@ -94,37 +129,73 @@ def play(agent: StrikerAgent, tasks: TaskSet, episodes: int = 1, seed: int = 0, 
                         a = np.clip(actions[i], -3.0, 3.0)
                         o, r, term, trunc, info = envs[i].step(a)
                         per_env[i].append((obs[i][:OBS_DIM].copy(), a, o[:OBS_DIM].copy(), obs[i].copy()))
-                        obs[i], ret[i], min_dist[i], steps[i] = o, ret[i] + r, min(min_dist[i], info["distance"]), steps[i] + 1
-                        if term or trunc: running[i], final[i] = False, info
-                rows += [dict(task_id=t.id, kind=t.kind, mass_scale=t.dynamics.mass_scale, inertia_scale=t.dynamics.inertia_scale,
-                              damping=t.dynamics.damping, episode=ep, steps=steps[i], **{"return": ret[i]}, final_distance=final[i]["distance"],
-                              min_distance=min_dist[i], success=bool(final[i]["success"])) for i, t in enumerate(tasks)]
+                        obs[i], ret[i], min_dist[i], steps[i] = (
+                            o,
+                            ret[i] + r,
+                            min(min_dist[i], info["distance"]),
+                            steps[i] + 1,
+                        )
+                        if term or trunc:
+                            running[i], final[i] = False, info
+                rows += [
+                    dict(
+                        task_id=t.id,
+                        kind=t.kind,
+                        mass_scale=t.dynamics.mass_scale,
+                        inertia_scale=t.dynamics.inertia_scale,
+                        damping=t.dynamics.damping,
+                        episode=ep,
+                        steps=steps[i],
+                        **{"return": ret[i]},
+                        final_distance=final[i]["distance"],
+                        min_distance=min_dist[i],
+                        success=bool(final[i]["success"]),
+                    )
+                    for i, t in enumerate(tasks)
+                ]
     finally:
-        for e in envs: e.close()
-    ep_df = pd.DataFrame(rows).sort_values(["task_id", "episode"], key=lambda c: c.map({t: i for i, t in enumerate(tasks.ids)}) if c.name == "task_id" else c,
-                                           ignore_index=True)
+        for e in envs:
+            e.close()
+    ep_df = pd.DataFrame(rows).sort_values(
+        ["task_id", "episode"],
+        key=lambda c: c.map({t: i for i, t in enumerate(tasks.ids)}) if c.name == "task_id" else c,
+        ignore_index=True,
+    )
     obs_, act, nxt, aobs, task_index, episode, step = [], [], [], [], [], [], []
-    for i in range(n):                                   # task-major, episodes in order: the order of `ep_df`
+    for i in range(n):  # task-major, episodes in order: the order of `ep_df`
         lengths = ep_df.steps[ep_df.task_id == tasks[i].id].to_numpy()
         o, a, x, ao = (np.stack(c) for c in zip(*per_env[i]))
-        obs_.append(o); act.append(a); nxt.append(x); aobs.append(ao)
-        task_index.append(np.full(len(o), i)); step.append(np.concatenate([np.arange(L) for L in lengths]))
+        obs_.append(o)
+        act.append(a)
+        nxt.append(x)
+        aobs.append(ao)
+        task_index.append(np.full(len(o), i))
+        step.append(np.concatenate([np.arange(L) for L in lengths]))
         episode.append(np.repeat(np.arange(episodes) + i * episodes, lengths))
-    ds = TransitionDataset(np.concatenate(obs_), np.concatenate(act), np.concatenate(nxt), np.concatenate(task_index), np.concatenate(episode),
-                           np.concatenate(step), tasks, metadata=dict(agent_context=agent.context, seed=seed, episodes=episodes))
+    ds = TransitionDataset(
+        np.concatenate(obs_),
+        np.concatenate(act),
+        np.concatenate(nxt),
+        np.concatenate(task_index),
+        np.concatenate(episode),
+        np.concatenate(step),
+        tasks,
+        metadata=dict(agent_context=agent.context, seed=seed, episodes=episodes),
+    )
     return Played(ds, np.concatenate(aobs), ep_df.assign(context=agent.context, seed=agent.seed))
 
 # %% ../nbs/07_uncertainty.ipynb #9cee3f3f
 @dataclass(frozen=True)
 class EnsembleConfig:
     "Hyperparameters of the predictor ensemble and of its training."
+
     members: int = 5
     hidden: tuple[int, ...] = (128, 128)
     lr: float = 1e-3
-    context_size: int = 128          # the largest IIDA context during training (random sizes up to it)
-    batch_size: int = 64             # contexts per batch
+    context_size: int = 128  # the largest IIDA context during training (random sizes up to it)
+    batch_size: int = 64  # contexts per batch
     targets_per_context: int = 16
-    moving_targets: float = 0.5      # share of targets in which the ball moves
+    moving_targets: float = 0.5  # share of targets in which the ball moves
     epochs: int = 20
     batches_per_epoch: int = 200
     patience: int = 3
@@ -133,13 +204,28 @@ class EnsembleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(self.hidden))
-        for name in ("members", "context_size", "batch_size", "targets_per_context", "epochs", "batches_per_epoch", "patience"):
+        for name in (
+            "members",
+            "context_size",
+            "batch_size",
+            "targets_per_context",
+            "epochs",
+            "batches_per_epoch",
+            "patience",
+        ):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"EnsembleConfig.{name}={v!r} must be a positive integer")
-        if self.members < 2: raise ValueError(f"EnsembleConfig.members={self.members} must be at least 2 (disagreement needs two)")
-        if not self.hidden or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden):
-            raise ValueError(f"EnsembleConfig.hidden={self.hidden!r} must be a non-empty sequence of positive layer sizes")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0): raise ValueError(f"EnsembleConfig.lr={self.lr!r} must be a finite number > 0")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"EnsembleConfig.{name}={v!r} must be a positive integer")
+        if self.members < 2:
+            raise ValueError(f"EnsembleConfig.members={self.members} must be at least 2 (disagreement needs two)")
+        if not self.hidden or any(
+            isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden
+        ):
+            raise ValueError(
+                f"EnsembleConfig.hidden={self.hidden!r} must be a non-empty sequence of positive layer sizes"
+            )
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"EnsembleConfig.lr={self.lr!r} must be a finite number > 0")
         if not (isinstance(self.moving_targets, (int, float)) and 0 <= self.moving_targets <= 1):
             raise ValueError(f"EnsembleConfig.moving_targets={self.moving_targets!r} must be a share in [0, 1]")
         if isinstance(self.val_tasks, bool) or not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0:
@@ -148,17 +234,23 @@ class EnsembleConfig:
 # %% ../nbs/07_uncertainty.ipynb #2d81aabd
 class BatchedLinear(nn.Module):
     "`members` independent linear layers applied at once: inputs `(members, N, fan_in)` -> `(members, N, fan_out)`."
+
     def __init__(self, members: int, fan_in: int, fan_out: int):
         super().__init__()
-        bound = 1 / math.sqrt(fan_in)                      # nn.Linear's default initialisation, per member
+        bound = 1 / math.sqrt(fan_in)  # nn.Linear's default initialisation, per member
         self.weight = nn.Parameter(torch.empty(members, fan_in, fan_out).uniform_(-bound, bound))
         self.bias = nn.Parameter(torch.empty(members, 1, fan_out).uniform_(-bound, bound))
-    def forward(self, x: torch.Tensor) -> torch.Tensor: return torch.baddbmm(self.bias, x, self.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
 
 MIN_LOGVAR, MAX_LOGVAR = -10.0, 4.0
 
+
 class PredictorEnsemble(nn.Module):
     "`config.members` Gaussian predictors of the normalised delta-s from (s, a, z), batched in one module."
+
     def __init__(self, config: EnsembleConfig, latent_dim: int):
         super().__init__()
         self.config, self.latent_dim = config, latent_dim
@@ -166,112 +258,147 @@ class PredictorEnsemble(nn.Module):
         self.layers = nn.ModuleList(BatchedLinear(config.members, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Mean and variance `(members, N, 23)` for inputs `x` of shape `(N, in)` (shared by all members) or `(members, N, in)`."
+        """Mean and variance `(members, N, 23)` for inputs `x` of shape `(N, in)` (shared by all members) or `(members,
+        N, in)`."""
         h = x.expand(self.config.members, *x.shape) if x.dim() == 2 else x
         for i, layer in enumerate(self.layers):
             h = layer(h)
-            if i < len(self.layers) - 1: h = F.relu(h)
+            if i < len(self.layers) - 1:
+                h = F.relu(h)
         mean, raw = h.chunk(2, dim=-1)
-        logvar = MAX_LOGVAR - F.softplus(MAX_LOGVAR - raw)          # soft bounds, as in PETS
+        logvar = MAX_LOGVAR - F.softplus(MAX_LOGVAR - raw)  # soft bounds, as in PETS
         logvar = MIN_LOGVAR + F.softplus(logvar - MIN_LOGVAR)
         return mean, logvar.exp()
 
+
 def predictive(mean: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "The ensemble's predictive mean and variance (moment-matched mixture): aleatoric (mean of variances) + epistemic (variance of means)."
+    """The ensemble's predictive mean and variance (moment-matched mixture): aleatoric (mean of variances) + epistemic
+    (variance of means)."""
     return mean.mean(0), var.mean(0) + mean.var(0, unbiased=False)
 
 # %% ../nbs/07_uncertainty.ipynb #80179889
 @dataclass
 class TrainedEnsemble:
-    "What `train_ensemble` returns: the ensemble, the frozen IIDA model and normaliser it reads latents from, and the training history."
+    """What `train_ensemble` returns: the ensemble, the frozen IIDA model and normaliser it reads latents from, and the
+    training history."""
+
     ensemble: PredictorEnsemble
     iida: IIDAModel
     normalizer: Normalizer
     history: pd.DataFrame
 
-def _gaussian_nll(mean, var, y) -> torch.Tensor: return 0.5 * (torch.log(2 * math.pi * var) + (y - mean) ** 2 / var)
+
+def _gaussian_nll(mean, var, y) -> torch.Tensor:
+    return 0.5 * (torch.log(2 * math.pi * var) + (y - mean) ** 2 / var)
+
 
 @torch.no_grad()
 def _contexts(iida: IIDAModel, f: dict, ctx, mask) -> torch.Tensor:
     return iida.posterior(f["encoder"][ctx], mask)[0]
 
-def train_ensemble(ds: TransitionDataset, iida: IIDAModel, normalizer: Normalizer, config: EnsembleConfig = EnsembleConfig(), *,
-                   progress: bool = True) -> TrainedEnsemble:
+
+def train_ensemble(
+    ds: TransitionDataset,
+    iida: IIDAModel,
+    normalizer: Normalizer,
+    config: EnsembleConfig = EnsembleConfig(),
+    *,
+    progress: bool = True,
+) -> TrainedEnsemble:
     "Train the ensemble on the generator data `ds` with latents from the trained (frozen) `iida` latent model."
-    if iida.config.context != "latent": raise ValueError(f"the ensemble needs a latent IIDA model, got context={iida.config.context!r}")
-    torch.manual_seed(config.seed); rng = np.random.default_rng(config.seed)
-    train_ids, val_ids = split_validation(ds.tasks, config.val_tasks, config.seed) if config.val_tasks else (ds.tasks.ids, [])
-    sampler_cfg = PredictorConfig(context_size=config.context_size, batch_size=config.batch_size, targets_per_context=config.targets_per_context,
-                                  moving_targets=config.moving_targets, empty_contexts=0.0)
-    make = lambda d: _Sampler(d, features(d, normalizer), sampler_cfg)
-    train = make(ds.select(train_ids)); val = make(ds.select(val_ids)) if val_ids else None
+    if iida.config.context != "latent":
+        raise ValueError(f"the ensemble needs a latent IIDA model, got context={iida.config.context!r}")
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_ids, val_ids = (
+        split_validation(ds.tasks, config.val_tasks, config.seed) if config.val_tasks else (ds.tasks.ids, [])
+    )
+    sampler_cfg = PredictorConfig(
+        context_size=config.context_size,
+        batch_size=config.batch_size,
+        targets_per_context=config.targets_per_context,
+        moving_targets=config.moving_targets,
+        empty_contexts=0.0,
+    )
+    make = lambda d: ContextSampler(d, features(d, normalizer), sampler_cfg)
+    train = make(ds.select(train_ids))
+    val = make(ds.select(val_ids)) if val_ids else None
     ensemble = PredictorEnsemble(config, iida.config.latent_dim)
-    opt = torch.optim.Adam(ensemble.parameters(), lr=config.lr)
     val_batches = [val.batch(np.random.default_rng(20_000 + i)) for i in range(20)] if val else []
 
-    def batch_loss(s: _Sampler, ctx, mask, tgt, weights=None):
+    def batch_loss(s: ContextSampler, ctx, mask, tgt, weights=None):
         z = _contexts(iida, s.f, ctx, mask).unsqueeze(1).expand(-1, tgt.shape[1], -1)
         x = torch.cat([s.f["predictor"][tgt], z], -1).reshape(-1, STATE_DIM + ACT_DIM + iida.config.latent_dim)
         mean, var = ensemble(x)
-        nll = _gaussian_nll(mean, var, s.f["delta"][tgt].reshape(1, -1, OBS_DIM)).mean(-1)      # (members, N)
+        nll = _gaussian_nll(mean, var, s.f["delta"][tgt].reshape(1, -1, OBS_DIM)).mean(-1)  # (members, N)
         return (nll * weights).sum(1).div(weights.sum(1).clamp(min=1)).mean() if weights is not None else nll.mean()
 
-    rows, best, best_state, stale = [], math.inf, None, 0
-    bar = tqdm(range(config.epochs), desc="train ensemble", unit="epoch", disable=not progress)
-    for epoch in bar:
-        t0 = time.perf_counter(); ensemble.train(); total = 0.0
-        for _ in range(config.batches_per_epoch):
-            ctx, mask, tgt = train.batch(rng)
-            weights = torch.from_numpy(rng.poisson(1.0, size=(config.members, tgt.numel())).astype(np.float32))
-            loss = batch_loss(train, ctx, mask, tgt, weights)
-            opt.zero_grad(); loss.backward(); opt.step(); total += loss.item()
-        ensemble.eval()
-        with torch.no_grad(): val_nll = float(np.mean([batch_loss(val, *b).item() for b in val_batches])) if val else math.nan
-        rows.append(dict(epoch=epoch + 1, train_nll=total / config.batches_per_epoch, val_nll=val_nll, seconds=time.perf_counter() - t0))
-        bar.set_postfix(train=f"{rows[-1]['train_nll']:.3f}", val=f"{val_nll:.3f}")
-        score = val_nll if val else rows[-1]["train_nll"]
-        if not math.isfinite(score): raise FloatingPointError(f"ensemble training diverged at epoch {epoch + 1} (loss {score}); lower EnsembleConfig.lr (now {config.lr})")
-        if score < best: best, stale, best_state = score, 0, {k: v.clone() for k, v in ensemble.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= config.patience: break
-    ensemble.load_state_dict(best_state); ensemble.eval()
-    return TrainedEnsemble(ensemble, iida, normalizer, pd.DataFrame(rows))
+    def batch_losses():
+        ctx, mask, tgt = train.batch(rng)
+        weights = torch.from_numpy(rng.poisson(1.0, size=(config.members, tgt.numel())).astype(np.float32))
+        loss = batch_loss(train, ctx, mask, tgt, weights)
+        return loss, {"train_nll": loss.item()}
+
+    validate = lambda: {"val_nll": float(np.mean([batch_loss(val, *b).item() for b in val_batches]))}
+    history = fit(
+        ensemble,
+        batch_losses,
+        validate if val else None,
+        lambda row: row["val_nll" if val else "train_nll"],
+        lr=config.lr,
+        epochs=config.epochs,
+        batches_per_epoch=config.batches_per_epoch,
+        patience=config.patience,
+        desc="train ensemble",
+        progress=progress,
+    )
+    return TrainedEnsemble(ensemble, iida, normalizer, history)
 
 # %% ../nbs/07_uncertainty.ipynb #6f397b6e
 PARTS = ("latent_std", "latent_novelty", "disagreement", "surprise", "policy_disagreement")
-Z90 = 1.6448536269514722              # the 95% quantile of the standard normal: a 90% central interval
+Z90 = 1.6448536269514722  # the 95% quantile of the standard normal: a 90% central interval
+
 
 @torch.no_grad()
 def policy_values(agents: Sequence[StrikerAgent], obs: np.ndarray) -> np.ndarray:
     "The value estimates `(agents, N)` of each agent's critic on observations `obs`."
     x = torch.as_tensor(obs, dtype=torch.float32)
-    with torch_threads(1): return np.stack([a.model.policy.predict_values(x).squeeze(-1).numpy() for a in agents])
+    with torch_threads(1):
+        return np.stack([a.model.policy.predict_values(x).squeeze(-1).numpy() for a in agents])
+
 
 @torch.no_grad()
-def uncertainty_parts(played: Played, trained: TrainedEnsemble, ks: Sequence[int] = (100,), agents: Sequence[StrikerAgent] = ()) -> pd.DataFrame:
-    "Every part (`PARTS`) and the ensemble's calibration for each episode of `played` after each K in `ks`; one row per episode and K."
-    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks): raise ValueError(f"ks={list(ks)!r} must be positive integers")
+def uncertainty_parts(
+    played: Played, trained: TrainedEnsemble, ks: Sequence[int] = (100,), agents: Sequence[StrikerAgent] = ()
+) -> pd.DataFrame:
+    """Every part (`PARTS`) and the ensemble's calibration for each episode of `played` after each K in `ks`; one row
+    per episode and K."""
+    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        raise ValueError(f"ks={list(ks)!r} must be positive integers")
     iida, ens, norm = trained.iida, trained.ensemble, trained.normalizer
     f = {k: torch.from_numpy(v) for k, v in features(played.transitions, norm).items()}
     starts, lengths = played.starts, played.lengths
-    L = int(lengths.max()); pos = np.arange(L)
+    L = int(lengths.max())
+    pos = np.arange(L)
     rows = torch.from_numpy(np.minimum(starts[:, None] + pos, len(played.transitions) - 1))
     valid = torch.from_numpy(pos[None] < lengths[:, None])
     values = None
     if len(agents) >= 2:
-        v = policy_values(agents, played.agent_obs)                                   # (agents, N)
-        values = torch.from_numpy(v.std(0)[rows.numpy()].astype(np.float32))         # (E, L)
-    y = f["delta"][rows]                                                               # (E, L, 23)
+        v = policy_values(agents, played.agent_obs)  # (agents, N)
+        values = torch.from_numpy(v.std(0)[rows.numpy()].astype(np.float32))  # (E, L)
+    y = f["delta"][rows]  # (E, L, 23)
     out = []
     for k in ks:
-        seen = valid & (torch.from_numpy(pos)[None] < k)                              # (E, L): the evidence
+        seen = valid & (torch.from_numpy(pos)[None] < k)  # (E, L): the evidence
         n_seen = seen.sum(1).clamp(min=1).float()
         mean_z, std_z = iida.posterior(f["encoder"][rows], seen.float())
         x = torch.cat([f["predictor"][rows], mean_z[:, None].expand(-1, L, -1)], -1)
         m, var = ens(x.reshape(-1, x.shape[-1]))
-        m, var = m.reshape(ens.config.members, *x.shape[:2], OBS_DIM), var.reshape(ens.config.members, *x.shape[:2], OBS_DIM)
-        pm, pv = predictive(m, var)                                                    # (E, L, 23)
+        m, var = (
+            m.reshape(ens.config.members, *x.shape[:2], OBS_DIM),
+            var.reshape(ens.config.members, *x.shape[:2], OBS_DIM),
+        )
+        pm, pv = predictive(m, var)  # (E, L, 23)
         ball = slice(BALL_XY.start, BALL_XY.stop)
         per_step = lambda t: (t * seen).sum(1) / n_seen
         disagreement = per_step(m[..., ball].var(0, unbiased=False).mean(-1))
@@ -279,28 +406,40 @@ def uncertainty_parts(played: Played, trained: TrainedEnsemble, ks: Sequence[int
         nll = _gaussian_nll(pm, pv, y)
         inside = ((y - pm).abs() <= Z90 * pv.sqrt()).float()
         over_valid = lambda t: (t * valid).sum(1) / valid.sum(1)
-        part = dict(k=k, transitions=seen.sum(1).numpy(), latent_std=std_z.mean(-1).numpy(), latent_novelty=np.nan, disagreement=disagreement.numpy(),
-                    surprise=surprise.numpy(), policy_disagreement=per_step(values).numpy() if values is not None else np.nan,
-                    nll=over_valid(nll.mean(-1)).numpy(), coverage90=over_valid(inside.mean(-1)).numpy(),
-                    ball_nll=over_valid(nll[..., ball].mean(-1)).numpy(), ball_coverage90=over_valid(inside[..., ball].mean(-1)).numpy(),
-                    **{f"z{i}": mean_z[:, i].numpy() for i in range(mean_z.shape[1])})
+        part = dict(
+            k=k,
+            transitions=seen.sum(1).numpy(),
+            latent_std=std_z.mean(-1).numpy(),
+            latent_novelty=np.nan,
+            disagreement=disagreement.numpy(),
+            surprise=surprise.numpy(),
+            policy_disagreement=per_step(values).numpy() if values is not None else np.nan,
+            nll=over_valid(nll.mean(-1)).numpy(),
+            coverage90=over_valid(inside.mean(-1)).numpy(),
+            ball_nll=over_valid(nll[..., ball].mean(-1)).numpy(),
+            ball_coverage90=over_valid(inside[..., ball].mean(-1)).numpy(),
+            **{f"z{i}": mean_z[:, i].numpy() for i in range(mean_z.shape[1])},
+        )
         out.append(played.episodes.assign(**part))
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/07_uncertainty.ipynb #1434f93c
-DEFAULT_PARTS = ("latent_novelty",)          # the part that helped for every context mode in chapter 08's measurements
+DEFAULT_PARTS = ("latent_novelty",)  # the part that helped for every context mode in chapter 08's measurements
 DEFAULT_K = 100
+
 
 @dataclass
 class Uncertainty:
-    "How unsure the agent is on a task after `transitions` transitions: the `score` (training-task standard units) and its parts (raw and standardised)."
+    """How unsure the agent is on a task after `transitions` transitions: the `score` (training-task standard units) and
+    its parts (raw and standardised)."""
+
     score: float
     parts: dict[str, float]
     standardized: dict[str, float]
     transitions: int
     latent: np.ndarray
-    episode: dict = field(default_factory=dict)          # the episode's task id, return, final distance and success
-    ball_path: np.ndarray | None = None                  # the ball's x, y at every step of the episode
+    episode: dict = field(default_factory=dict)  # the episode's task id, return, final distance and success
+    ball_path: np.ndarray | None = None  # the ball's x, y at every step of the episode
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{p}={self.standardized[p]:+.2f}" for p in self.parts)
@@ -308,49 +447,82 @@ class Uncertainty:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(dict(raw=self.parts, standardized=self.standardized)).rename_axis("part")
+
     def _repr_markdown_(self) -> str:
-        lines = [f"**uncertainty {self.score:+.2f}** (0: like a training task; in training-task standard deviations) after {self.transitions} transitions", "",
-                 "| part | raw | standardised |", "|---|---:|---:|"]
+        lines = [
+            f"**uncertainty {self.score:+.2f}** (0: like a training task; in training-task standard deviations) after "
+            f"{self.transitions} transitions",
+            "",
+            "| part | raw | standardised |",
+            "|---|---:|---:|",
+        ]
         lines += [f"| {p} | {self.parts[p]:.4g} | {self.standardized[p]:+.2f} |" for p in self.parts]
         return "\n".join(lines)
 
-def _latent_columns(parts: pd.DataFrame) -> list[str]: return [c for c in parts.columns if re.fullmatch(r"z\d+", c)]
+
+def _latent_columns(parts: pd.DataFrame) -> list[str]:
+    return [c for c in parts.columns if re.fullmatch(r"z\d+", c)]
+
 
 class UncertaintyEstimator:
-    "Uncertainty scores from the predictor ensemble (and an agent ensemble): `calibrate` on training-task episodes, then `score` or `assess`."
-    def __init__(self, trained: TrainedEnsemble, agents: Sequence[StrikerAgent] = (), parts: Sequence[str] = DEFAULT_PARTS,
-                 reference: pd.DataFrame | None = None, latent_reference: dict | None = None):
-        if unknown := [p for p in parts if p not in PARTS]: raise ValueError(f"unknown parts {unknown}; choose from {list(PARTS)}")
-        if not parts: raise ValueError(f"parts must name at least one of {list(PARTS)}")
-        self.trained, self.agents, self.reference, self.latent_reference = trained, list(agents), reference, latent_reference
-        self.parts = tuple(p for p in parts if p != "policy_disagreement" or len(self.agents) >= 2)   # no agent ensemble: that part does not apply
-        if not self.parts: raise ValueError(f"none of the parts {list(parts)} applies without an agent ensemble (two or more agents)")
+    """Uncertainty scores from the predictor ensemble (and an agent ensemble): `calibrate` on training-task episodes,
+    then `score` or `assess`."""
+
+    def __init__(
+        self,
+        trained: TrainedEnsemble,
+        agents: Sequence[StrikerAgent] = (),
+        parts: Sequence[str] = DEFAULT_PARTS,
+        reference: pd.DataFrame | None = None,
+        latent_reference: dict | None = None,
+    ):
+        if unknown := [p for p in parts if p not in PARTS]:
+            raise ValueError(f"unknown parts {unknown}; choose from {list(PARTS)}")
+        if not parts:
+            raise ValueError(f"parts must name at least one of {list(PARTS)}")
+        self.trained, self.agents, self.reference, self.latent_reference = (
+            trained,
+            list(agents),
+            reference,
+            latent_reference,
+        )
+        # no agent ensemble: that part does not apply
+        self.parts = tuple(p for p in parts if p != "policy_disagreement" or len(self.agents) >= 2)
+        if not self.parts:
+            raise ValueError(f"none of the parts {list(parts)} applies without an agent ensemble (two or more agents)")
 
     def parts_of(self, played: Played, ks: Sequence[int] = (DEFAULT_K,)) -> pd.DataFrame:
-        "The parts of every episode of `played` at each K (`uncertainty_parts`), with `latent_novelty` filled in once calibrated."
+        """The parts of every episode of `played` at each K (`uncertainty_parts`), with `latent_novelty` filled in once
+        calibrated."""
         p = uncertainty_parts(played, self.trained, ks, self.agents)
         return self.with_novelty(p) if self.latent_reference is not None else p
 
     def with_novelty(self, parts: pd.DataFrame) -> pd.DataFrame:
-        "`parts` with `latent_novelty`: the squared Mahalanobis distance of each latent from the training latents at the same K."
+        """`parts` with `latent_novelty`: the squared Mahalanobis distance of each latent from the training latents at
+        the same K."""
         ref = self.latent_reference
-        if missing := sorted(set(parts.k) - set(ref)): raise ValueError(f"no reference at K={missing}; calibrated for K in {sorted(ref)}")
+        if missing := sorted(set(parts.k) - set(ref)):
+            raise ValueError(f"no reference at K={missing}; calibrated for K in {sorted(ref)}")
         z = parts[_latent_columns(parts)].to_numpy()
         novelty = np.empty(len(parts))
         for k in set(parts.k):
-            rows = (parts.k == k).to_numpy(); d = z[rows] - ref[k]["mean"]
+            rows = (parts.k == k).to_numpy()
+            d = z[rows] - ref[k]["mean"]
             novelty[rows] = np.einsum("ij,jk,ik->i", d, ref[k]["precision"], d)
         return parts.assign(latent_novelty=novelty)
 
     def calibrate(self, train_parts: pd.DataFrame) -> UncertaintyEstimator:
-        "Set the reference from the parts of episodes on the training tasks: their latents' mean and covariance, and each part's log mean and std, per K."
-        if train_parts.empty: raise ValueError("calibrate needs the parts of at least one training episode")
+        """Set the reference from the parts of episodes on the training tasks: their latents' mean and covariance, and
+        each part's log mean and std, per K."""
+        if train_parts.empty:
+            raise ValueError("calibrate needs the parts of at least one training episode")
         cols = _latent_columns(train_parts)
         self.latent_reference = {}
         for k, g in train_parts.groupby("k"):
             z = g[cols].to_numpy(np.float64)
             cov = np.cov(z.T) if len(z) > 1 else np.zeros((len(cols), len(cols)))
-            cov = cov + 1e-3 * max(np.trace(cov) / len(cols), 1e-6) * np.eye(len(cols))     # a small ridge: few episodes, near-singular covariance
+            # a small ridge: few episodes, near-singular covariance
+            cov = cov + 1e-3 * max(np.trace(cov) / len(cols), 1e-6) * np.eye(len(cols))
             self.latent_reference[int(k)] = dict(mean=z.mean(0), precision=np.linalg.inv(cov))
         train_parts = self.with_novelty(train_parts)
         logs = np.log(train_parts[list(self.parts)].clip(lower=1e-12)).assign(k=train_parts.k.to_numpy())
@@ -360,82 +532,144 @@ class UncertaintyEstimator:
 
     def standardize(self, parts: pd.DataFrame) -> pd.DataFrame:
         "Each part in training-task standard units: (log part - reference mean) / reference std, at the row's K."
-        if self.reference is None: raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
+        if self.reference is None:
+            raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
         if missing := sorted(set(parts.k) - set(self.reference.index)):
-            raise ValueError(f"no reference at K={missing}; calibrated for K in {sorted(self.reference.index.tolist())}")
-        if parts.latent_novelty.isna().any(): parts = self.with_novelty(parts)
+            raise ValueError(
+                f"no reference at K={missing}; calibrated for K in {sorted(self.reference.index.tolist())}"
+            )
+        if parts.latent_novelty.isna().any():
+            parts = self.with_novelty(parts)
         ref = self.reference.loc[parts.k]
-        return pd.DataFrame({p: (np.log(parts[p].clip(lower=1e-12)).to_numpy() - ref[("mean", p)].to_numpy()) / ref[("std", p)].to_numpy()
-                             for p in self.parts}, index=parts.index)
+        return pd.DataFrame(
+            {
+                p: (np.log(parts[p].clip(lower=1e-12)).to_numpy() - ref[("mean", p)].to_numpy())
+                / ref[("std", p)].to_numpy()
+                for p in self.parts
+            },
+            index=parts.index,
+        )
 
     def score(self, parts: pd.DataFrame, use: Sequence[str] | None = None) -> pd.Series:
         "The uncertainty score: the mean standardised part over `use` (default: the estimator's parts)."
         use = list(use or self.parts)
-        if bad := [p for p in use if p not in self.parts]: raise ValueError(f"parts {bad} are not in this estimator's {list(self.parts)}")
+        if bad := [p for p in use if p not in self.parts]:
+            raise ValueError(f"parts {bad} are not in this estimator's {list(self.parts)}")
         return self.standardize(parts)[use].mean(1).rename("score")
 
     def assess(self, agent: StrikerAgent, task: Task | Dynamics, k: int = DEFAULT_K, seed: int = 0) -> Uncertainty:
         "Play one episode of `agent` on `task` and report the uncertainty after its first `k` transitions."
-        if self.reference is None: raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
-        if k not in self.reference.index: raise ValueError(f"no reference at K={k}; calibrated for K in {sorted(self.reference.index.tolist())}")
-        if isinstance(task, Dynamics): task = Task(f"custom-{task.mass_scale:.3g}-{task.inertia_scale:.3g}-{task.damping:.3g}", task, "ood")   # a free-form task: kind "ood", the catch-all of `TASK_KINDS`
+        if self.reference is None:
+            raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
+        if k not in self.reference.index:
+            raise ValueError(f"no reference at K={k}; calibrated for K in {sorted(self.reference.index.tolist())}")
+        if isinstance(task, Dynamics):
+            # a free-form task: kind "ood", the catch-all of `TASK_KINDS`
+            task = Task(f"custom-{task.mass_scale:.3g}-{task.inertia_scale:.3g}-{task.damping:.3g}", task, "ood")
         played = play(agent, TaskSet([task], task.id), 1, seed)
         p = self.parts_of(played, (k,))
         z, row = self.standardize(p).iloc[0], p.iloc[0]
         tr = played.transitions
-        return Uncertainty(float(z[list(self.parts)].mean()), {q: float(row[q]) for q in self.parts}, {q: float(z[q]) for q in self.parts},
-                           int(row.transitions), row[_latent_columns(p)].to_numpy(np.float32),
-                           {c: row[c] for c in ("task_id", "return", "final_distance", "success")},
-                           np.concatenate([tr.obs[:1, BALL_XY], tr.next_obs[:, BALL_XY]]))
+        return Uncertainty(
+            float(z[list(self.parts)].mean()),
+            {q: float(row[q]) for q in self.parts},
+            {q: float(z[q]) for q in self.parts},
+            int(row.transitions),
+            row[_latent_columns(p)].to_numpy(np.float32),
+            {c: row[c] for c in ("task_id", "return", "final_distance", "success")},
+            np.concatenate([tr.obs[:1, BALL_XY], tr.next_obs[:, BALL_XY]]),
+        )
 
 # %% ../nbs/07_uncertainty.ipynb #ffd67a6f
 ENSEMBLE_FORMAT = "meta_rl.uncertainty/1"
 
+
 def save_trained_ensemble(t: TrainedEnsemble, path) -> Path:
     "Write the ensemble with the IIDA model and normaliser it reads latents from to the file `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(dict(format=ENSEMBLE_FORMAT, config=asdict(t.ensemble.config), latent_dim=t.ensemble.latent_dim, state_dict=t.ensemble.state_dict(),
-                    iida_config=asdict(t.iida.config), iida_state_dict=t.iida.state_dict(), normalizer=t.normalizer.to_dict(),
-                    history=None if t.history is None else t.history.to_dict("list")), path)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        dict(
+            format=ENSEMBLE_FORMAT,
+            config=asdict(t.ensemble.config),
+            latent_dim=t.ensemble.latent_dim,
+            state_dict=t.ensemble.state_dict(),
+            iida_config=asdict(t.iida.config),
+            iida_state_dict=t.iida.state_dict(),
+            normalizer=t.normalizer.to_dict(),
+            history=None if t.history is None else t.history.to_dict("list"),
+        ),
+        path,
+    )
     return path
 
+
 def save_calibration(est: UncertaintyEstimator, path: Path) -> dict:
-    "Write `est`'s reference to `path/reference.csv`; return its latent reference as JSON-ready lists (for `estimator.json`)."
+    """Write `est`'s reference to `path/reference.csv`; return its latent reference as JSON-ready lists (for
+    `estimator.json`)."""
     if est.reference is not None:
-        ref = est.reference.copy(); ref.columns = [f"{a}:{b}" for a, b in ref.columns]; ref.to_csv(path / "reference.csv")
+        ref = est.reference.copy()
+        ref.columns = [f"{a}:{b}" for a, b in ref.columns]
+        ref.to_csv(path / "reference.csv")
     return {str(k): {n: v.tolist() for n, v in r.items()} for k, r in (est.latent_reference or {}).items()}
 
+
 def load_calibration(path: Path, meta: dict) -> tuple[pd.DataFrame | None, dict | None]:
-    "The reference and latent reference that `save_calibration` wrote to the folder `path` (`meta`: the folder's `estimator.json`)."
+    """The reference and latent reference that `save_calibration` wrote to the folder `path` (`meta`: the folder's
+    `estimator.json`)."""
     ref = None
     if (path / "reference.csv").exists():
-        ref = pd.read_csv(path / "reference.csv", index_col=0); ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
+        ref = pd.read_csv(path / "reference.csv", index_col=0)
+        ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
         ref.index.name = "k"
-    return ref, {int(k): {n: np.asarray(v) for n, v in r.items()} for k, r in meta.get("latent_reference", {}).items()} or None
+    return ref, {
+        int(k): {n: np.asarray(v) for n, v in r.items()} for k, r in meta.get("latent_reference", {}).items()
+    } or None
+
 
 def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = ()) -> Path:
     "Write `est` to the folder `path`; `agent_dirs` are the run folders of its agents (reloaded by `load_estimator`)."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     save_trained_ensemble(est.trained, path / "ensemble.pt")
     latents = save_calibration(est, path)
-    (path / "estimator.json").write_text(json.dumps(dict(parts=list(est.parts), agents=[str(d) for d in agent_dirs], latent_reference=latents), indent=1))
+    (path / "estimator.json").write_text(
+        json.dumps(dict(parts=list(est.parts), agents=[str(d) for d in agent_dirs], latent_reference=latents), indent=1)
+    )
     return path
+
 
 def load_trained_ensemble(path) -> TrainedEnsemble:
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no ensemble checkpoint {str(path)!r}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no ensemble checkpoint {str(path)!r}")
     ck = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ck, dict) or ck.get("format") != ENSEMBLE_FORMAT: raise ValueError(f"{path} is not a meta_rl ensemble checkpoint (format {ENSEMBLE_FORMAT})")
-    ens = PredictorEnsemble(EnsembleConfig(**ck["config"]), ck["latent_dim"]); ens.load_state_dict(ck["state_dict"]); ens.eval()
-    iida = IIDAModel(PredictorConfig(**ck["iida_config"])); iida.load_state_dict(ck["iida_state_dict"]); iida.eval()
-    return TrainedEnsemble(ens, iida, Normalizer.from_dict(ck["normalizer"]), None if ck["history"] is None else pd.DataFrame(ck["history"]))
+    if not isinstance(ck, dict) or ck.get("format") != ENSEMBLE_FORMAT:
+        raise ValueError(f"{path} is not a meta_rl ensemble checkpoint (format {ENSEMBLE_FORMAT})")
+    ens = PredictorEnsemble(EnsembleConfig(**ck["config"]), ck["latent_dim"])
+    ens.load_state_dict(ck["state_dict"])
+    ens.eval()
+    iida = IIDAModel(PredictorConfig(**ck["iida_config"]))
+    iida.load_state_dict(ck["iida_state_dict"])
+    iida.eval()
+    return TrainedEnsemble(
+        ens,
+        iida,
+        Normalizer.from_dict(ck["normalizer"]),
+        None if ck["history"] is None else pd.DataFrame(ck["history"]),
+    )
+
 
 def load_estimator(path, agents: Sequence[StrikerAgent] | None = None) -> UncertaintyEstimator:
-    "The estimator saved by `save_estimator` in the folder `path` (its agents reloaded from their run folders unless `agents` is given)."
+    """The estimator saved by `save_estimator` in the folder `path` (its agents reloaded from their run folders unless
+    `agents` is given)."""
     from meta_rl.baselines import load_agent
+
     path = Path(path)
-    if not (path / "estimator.json").is_file(): raise FileNotFoundError(f"{path} holds no estimator.json: not a saved UncertaintyEstimator")
+    if not (path / "estimator.json").is_file():
+        raise FileNotFoundError(f"{path} holds no estimator.json: not a saved UncertaintyEstimator")
     meta = json.loads((path / "estimator.json").read_text())
-    if agents is None: agents = [load_agent(d) for d in meta["agents"]]
+    if agents is None:
+        agents = [load_agent(d) for d in meta["agents"]]
     ref, latents = load_calibration(path, meta)
     return UncertaintyEstimator(load_trained_ensemble(path / "ensemble.pt"), agents, meta["parts"], ref, latents)

@@ -5,38 +5,51 @@
 # %% ../nbs/08_uncertainty_eval.ipynb #c8d48393
 from __future__ import annotations
 import argparse, json, re, sys, time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy import stats
 from tqdm.auto import tqdm
 
 from .context import CONTEXT_MODES
-from .dynamics import Dynamics, Split, Task, TaskSet
+from .dynamics import Dynamics, Split, TaskSet
 from .baselines import StrikerAgent, load_agent
 from .iida_data import TransitionDataset
 from .iida_predictor import load_predictor, train_context_encoder
 from .evaluation import OneLineParser
-from .uncertainty import (DEFAULT_K, DEFAULT_PARTS, PARTS, EnsembleConfig, TrainedEnsemble, UncertaintyEstimator, load_estimator,
-                                 load_trained_ensemble, ood_tasks, play, save_estimator, save_trained_ensemble, train_ensemble)
+from meta_rl.uncertainty import (
+    DEFAULT_K,
+    DEFAULT_PARTS,
+    PARTS,
+    EnsembleConfig,
+    TrainedEnsemble,
+    UncertaintyEstimator,
+    load_estimator,
+    load_trained_ensemble,
+    ood_tasks,
+    play,
+    save_estimator,
+    save_trained_ensemble,
+    train_ensemble,
+)
 
 # %% auto #0
 __all__ = ['SETS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble', 'assess_agent', 'assess_run',
-           'collect_assessments', 'auroc', 'task_loss', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
-           'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
-           'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command', 'main',
-           'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
+           'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
+           'risk_coverage', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k',
+           'metrics_markdown', 'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command',
+           'main', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
            'uncertainty_sweep']
 
 # %% ../nbs/08_uncertainty_eval.ipynb #cfd550f0
 @dataclass(frozen=True)
 class UncertaintyProtocol:
     "How `assess_run` measures: episodes per task, OOD tasks, the K values, seeds, the ensemble and the bootstrap size."
-    episodes: int = 5                     # per task, on the training tasks (twice: calibration, then scored), test and OOD tasks
+
+    episodes: int = 5  # per task, on the training tasks (twice: calibration, then scored), test and OOD tasks
     ood_tasks: int = 20
     ood_seed: int = 0
     ks: tuple[int, ...] = (10, 25, 50, 100, 200)
@@ -48,78 +61,132 @@ class UncertaintyProtocol:
         object.__setattr__(self, "ks", tuple(self.ks))
         for name in ("episodes", "ood_tasks", "reps"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name}={v!r} must be a positive integer")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}={v!r} must be a positive integer")
         if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
             raise ValueError(f"ks={list(self.ks)!r} must be positive integers")
-        if DEFAULT_K not in self.ks: raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
+        if DEFAULT_K not in self.ks:
+            raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
 
     @classmethod
     def quick(cls) -> UncertaintyProtocol:
-        return cls(episodes=1, ood_tasks=4, ks=(25, DEFAULT_K), reps=200,
-                   ensemble=EnsembleConfig(members=3, hidden=(32, 32), epochs=2, batches_per_epoch=10, val_tasks=1))
+        return cls(
+            episodes=1,
+            ood_tasks=4,
+            ks=(25, DEFAULT_K),
+            reps=200,
+            ensemble=EnsembleConfig(members=3, hidden=(32, 32), epochs=2, batches_per_epoch=10, val_tasks=1),
+        )
 
 # %% ../nbs/08_uncertainty_eval.ipynb #f3d440af
 def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
-    "The trained agents' folders of a run folder, per context mode (all it has, or `contexts`): `{context: [run/context/seedN, ...]}`."
+    """The trained agents' folders of a run folder, per context mode (all it has, or `contexts`): `{context:
+    [run/context/seedN, ...]}`."""
     run_dir = Path(run_dir)
-    found = {c: sorted((d for d in (run_dir / c).glob("seed*") if (d / "model.zip").is_file()), key=lambda d: int(d.name[4:])) for c in CONTEXT_MODES}
+    found = {
+        c: sorted(
+            (d for d in (run_dir / c).glob("seed*") if (d / "model.zip").is_file()), key=lambda d: int(d.name[4:])
+        )
+        for c in CONTEXT_MODES
+    }
     found = {c: d for c, d in found.items() if d}
     if contexts is not None:
-        if bad := [c for c in contexts if c not in found]: raise ValueError(f"{run_dir} has no trained agents for context {bad}; it has {sorted(found)}")
+        if bad := [c for c in contexts if c not in found]:
+            raise ValueError(f"{run_dir} has no trained agents for context {bad}; it has {sorted(found)}")
         found = {c: found[c] for c in contexts}
-    if not found: raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.zip)")
+    if not found:
+        raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.zip)")
     return found
+
 
 def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
     "The trained agents' folders of a `metarl-striker` run, per context mode: `{context: [run/context/seedN, ...]}`."
-    if not (Path(run_dir) / "split.json").is_file(): raise FileNotFoundError(f"{run_dir} is not a metarl-striker run folder (no split.json)")
+    if not (Path(run_dir) / "split.json").is_file():
+        raise FileNotFoundError(f"{run_dir} is not a metarl-striker run folder (no split.json)")
     return agent_folders(run_dir, contexts)
 
-def run_ensemble(run_dir, out_dir, config: EnsembleConfig = EnsembleConfig(), *, quick: bool = False, progress: bool = True) -> TrainedEnsemble:
-    "Train the predictor ensemble for a run, on the data of its IIDA encoder (`run/encoder/`); train that encoder into `out_dir/encoder` if the run has none."
+
+def run_ensemble(
+    run_dir, out_dir, config: EnsembleConfig = EnsembleConfig(), *, quick: bool = False, progress: bool = True
+) -> TrainedEnsemble:
+    """Train the predictor ensemble for a run, on the data of its IIDA encoder (`run/encoder/`); train that encoder into
+    `out_dir/encoder` if the run has none."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     ckpt = run_dir / "encoder" / "predictor.pt"
     if not ckpt.is_file():
         ckpt = out_dir / "encoder" / "predictor.pt"
-        if not ckpt.is_file(): train_context_encoder(Split.load(run_dir / "split.json").train, out_dir / "encoder", quick=quick, progress=progress)
+        if not ckpt.is_file():
+            train_context_encoder(
+                Split.load(run_dir / "split.json").train, out_dir / "encoder", quick=quick, progress=progress
+            )
     iida, norm, meta = load_predictor(ckpt)
     data = ckpt.parent / "iida_train.npz"
-    if not data.is_file(): raise FileNotFoundError(f"the encoder {ckpt} has no training data beside it ({data.name}); the ensemble trains on it")
+    if not data.is_file():
+        raise FileNotFoundError(
+            f"the encoder {ckpt} has no training data beside it ({data.name}); the ensemble trains on it"
+        )
     return train_ensemble(TransitionDataset.load(data), iida, norm, config, progress=progress)
 
 # %% ../nbs/08_uncertainty_eval.ipynb #0d80f317
 SETS = ("train", "test", "ood")
 
-def assess_agent(agent: StrikerAgent, est: UncertaintyEstimator, split: Split, ood: TaskSet, protocol: UncertaintyProtocol) -> pd.DataFrame:
-    "Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and OOD tasks; one row per episode and K."
+
+def assess_agent(
+    agent: StrikerAgent, est: UncertaintyEstimator, split: Split, ood: TaskSet, protocol: UncertaintyProtocol
+) -> pd.DataFrame:
+    """Calibrate `est` on `agent`'s training-task episodes, then score episodes on the training, test and OOD tasks; one
+    row per episode and K."""
     ks, E, s = protocol.ks, protocol.episodes, protocol.seed
     est.calibrate(est.parts_of(play(agent, split.train, E, seed=s), ks))
-    parts = pd.concat([est.parts_of(play(agent, tasks, E, seed=s + 1), ks).assign(set=name)
-                       for name, tasks in (("train", split.train), ("test", split.test), ("ood", ood))], ignore_index=True)
+    parts = pd.concat(
+        [
+            est.parts_of(play(agent, tasks, E, seed=s + 1), ks).assign(set=name)
+            for name, tasks in (("train", split.train), ("test", split.test), ("ood", ood))
+        ],
+        ignore_index=True,
+    )
     std = est.standardize(parts)
-    parts = parts.assign(**{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, [p for p in DEFAULT_PARTS if p in est.parts]))
+    parts = parts.assign(
+        **{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, [p for p in DEFAULT_PARTS if p in est.parts])
+    )
     return parts.drop(columns=[c for c in parts.columns if c[0] == "z" and c[1:].isdigit()])
+
 
 def _protocol_record(protocol: UncertaintyProtocol, run_dir) -> dict:
     return json.loads(json.dumps(dict(run=str(Path(run_dir).resolve()), **asdict(protocol))))
 
-def assess_run(run_dir, out_dir, protocol: UncertaintyProtocol = UncertaintyProtocol(), *, contexts: Sequence[str] | None = None,
-               trained: TrainedEnsemble | None = None, quick: bool = False, progress: bool = True, log=print) -> pd.DataFrame:
+
+def assess_run(
+    run_dir,
+    out_dir,
+    protocol: UncertaintyProtocol = UncertaintyProtocol(),
+    *,
+    contexts: Sequence[str] | None = None,
+    trained: TrainedEnsemble | None = None,
+    quick: bool = False,
+    progress: bool = True,
+    log=print,
+) -> pd.DataFrame:
     """Score every agent of the run `run_dir` (`assess_agent`); return all rows.
 
-    Each agent's estimator and its rows go to `out_dir/estimators/CONTEXT-seedN/` (`episodes.csv`), so a later call for other
-    contexts adds to the same folder (`collect_assessments` gathers them). Without `trained`, the ensemble is trained once and
-    saved as `out_dir/ensemble.pt` (`run_ensemble`; `quick` trains a toy IIDA encoder when the run has none), and reused after."""
+    Each agent's estimator and its rows go to `out_dir/estimators/CONTEXT-seedN/` (`episodes.csv`), so a later call for
+    other contexts adds to the same folder (`collect_assessments` gathers them). Without `trained`, the ensemble is
+    trained once and saved as `out_dir/ensemble.pt` (`run_ensemble`; `quick` trains a toy IIDA encoder when the run has
+    none), and reused after."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     agents_dirs = run_agents(run_dir, contexts)
     split = Split.load(run_dir / "split.json")
     record = _protocol_record(protocol, run_dir)
     if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
-        raise ValueError(f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder")
-    out_dir.mkdir(parents=True, exist_ok=True); (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
+        raise ValueError(
+            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
     ood = ood_tasks(protocol.ood_tasks, protocol.ood_seed)
     if trained is None and (out_dir / "ensemble.pt").is_file():
-        trained = load_trained_ensemble(out_dir / "ensemble.pt"); log(f"reusing the predictor ensemble {out_dir / 'ensemble.pt'}")
+        trained = load_trained_ensemble(out_dir / "ensemble.pt")
+        log(f"reusing the predictor ensemble {out_dir / 'ensemble.pt'}")
     elif trained is None:
         t0 = time.perf_counter()
         trained = run_ensemble(run_dir, out_dir, protocol.ensemble, quick=quick, progress=progress)
@@ -131,138 +198,299 @@ def assess_run(run_dir, out_dir, protocol: UncertaintyProtocol = UncertaintyProt
         for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
             est = UncertaintyEstimator(trained, agents, parts=PARTS)
             df = assess_agent(agent, est, split, ood, protocol).assign(context=context, seed=agent.seed)
-            folder = save_estimator(est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs])
-            df.to_csv(folder / "episodes.csv", index=False); rows.append(df)
+            folder = save_estimator(
+                est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs]
+            )
+            df.to_csv(folder / "episodes.csv", index=False)
+            rows.append(df)
     return pd.concat(rows, ignore_index=True)
+
 
 def collect_assessments(out_dir) -> pd.DataFrame:
     "All rows `assess_run` wrote under `out_dir` (every `estimators/*/episodes.csv`), in context order."
     parts = [pd.read_csv(p) for p in sorted(Path(out_dir).glob("estimators/*/episodes.csv"))]
-    if not parts: raise FileNotFoundError(f"{out_dir} holds no assessed agents (estimators/*/episodes.csv)")
+    if not parts:
+        raise FileNotFoundError(f"{out_dir} holds no assessed agents (estimators/*/episodes.csv)")
     df = pd.concat(parts, ignore_index=True)
-    return df.sort_values(["context", "seed"], key=lambda c: c.map({m: i for i, m in enumerate(CONTEXT_MODES)}) if c.name == "context" else c,
-                          kind="stable", ignore_index=True)
+    return df.sort_values(
+        ["context", "seed"],
+        key=lambda c: c.map({m: i for i, m in enumerate(CONTEXT_MODES)}) if c.name == "context" else c,
+        kind="stable",
+        ignore_index=True,
+    )
 
 # %% ../nbs/08_uncertainty_eval.ipynb #5e413ac6
 def auroc(positive, negative, axis: int = -1):
-    "Area under the ROC curve of scores `positive` against `negative` (Mann-Whitney U / (n1 n0)); vectorised over other axes."
+    """Area under the ROC curve of scores `positive` against `negative` (Mann-Whitney U / (n1 n0)); vectorised over
+    other axes."""
     positive, negative = np.asarray(positive, float), np.asarray(negative, float)
     n1, n0 = positive.shape[axis], negative.shape[axis]
-    if n1 == 0 or n0 == 0: return np.nan
+    if n1 == 0 or n0 == 0:
+        return np.nan
     ranks = stats.rankdata(np.concatenate([positive, negative], axis=axis), axis=axis)
     r1 = np.take(ranks, np.arange(n1), axis=axis).sum(axis=axis)
     return (r1 - n1 * (n1 + 1) / 2) / (n1 * n0)
 
+
 def task_loss(df: pd.DataFrame) -> pd.DataFrame:
-    "Per context, seed and task: mean score of every part, mean final distance, success, and the `loss`: final distance minus the agent's mean over training tasks."
+    """Per context, seed and task: mean score of every part, mean final distance, success, and the `loss`: final
+    distance minus the agent's mean over training tasks."""
     value_cols = [c for c in df.columns if c.startswith("u_")] + ["score", "final_distance", "success"]
-    per_task = df.groupby(["context", "seed", "k", "set", "task_id", "mass_scale", "inertia_scale", "damping"], as_index=False)[value_cols].mean()
-    base = per_task[per_task.set == "train"].groupby(["context", "seed", "k"]).final_distance.mean().rename("train_distance")
+    per_task = df.groupby(
+        ["context", "seed", "k", "set", "task_id", "mass_scale", "inertia_scale", "damping"], as_index=False
+    )[value_cols].mean()
+    base = (
+        per_task[per_task.set == "train"]
+        .groupby(["context", "seed", "k"])
+        .final_distance.mean()
+        .rename("train_distance")
+    )
     per_task = per_task.join(base, on=["context", "seed", "k"])
     return per_task.assign(loss=per_task.final_distance - per_task.train_distance)
 
 # %% ../nbs/08_uncertainty_eval.ipynb #e7b45257
-def _ci(data, statistic, reps: int, seed: int, paired: bool = False) -> tuple[float, float]:
+def bootstrap_ci(data, statistic, reps: int, seed: int, paired: bool = False) -> tuple[float, float]:
     "A 95% percentile-bootstrap interval of `statistic` on the samples `data` (scipy.stats.bootstrap)."
-    if min(len(d) for d in data) < 2: return (np.nan, np.nan)
-    r = stats.bootstrap(data, statistic, n_resamples=reps, paired=paired, vectorized=not paired, method="percentile",
-                        confidence_level=0.95, random_state=np.random.default_rng(seed))
+    if min(len(d) for d in data) < 2:
+        return (np.nan, np.nan)
+    r = stats.bootstrap(
+        data,
+        statistic,
+        n_resamples=reps,
+        paired=paired,
+        vectorized=not paired,
+        method="percentile",
+        confidence_level=0.95,
+        random_state=np.random.default_rng(seed),
+    )
     return float(r.confidence_interval.low), float(r.confidence_interval.high)
 
+
 def uncertainty_metrics(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Per context, K and score (`score` and each part `u_*`): OOD AUROC, Spearman with the task loss, failure AUROC; pooled over seeds, with 95% CIs."
+    """Per context, K and score (`score` and each part `u_*`): OOD AUROC, Spearman with the task loss, failure AUROC;
+    pooled over seeds, with 95% CIs."""
     rows, tl = [], task_loss(df)
     scores = ["score"] + [c for c in df.columns if c.startswith("u_")]
     for (context, k), g in df.groupby(["context", "k"]):
         t = tl[(tl.context == context) & (tl.k == k)]
         for s in scores:
-            if g[s].isna().all(): continue
+            if g[s].isna().all():
+                continue
             ood, test = g.loc[g.set == "ood", s].to_numpy(), g.loc[g.set == "test", s].to_numpy()
             failed, ok = g.loc[~g.success, s].to_numpy(), g.loc[g.success, s].to_numpy()
             rho = lambda x, y: stats.spearmanr(x, y)[0]
             for metric, value, ci in (
-                ("ood_auroc", auroc(ood, test), _ci((ood, test), auroc, reps, seed)),
-                ("spearman_loss", rho(t[s], t.loss), _ci((t[s].to_numpy(), t.loss.to_numpy()), rho, reps, seed, paired=True)),
-                ("failure_auroc", auroc(failed, ok), _ci((failed, ok), auroc, reps, seed))):
-                per_seed = [m for _, h in g.groupby("seed") for m in [auroc(h.loc[h.set == "ood", s], h.loc[h.set == "test", s]) if metric == "ood_auroc" else
-                            auroc(h.loc[~h.success, s], h.loc[h.success, s]) if metric == "failure_auroc" else
-                            rho(t.loc[t.seed == h.seed.iloc[0], s], t.loc[t.seed == h.seed.iloc[0], "loss"])]]
-                rows.append(dict(context=context, k=k, score=s.removeprefix("u_"), metric=metric, value=value, low=ci[0], high=ci[1],
-                                 seeds=g.seed.nunique(), per_seed=" ".join(f"{m:.2f}" for m in per_seed)))
+                ("ood_auroc", auroc(ood, test), bootstrap_ci((ood, test), auroc, reps, seed)),
+                (
+                    "spearman_loss",
+                    rho(t[s], t.loss),
+                    bootstrap_ci((t[s].to_numpy(), t.loss.to_numpy()), rho, reps, seed, paired=True),
+                ),
+                ("failure_auroc", auroc(failed, ok), bootstrap_ci((failed, ok), auroc, reps, seed)),
+            ):
+                per_seed = [
+                    m
+                    for _, h in g.groupby("seed")
+                    for m in [
+                        auroc(h.loc[h.set == "ood", s], h.loc[h.set == "test", s])
+                        if metric == "ood_auroc"
+                        else auroc(h.loc[~h.success, s], h.loc[h.success, s])
+                        if metric == "failure_auroc"
+                        else rho(t.loc[t.seed == h.seed.iloc[0], s], t.loc[t.seed == h.seed.iloc[0], "loss"])
+                    ]
+                ]
+                rows.append(
+                    dict(
+                        context=context,
+                        k=k,
+                        score=s.removeprefix("u_"),
+                        metric=metric,
+                        value=value,
+                        low=ci[0],
+                        high=ci[1],
+                        seeds=g.seed.nunique(),
+                        per_seed=" ".join(f"{m:.2f}" for m in per_seed),
+                    )
+                )
     return pd.DataFrame(rows)
 
+
 def calibration_table(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "The ensemble's NLL and 90%-interval coverage of the real next states (all entries and the ball's), per context, K and task set, with 95% CIs."
+    """The ensemble's NLL and 90%-interval coverage of the real next states (all entries and the ball's), per context, K
+    and task set, with 95% CIs."""
     rows = []
     for (context, k, s), g in df.groupby(["context", "k", "set"]):
         for m in ("nll", "coverage90", "ball_nll", "ball_coverage90"):
             x = g[m].to_numpy()
-            rows.append(dict(context=context, k=k, set=s, metric=m, value=float(x.mean()), **dict(zip(("low", "high"), _ci((x,), np.mean, reps, seed)))))
+            rows.append(
+                dict(
+                    context=context,
+                    k=k,
+                    set=s,
+                    metric=m,
+                    value=float(x.mean()),
+                    **dict(zip(("low", "high"), bootstrap_ci((x,), np.mean, reps, seed))),
+                )
+            )
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_uncertainty_eval.ipynb #bcb60d91
-def risk_coverage(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score", sets: Sequence[str] = ("test", "ood"),
-                  coverages: Sequence[float] = tuple(np.linspace(0.1, 1, 10))) -> pd.DataFrame:
-    "Per context and seed: the mean final distance and failure rate of the `coverage` share of episodes with the lowest `score` (at K=`k`)."
+def risk_coverage(
+    df: pd.DataFrame,
+    k: int = DEFAULT_K,
+    score: str = "score",
+    sets: Sequence[str] = ("test", "ood"),
+    coverages: Sequence[float] = tuple(np.linspace(0.1, 1, 10)),
+) -> pd.DataFrame:
+    """Per context and seed: the mean final distance and failure rate of the `coverage` share of episodes with the
+    lowest `score` (at K=`k`)."""
     rows = []
     for (context, seed), g in df[(df.k == k) & df.set.isin(sets)].groupby(["context", "seed"]):
         g = g.sort_values(score, kind="stable")
         for c in coverages:
-            kept = g.iloc[:max(1, int(round(c * len(g))))]
-            rows.append(dict(context=context, seed=seed, coverage=c, final_distance=kept.final_distance.mean(), failure=1 - kept.success.mean()))
+            kept = g.iloc[: max(1, int(round(c * len(g))))]
+            rows.append(
+                dict(
+                    context=context,
+                    seed=seed,
+                    coverage=c,
+                    final_distance=kept.final_distance.mean(),
+                    failure=1 - kept.success.mean(),
+                )
+            )
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_uncertainty_eval.ipynb #c9362639
 def plot_uncertainty_map(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score"):
-    "Per context mode: tasks on mass scale x damping, colour = mean uncertainty `score`, size = success rate, marker = task set."
+    """Per context mode: tasks on mass scale x damping, colour = mean uncertainty `score`, size = success rate, marker =
+    task set."""
     import matplotlib.pyplot as plt, seaborn as sns
+
     tl = task_loss(df[df.k == k])
     contexts = [c for c in CONTEXT_MODES if c in set(tl.context)]
     per = tl.groupby(["context", "task_id", "set", "mass_scale", "damping"], as_index=False)[[score, "success"]].mean()
     from matplotlib.lines import Line2D
+
     fig, axes = plt.subplots(1, len(contexts), figsize=(4.6 * len(contexts) + 1.8, 4.4), squeeze=False, sharey=True)
     lo, hi = np.nanpercentile(per[score], [2, 98])
     norm, markers = plt.Normalize(lo, hi), {"train": "s", "test": "o", "ood": "X"}
     for ax, c in zip(axes[0], contexts):
-        sns.scatterplot(per[per.context == c], x="mass_scale", y="damping", hue=score, hue_norm=norm, palette="rocket_r", size="success",
-                        sizes=(25, 220), size_norm=(0, 1), style="set", markers=markers, edgecolor="k", linewidth=0.3, legend=False, ax=ax)
-        ax.set_xscale("log"); ax.set(title=f"{c}: uncertainty after K={k}", xlabel="mass scale (log)", ylabel="damping")
-        ax.axvline(3.4, color="grey", lw=0.8, ls="--"); ax.axhline(0.9, color="grey", lw=0.8, ls="--")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="rocket_r"), ax=axes[0].tolist(), label=f"{score} (training-task SDs)", shrink=0.8, pad=0.02)
+        sns.scatterplot(
+            per[per.context == c],
+            x="mass_scale",
+            y="damping",
+            hue=score,
+            hue_norm=norm,
+            palette="rocket_r",
+            size="success",
+            sizes=(25, 220),
+            size_norm=(0, 1),
+            style="set",
+            markers=markers,
+            edgecolor="k",
+            linewidth=0.3,
+            legend=False,
+            ax=ax,
+        )
+        ax.set_xscale("log")
+        ax.set(title=f"{c}: uncertainty after K={k}", xlabel="mass scale (log)", ylabel="damping")
+        ax.axvline(3.4, color="grey", lw=0.8, ls="--")
+        ax.axhline(0.9, color="grey", lw=0.8, ls="--")
+    fig.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap="rocket_r"),
+        ax=axes[0].tolist(),
+        label=f"{score} (training-task SDs)",
+        shrink=0.8,
+        pad=0.02,
+    )
     handles = [Line2D([], [], ls="", marker=m, color="grey", label=s) for s, m in markers.items()]
-    handles += [Line2D([], [], ls="", marker="o", color="grey", markersize=ms, label=f"success {v:.0%}") for v, ms in ((0, 4), (0.5, 8.5), (1, 12))]
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=len(handles), fontsize=8, frameon=False)
+    handles += [
+        Line2D([], [], ls="", marker="o", color="grey", markersize=ms, label=f"success {v:.0%}")
+        for v, ms in ((0, 4), (0.5, 8.5), (1, 12))
+    ]
+    fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=len(handles), fontsize=8, frameon=False
+    )
     return fig
 
+
 def plot_reliability(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score", bins: int = 6, ax=None):
-    "Observed loss (final distance minus the training mean) per bin of the task's mean `score` (quantile bins per context), with 95% CIs."
+    """Observed loss (final distance minus the training mean) per bin of the task's mean `score` (quantile bins per
+    context), with 95% CIs."""
     import matplotlib.pyplot as plt, seaborn as sns
+
     tl = task_loss(df[df.k == k])
     tl["bin"] = tl.groupby("context")[score].transform(lambda s: pd.qcut(s.rank(method="first"), bins, labels=False))
     tl["bin_score"] = tl.groupby(["context", "bin"])[score].transform("median")
-    if ax is None: _, ax = plt.subplots(figsize=(5.4, 4))
-    sns.lineplot(tl, x="bin_score", y="loss", hue="context", hue_order=[c for c in CONTEXT_MODES if c in set(tl.context)], marker="o",
-                 errorbar=("ci", 95), ax=ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.4, 4))
+    sns.lineplot(
+        tl,
+        x="bin_score",
+        y="loss",
+        hue="context",
+        hue_order=[c for c in CONTEXT_MODES if c in set(tl.context)],
+        marker="o",
+        errorbar=("ci", 95),
+        ax=ax,
+    )
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel=f"uncertainty score (bin median, K={k})", ylabel="loss: final distance - training mean (m)", title="reliability: score bins vs observed loss")
+    ax.set(
+        xlabel=f"uncertainty score (bin median, K={k})",
+        ylabel="loss: final distance - training mean (m)",
+        title="reliability: score bins vs observed loss",
+    )
     return ax
+
 
 def plot_risk_coverage(rc: pd.DataFrame, ax=None):
     "Mean final distance against the share of (test and OOD) episodes kept, the most certain first."
     import matplotlib.pyplot as plt, seaborn as sns
-    if ax is None: _, ax = plt.subplots(figsize=(5.4, 4))
-    sns.lineplot(rc, x="coverage", y="final_distance", hue="context", hue_order=[c for c in CONTEXT_MODES if c in set(rc.context)], marker="o",
-                 errorbar=("pi", 100), ax=ax)
-    ax.set(xlabel="coverage (share of episodes kept, most certain first)", ylabel="mean final distance (m)", title="risk-coverage")
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.4, 4))
+    sns.lineplot(
+        rc,
+        x="coverage",
+        y="final_distance",
+        hue="context",
+        hue_order=[c for c in CONTEXT_MODES if c in set(rc.context)],
+        marker="o",
+        errorbar=("pi", 100),
+        ax=ax,
+    )
+    ax.set(
+        xlabel="coverage (share of episodes kept, most certain first)",
+        ylabel="mean final distance (m)",
+        title="risk-coverage",
+    )
     return ax
+
 
 def plot_metrics_vs_k(metrics: pd.DataFrame):
     "Each metric against K, one line per part and the score, one column per context."
     import seaborn as sns
-    g = sns.relplot(metrics, x="k", y="value", hue="score", style="score", col="context", row="metric", kind="line", marker="o",
-                    height=2.6, aspect=1.25, facet_kws=dict(sharey="row"))
-    g.set(xscale="log"); g.set_titles("{row_name} | {col_name}")
-    for (metric, _), ax in g.axes_dict.items(): ax.axhline(0.9 if metric == "ood_auroc" else 0.5 if metric == "spearman_loss" else 0.5, color="grey", lw=0.7, ls="--")
+
+    g = sns.relplot(
+        metrics,
+        x="k",
+        y="value",
+        hue="score",
+        style="score",
+        col="context",
+        row="metric",
+        kind="line",
+        marker="o",
+        height=2.6,
+        aspect=1.25,
+        facet_kws=dict(sharey="row"),
+    )
+    g.set(xscale="log")
+    g.set_titles("{row_name} | {col_name}")
+    for (metric, _), ax in g.axes_dict.items():
+        ax.axhline(
+            0.9 if metric == "ood_auroc" else 0.5 if metric == "spearman_loss" else 0.5, color="grey", lw=0.7, ls="--"
+        )
     return g.figure
 
 # %% ../nbs/08_uncertainty_eval.ipynb #24f0febb
@@ -270,10 +498,14 @@ def _fmt(r) -> str:
     ci = "" if np.isnan(r.low) else f" [{r.low:.2f}, {r.high:.2f}]"
     return f"{r.value:.2f}{ci}"
 
+
 def metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
     "The metrics at K=`k` as a Markdown table: one row per context and score, the three metrics with their 95% CIs."
     m = metrics[metrics.k == k]
-    head = ["| context | score | OOD AUROC (target ≥ 0.9) | Spearman with loss (target ≥ 0.5) | failure AUROC | seeds |", "|---|---|---|---|---|---:|"]
+    head = [
+        "| context | score | OOD AUROC (target ≥ 0.9) | Spearman with loss (target ≥ 0.5) | failure AUROC | seeds |",
+        "|---|---|---|---|---|---:|",
+    ]
     order = ["score", *PARTS]
     lines = []
     for context in [c for c in CONTEXT_MODES if c in set(m.context)]:
@@ -281,55 +513,103 @@ def metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
             r = m[(m.context == context) & (m.score == s)].set_index("metric")
             present = set(m[m.context == context].score)
             name = f"**score** ({' + '.join(p for p in DEFAULT_PARTS if p in present)})" if s == "score" else s
-            lines.append(f"| {context} | {name} | {_fmt(r.loc['ood_auroc'])} | {_fmt(r.loc['spearman_loss'])} | {_fmt(r.loc['failure_auroc'])} | {int(r.seeds.iloc[0])} |")
+            lines.append(
+                f"| {context} | {name} | {_fmt(r.loc['ood_auroc'])} | {_fmt(r.loc['spearman_loss'])} | "
+                f"{_fmt(r.loc['failure_auroc'])} | {int(r.seeds.iloc[0])} |"
+            )
     return "\n".join(head + lines)
 
+
 def write_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: str = "") -> str:
-    "Write episodes.csv, metrics.csv, calibration.csv, risk_coverage.csv, figures and summary.md under `out`; return the metrics table (Markdown)."
+    """Write episodes.csv, metrics.csv, calibration.csv, risk_coverage.csv, figures and summary.md under `out`; return
+    the metrics table (Markdown)."""
     import matplotlib.pyplot as plt
-    out = Path(out); figures = out / "figures"; figures.mkdir(parents=True, exist_ok=True)
-    df = df.assign(score=df[[f"u_{p}" for p in DEFAULT_PARTS if f"u_{p}" in df]].mean(1))     # the score of today's default parts
+
+    out = Path(out)
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    # the score of today's default parts
+    df = df.assign(score=df[[f"u_{p}" for p in DEFAULT_PARTS if f"u_{p}" in df]].mean(1))
     metrics, cal, rc = uncertainty_metrics(df, reps), calibration_table(df, reps), risk_coverage(df)
-    df.to_csv(out / "episodes.csv", index=False); metrics.to_csv(out / "metrics.csv", index=False)
-    cal.to_csv(out / "calibration.csv", index=False); rc.to_csv(out / "risk_coverage.csv", index=False)
-    for name, make in (("uncertainty_map", lambda: plot_uncertainty_map(df)), ("reliability", lambda: plot_reliability(df).figure),
-                       ("risk_coverage", lambda: plot_risk_coverage(rc).figure), ("metrics_vs_k", lambda: plot_metrics_vs_k(metrics))):
-        fig = make(); fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight"); plt.close(fig)
+    df.to_csv(out / "episodes.csv", index=False)
+    metrics.to_csv(out / "metrics.csv", index=False)
+    cal.to_csv(out / "calibration.csv", index=False)
+    rc.to_csv(out / "risk_coverage.csv", index=False)
+    for name, make in (
+        ("uncertainty_map", lambda: plot_uncertainty_map(df)),
+        ("reliability", lambda: plot_reliability(df).figure),
+        ("risk_coverage", lambda: plot_risk_coverage(rc).figure),
+        ("metrics_vs_k", lambda: plot_metrics_vs_k(metrics)),
+    ):
+        fig = make()
+        fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
     table = metrics_markdown(metrics)
     c = cal[cal.k == DEFAULT_K].pivot_table(index=["context", "set"], columns="metric", values="value")
     cal_lines = ["| context | set | " + " | ".join(c.columns) + " |", "|---|---|" + "---:|" * len(c.columns)]
     cal_lines += [f"| {ctx} | {st} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for (ctx, st), row in c.iterrows()]
-    text = [f"# Uncertainty report: {out.name}", "", f"Command: `{command}`" if command else "", "",
-            f"K = {DEFAULT_K} transitions of the first episode; scores standardised against each agent's training-task episodes; "
-            f"{df.seed.nunique()} seeds pooled; 95% percentile-bootstrap CIs ({reps} resamples).", "", table, "",
-            f"## Predictor ensemble calibration (K = {DEFAULT_K})", "", *cal_lines, "",
-            "Risk-coverage (test and OOD episodes, most certain first): see `risk_coverage.csv`.", "",
-            *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability", "risk_coverage", "metrics_vs_k")]]
+    text = [
+        f"# Uncertainty report: {out.name}",
+        "",
+        f"Command: `{command}`" if command else "",
+        "",
+        f"K = {DEFAULT_K} transitions of the first episode; scores standardised against each agent's training-task "
+        f"episodes; "
+        f"{df.seed.nunique()} seeds pooled; 95% percentile-bootstrap CIs ({reps} resamples).",
+        "",
+        table,
+        "",
+        f"## Predictor ensemble calibration (K = {DEFAULT_K})",
+        "",
+        *cal_lines,
+        "",
+        "Risk-coverage (test and OOD episodes, most certain first): see `risk_coverage.csv`.",
+        "",
+        *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability", "risk_coverage", "metrics_vs_k")],
+    ]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
 
 # %% ../nbs/08_uncertainty_eval.ipynb #45c26ab2
-def uncertainty_parser(prog: str, description: str, run_help: str, episodes_default: int,
-                       ood_help: str = "out-of-distribution tasks (default 20)") -> argparse.ArgumentParser:
-    "The arguments an uncertainty command takes (`metarl-uncertainty` here, `metarl-metaworld-uncertainty` in chapter 11)."
+def uncertainty_parser(
+    prog: str,
+    description: str,
+    run_help: str,
+    episodes_default: int,
+    ood_help: str = "out-of-distribution tasks (default 20)",
+) -> argparse.ArgumentParser:
+    """The arguments an uncertainty command takes (`metarl-uncertainty` here, `metarl-metaworld-uncertainty` in chapter
+    11)."""
     p = OneLineParser(prog=prog, description=description)
     p.add_argument("--run", required=True, help=run_help)
     p.add_argument("--out", help="where the report goes (default: RUN/uncertainty)")
-    p.add_argument("--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)")
+    p.add_argument(
+        "--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)"
+    )
     p.add_argument("--episodes", type=int, help=f"episodes per task (default {episodes_default})")
     p.add_argument("--ood", type=int, help=ood_help)
-    p.add_argument("--ks", type=int, nargs="+", help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})")
+    p.add_argument(
+        "--ks",
+        type=int,
+        nargs="+",
+        help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})",
+    )
     p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
     p.add_argument("--no-progress", action="store_true")
     return p
 
+
 def protocol_from_args(p: argparse.ArgumentParser, protocol, flags: dict):
-    "`protocol` with the values given on the command line, `flags = {field: (flag, value or None)}`; a bad value ends the command, named by its flag."
-    try: return replace(protocol, **{name: v for name, (_, v) in flags.items() if v is not None})
+    """`protocol` with the values given on the command line, `flags = {field: (flag, value or None)}`; a bad value ends
+    the command, named by its flag."""
+    try:
+        return replace(protocol, **{name: v for name, (_, v) in flags.items() if v is not None})
     except ValueError as e:
         message = str(e)
-        for name, (flag, _) in flags.items(): message = re.sub(rf"\b{name}=", f"{flag} ", message)
+        for name, (flag, _) in flags.items():
+            message = re.sub(rf"\b{name}=", f"{flag} ", message)
         p.error(message)
+
 
 def record_command(out: Path, prog: str, argv: Sequence[str] | None) -> str:
     "Add this command line to `out/commands.json`; all the commands that wrote the folder, for the report's header."
@@ -338,23 +618,48 @@ def record_command(out: Path, prog: str, argv: Sequence[str] | None) -> str:
     (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
     return "`; `".join(commands + [command])
 
+
 def _parser() -> argparse.ArgumentParser:
-    return uncertainty_parser("metarl-uncertainty", "Measure the agents' uncertainty scores of a metarl-striker run against what really happens.",
-                              "the metarl-striker run folder (its trained agents and, if any, its IIDA encoder)", episodes_default=5)
+    return uncertainty_parser(
+        "metarl-uncertainty",
+        "Measure the agents' uncertainty scores of a metarl-striker run against what really happens.",
+        "the metarl-striker run folder (its trained agents and, if any, its IIDA encoder)",
+        episodes_default=5,
+    )
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-uncertainty` command."
-    p = _parser(); a = p.parse_args(argv)
-    protocol = protocol_from_args(p, UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol(),
-                                  dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None)))
-    if a.contexts and len(set(a.contexts)) != len(a.contexts): p.error(f"--contexts repeats a mode: {a.contexts}")
-    try: run_agents(a.run, a.contexts)
-    except (FileNotFoundError, ValueError) as e: p.error(str(e))
+    p = _parser()
+    a = p.parse_args(argv)
+    protocol = protocol_from_args(
+        p,
+        UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol(),
+        dict(
+            episodes=("--episodes", a.episodes),
+            ood_tasks=("--ood", a.ood),
+            ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None),
+        ),
+    )
+    if a.contexts and len(set(a.contexts)) != len(a.contexts):
+        p.error(f"--contexts repeats a mode: {a.contexts}")
+    try:
+        run_agents(a.run, a.contexts)
+    except (FileNotFoundError, ValueError) as e:
+        p.error(str(e))
     out = Path(a.out or Path(a.run) / "uncertainty")
-    import matplotlib; matplotlib.use("Agg")      # files only, no display
-    try: assess_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
-    except ValueError as e: p.error(str(e))
-    print(write_uncertainty_report(collect_assessments(out), out, protocol.reps, record_command(out, "metarl-uncertainty", argv)))
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    try:
+        assess_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
+    except ValueError as e:
+        p.error(str(e))
+    print(
+        write_uncertainty_report(
+            collect_assessments(out), out, protocol.reps, record_command(out, "metarl-uncertainty", argv)
+        )
+    )
     print(f"report: {out / 'summary.md'}")
     return 0
 
@@ -362,64 +667,109 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _estimators(folder) -> dict[str, Path]:
     folder = Path(folder)
     found = {d.name: d for d in sorted((folder / "estimators").glob("*-seed*")) if (d / "estimator.json").is_file()}
-    if not found: raise FileNotFoundError(f"{folder} holds no saved estimators (estimators/CONTEXT-seedN); run metarl-uncertainty first")
+    if not found:
+        raise FileNotFoundError(
+            f"{folder} holds no saved estimators (estimators/CONTEXT-seedN); run metarl-uncertainty first"
+        )
     return found
+
 
 def load_assessor(folder, name: str) -> tuple[StrikerAgent, UncertaintyEstimator]:
     "The agent and its estimator saved as `estimators/NAME` (e.g. `latent-seed0`) in an uncertainty folder."
     found = _estimators(folder)
-    if name not in found: raise ValueError(f"no estimator {name!r} in {folder}; choose one of {sorted(found)}")
+    if name not in found:
+        raise ValueError(f"no estimator {name!r} in {folder}; choose one of {sorted(found)}")
     est = load_estimator(found[name])
     dirs = json.loads((found[name] / "estimator.json").read_text())["agents"]
     seed = name.rsplit("-", 1)[1]
     return next(a for a, d in zip(est.agents, dirs) if Path(d).name == seed), est
 
+
 def plot_assessment(report, dynamics: Dynamics, title: str = ""):
     "The ball's path to the goal and the uncertainty report's parts (standardised) with the score, side by side."
     import matplotlib.pyplot as plt, seaborn as sns
+
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw=dict(width_ratios=[1, 1.3]))
     a0.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25))
     path = report.ball_path
-    a0.plot(path[:, 0], path[:, 1], "-", color="tab:blue", lw=1.5); a0.plot(*path[0], "ko", ms=4); a0.plot(*path[-1], "o", color="tab:blue", ms=6)
-    a0.set(xlim=(-1, 1), ylim=(-0.5, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)",
-           title=f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
-                 f"return {report.episode['return']:.0f}, {'success' if report.episode['success'] else 'missed'} ({report.episode['final_distance']:.2f} m)")
+    a0.plot(path[:, 0], path[:, 1], "-", color="tab:blue", lw=1.5)
+    a0.plot(*path[0], "ko", ms=4)
+    a0.plot(*path[-1], "o", color="tab:blue", ms=6)
+    a0.set(
+        xlim=(-1, 1),
+        ylim=(-0.5, 1.3),
+        aspect="equal",
+        xlabel="x (m)",
+        ylabel="y (m)",
+        title=f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
+        f"return {report.episode['return']:.0f}, {'success' if report.episode['success'] else 'missed'} "
+        f"({report.episode['final_distance']:.2f} m)",
+    )
     bars = pd.Series({**report.standardized, "score": report.score})
-    sns.barplot(x=bars.values, y=bars.index, hue=bars.index, palette=["#9bb"] * (len(bars) - 1) + ["#c44"], legend=False, ax=a1)
-    a1.axvline(0, color="k", lw=0.8); a1.axvspan(-1, 1, color="grey", alpha=0.12)
-    a1.set(xlabel="training-task standard deviations", ylabel="", title=f"{title} uncertainty after {report.transitions} transitions\n"
-           f"latent {np.array2string(report.latent[:4], precision=2)}...")
+    sns.barplot(
+        x=bars.values, y=bars.index, hue=bars.index, palette=["#9bb"] * (len(bars) - 1) + ["#c44"], legend=False, ax=a1
+    )
+    a1.axvline(0, color="k", lw=0.8)
+    a1.axvspan(-1, 1, color="grey", alpha=0.12)
+    a1.set(
+        xlabel="training-task standard deviations",
+        ylabel="",
+        title=f"{title} uncertainty after {report.transitions} transitions\n"
+        f"latent {np.array2string(report.latent[:4], precision=2)}...",
+    )
     fig.tight_layout()
     return fig
 
-def uncertainty_sweep_frame(agent: StrikerAgent, est: UncertaintyEstimator, base: Dynamics, param: str, values: Sequence[float],
-                            k: int = DEFAULT_K, seed: int = 0) -> pd.DataFrame:
-    "Assess `agent` along `param` (mass_scale, inertia_scale or damping) at `values`, the rest of `base` fixed; one row per value."
-    if param not in ("mass_scale", "inertia_scale", "damping"): raise ValueError(f"param={param!r}; choose mass_scale, inertia_scale or damping")
+
+def uncertainty_sweep_frame(
+    agent: StrikerAgent,
+    est: UncertaintyEstimator,
+    base: Dynamics,
+    param: str,
+    values: Sequence[float],
+    k: int = DEFAULT_K,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Assess `agent` along `param` (mass_scale, inertia_scale or damping) at `values`, the rest of `base` fixed; one
+    row per value."""
+    if param not in ("mass_scale", "inertia_scale", "damping"):
+        raise ValueError(f"param={param!r}; choose mass_scale, inertia_scale or damping")
     rows = []
     for v in values:
-        d = replace(base, **{param: float(v)}, **({"inertia_scale": float(v)} if param == "mass_scale" and base.inertia_scale == base.mass_scale else {}))
+        d = replace(
+            base,
+            **{param: float(v)},
+            **({"inertia_scale": float(v)} if param == "mass_scale" and base.inertia_scale == base.mass_scale else {}),
+        )
         r = est.assess(agent, d, k, seed)
         rows.append({param: v, "score": r.score, **{f"u_{p}": x for p, x in r.standardized.items()}, **r.episode})
     return pd.DataFrame(rows)
 
+
 def plot_sweep(frame: pd.DataFrame, param: str, ax=None):
     "Final distance and uncertainty score along a swept parameter (two y axes)."
     import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.6))
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
     ax.plot(frame[param], frame.final_distance, "o-", color="tab:blue", label="final distance (m)")
-    ax.set(xlabel=param, ylabel="final distance (m)"); ax.set_xscale("log" if param != "damping" else "linear")
-    tw = ax.twinx(); tw.plot(frame[param], frame.score, "s--", color="tab:red", label="uncertainty score"); tw.set_ylabel("uncertainty score", color="tab:red")
+    ax.set(xlabel=param, ylabel="final distance (m)")
+    ax.set_xscale("log" if param != "damping" else "linear")
+    tw = ax.twinx()
+    tw.plot(frame[param], frame.score, "s--", color="tab:red", label="uncertainty score")
+    tw.set_ylabel("uncertainty score", color="tab:red")
     ax.axvspan(*((0.2, 3.4) if param != "damping" else (0.1, 0.9)), color="grey", alpha=0.12, label="training range")
     ax.legend(loc="upper left", fontsize=8)
     return ax
 
 # %% ../nbs/08_uncertainty_eval.ipynb #34b077b1
 def uncertainty_explorer(folder):
-    "An ipywidgets explorer (returned as a widget box): dynamics sliders, agent and K pickers; plays an episode on each change and shows the uncertainty report."
+    """An ipywidgets explorer (returned as a widget box): dynamics sliders, agent and K pickers; plays an episode on
+    each change and shows the uncertainty report."""
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from IPython.display import display
+
     names = sorted(_estimators(folder))
     cache = {}
     mass = W.FloatLogSlider(value=1.0, base=10, min=-1.3, max=1.3, step=0.02, description="mass x")
@@ -429,36 +779,54 @@ def uncertainty_explorer(folder):
     cache[names[0]] = load_assessor(folder, names[0])
     k_pick = W.Dropdown(options=sorted(cache[names[0]][1].reference.index.tolist()), value=DEFAULT_K, description="K")
     out = W.Output()
+
     def show(*_):
-        if agent_pick.value not in cache: cache[agent_pick.value] = load_assessor(folder, agent_pick.value)
+        if agent_pick.value not in cache:
+            cache[agent_pick.value] = load_assessor(folder, agent_pick.value)
         agent, est = cache[agent_pick.value]
         d = Dynamics(mass.value, inertia.value, damping.value)
-        t0 = time.perf_counter(); report = est.assess(agent, d, k_pick.value); dt = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = est.assess(agent, d, k_pick.value)
+        dt = time.perf_counter() - t0
         fig = plot_assessment(report, d, agent_pick.value)
         with out:
-            out.clear_output(wait=True); display(fig); print(f"{report!r}  ({dt:.2f} s)")
+            out.clear_output(wait=True)
+            display(fig)
+            print(f"{report!r}  ({dt:.2f} s)")
         plt.close(fig)
-    for w in (mass, inertia, damping, agent_pick, k_pick): w.observe(show, names="value")
+
+    for w in (mass, inertia, damping, agent_pick, k_pick):
+        w.observe(show, names="value")
     show()
     return W.VBox([W.HBox([agent_pick, k_pick]), W.HBox([mass, inertia, damping]), out])
 
+
 def uncertainty_sweep(folder):
-    "An ipywidgets sweep (returned as a widget box): pick an agent and a parameter; plots final distance and uncertainty along it, inside and beyond the grid."
+    """An ipywidgets sweep (returned as a widget box): pick an agent and a parameter; plots final distance and
+    uncertainty along it, inside and beyond the grid."""
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from IPython.display import display
+
     names = sorted(_estimators(folder))
     agent_pick = W.Dropdown(options=names, description="agent")
     param = W.Dropdown(options=["mass_scale", "damping", "inertia_scale"], description="sweep")
     out = W.Output()
-    grids = dict(mass_scale=np.geomspace(0.2, 17, 9), inertia_scale=np.geomspace(0.2, 17, 9), damping=np.linspace(0.1, 1.8, 9))
+    grids = dict(
+        mass_scale=np.geomspace(0.2, 17, 9), inertia_scale=np.geomspace(0.2, 17, 9), damping=np.linspace(0.1, 1.8, 9)
+    )
+
     def show(*_):
         agent, est = load_assessor(folder, agent_pick.value)
         frame = uncertainty_sweep_frame(agent, est, Dynamics(1.0, 1.0, 0.5), param.value, grids[param.value])
-        ax = plot_sweep(frame, param.value); ax.set_title(agent_pick.value)
+        ax = plot_sweep(frame, param.value)
+        ax.set_title(agent_pick.value)
         with out:
-            out.clear_output(wait=True); display(ax.figure)
+            out.clear_output(wait=True)
+            display(ax.figure)
         plt.close(ax.figure)
-    for w in (agent_pick, param): w.observe(show, names="value")
+
+    for w in (agent_pick, param):
+        w.observe(show, names="value")
     show()
     return W.VBox([W.HBox([agent_pick, param]), out])

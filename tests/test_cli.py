@@ -1,15 +1,23 @@
 """The `metarl-striker` command end to end at a tiny budget: the whole path and its report files, a run killed
 and resumed from its checkpoint, and bad arguments."""
-import json, os, re, shutil, signal, subprocess, sys, time
-from pathlib import Path
+
+import json, os, re, shutil, signal, subprocess, time
 
 import pandas as pd
 import pytest
 
 from meta_rl.baselines import checkpoints
 
-CLI = shutil.which("metarl-striker") or pytest.skip("metarl-striker is not installed (pip install -e .)", allow_module_level=True)
-FIGURES = ["adaptation.png", "generalisation_gap.png", "heatmap_final_distance.png", "heatmap_return.png", "learning_curves.png"]
+CLI = shutil.which("metarl-striker") or pytest.skip(
+    "metarl-striker is not installed (pip install -e .)", allow_module_level=True
+)
+FIGURES = [
+    "adaptation.png",
+    "generalisation_gap.png",
+    "heatmap_final_distance.png",
+    "heatmap_return.png",
+    "learning_curves.png",
+]
 
 
 def run_cli(*args, timeout=240):
@@ -19,22 +27,39 @@ def run_cli(*args, timeout=240):
 def saved_steps(path):
     "The step count stored in an SB3 model zip (its `data` entry), without loading torch."
     import zipfile
+
     return json.loads(zipfile.ZipFile(path).read("data"))["num_timesteps"]
 
 
 def check_report(out, context="none", seed=0):
     "Every file of the run folder exists, and the report holds the numbers of the per-episode data."
     run = out / context / f"seed{seed}"
-    for f in ("split.json", "bounds.json", "command.json", "episodes.csv", "curve.csv", "adaptation.csv", "summary.csv", "summary.md"):
+    for f in (
+        "split.json",
+        "bounds.json",
+        "command.json",
+        "episodes.csv",
+        "curve.csv",
+        "adaptation.csv",
+        "summary.csv",
+        "summary.md",
+    ):
         assert (out / f).is_file(), f
     for f in ("config.json", "model.zip", "curve.csv", "episodes.csv", "adaptation.csv"):
         assert (run / f).is_file(), f
     assert list((run / "checkpoints").glob("ppo_*_steps.zip")) and list((run / "tb").rglob("events.out.tfevents*"))
     assert sorted(p.name for p in (out / "figures").iterdir()) == FIGURES
-    episodes, summary, md = pd.read_csv(out / "episodes.csv"), pd.read_csv(out / "summary.csv"), (out / "summary.md").read_text()
-    groups = {"train": episodes.split == "train", "test": episodes.split == "test",
-              "interpolation": (episodes.split == "test") & (episodes.kind == "interpolation"),
-              "extrapolation": (episodes.split == "test") & (episodes.kind == "extrapolation")}
+    episodes, summary, md = (
+        pd.read_csv(out / "episodes.csv"),
+        pd.read_csv(out / "summary.csv"),
+        (out / "summary.md").read_text(),
+    )
+    groups = {
+        "train": episodes.split == "train",
+        "test": episodes.split == "test",
+        "interpolation": (episodes.split == "test") & (episodes.kind == "interpolation"),
+        "extrapolation": (episodes.split == "test") & (episodes.kind == "extrapolation"),
+    }
     for row in summary.itertuples():
         rows = episodes[groups[row.group] & (episodes.context == row.context)]
         assert row.mean == pytest.approx(rows["return"].mean())
@@ -48,37 +73,53 @@ def test_quick_run_writes_a_complete_report(tmp_path):
     r = run_cli("--context", "none", "--quick", "--no-progress", "--out", out)
     assert r.returncode == 0, r.stderr
     episodes, summary = check_report(out)
-    assert len(episodes) == 25 * 1 + 36 * 2                      # --quick: 1 episode per training task, 2 per test task
+    assert len(episodes) == 25 * 1 + 36 * 2  # --quick: 1 episode per training task, 2 per test task
     assert list(summary.group) == ["train", "test", "interpolation", "extrapolation"]
     table = [l for l in r.stdout.splitlines() if l.startswith("|")]
-    assert table and all(l in (out / "summary.md").read_text() for l in table)   # the printed table is the report's
+    assert table and all(l in (out / "summary.md").read_text() for l in table)  # the printed table is the report's
     assert saved_steps(out / "none" / "seed0" / "model.zip") == 1024
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     out, total = tmp_path / "killed", 8192
-    args = ["--context", "none", "--quick", "--no-progress", "--timesteps", total, "--set", "checkpoint_freq=512", "eval_freq=4096", "--out", out]
+    args = [
+        "--context",
+        "none",
+        "--quick",
+        "--no-progress",
+        "--timesteps",
+        total,
+        "--set",
+        "checkpoint_freq=512",
+        "eval_freq=4096",
+        "--out",
+        out,
+    ]
     ckpts = out / "none" / "seed0" / "checkpoints"
-    proc = subprocess.Popen([CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         deadline = time.time() + 120
-        while not checkpoints(out / "none" / "seed0"):                # a complete checkpoint, as --resume will see it
+        while not checkpoints(out / "none" / "seed0"):  # a complete checkpoint, as --resume will see it
             assert proc.poll() is None, "the run ended before its first checkpoint: " + proc.stderr.read().decode()
             assert time.time() < deadline, "no checkpoint after 120 s"
             time.sleep(0.05)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.zip"))
     assert 0 < done[-1] < total, done
     assert not (out / "summary.md").exists() and not (out / "none" / "seed0" / "model.zip").exists()
 
-    refused = run_cli(*args)                                           # without --resume the folder is not overwritten
+    refused = run_cli(*args)  # without --resume the folder is not overwritten
     assert refused.returncode == 2 and "--resume" in refused.stderr
 
     r = run_cli(*args, "--resume")
     assert r.returncode == 0, r.stderr
     resumed = int(re.search(r"none seed 0: resumed from step (\d+)", r.stdout).group(1))
-    assert resumed in done and resumed > 0 and resumed >= done[-2 if len(done) > 1 else -1]   # the newest complete checkpoint
+    # the newest complete checkpoint
+    assert resumed in done and resumed > 0 and resumed >= done[-2 if len(done) > 1 else -1]
     assert saved_steps(out / "none" / "seed0" / "model.zip") == total
     curve = pd.read_csv(out / "none" / "seed0" / "curve.csv")
     assert sorted(curve.timesteps.unique()) == [0, 4096, 8192]
@@ -86,21 +127,24 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     check_report(out)
 
 
-@pytest.mark.parametrize("args, reason", [
-    (["--context", "oracle"], "invalid choice: 'oracle'"),
-    (["--timesteps", "-5"], "--timesteps=-5 must be an integer >= 1"),
-    (["--split", "train36"], "invalid choice: 'train36'"),
-    (["--set", "batchsize=32"], "bad override 'batchsize=32'"),
-    (["--episodes", "0"], "must be >= 1"),
-    (["--encoder", "missing.pt"], "only used with --context latent"),
-    (["--context", "none", "none"], "--context must name each context once, got none none"),
-    (["--set", "n_envs=inf"], "bad override 'n_envs=inf': n_envs must be an integer, got 'inf'"),
-    (["--set", "n_envs=2.5"], "n_envs must be an integer, got '2.5'"),
-    (["--set", "learning_rate=nan"], "PPOConfig.learning_rate=nan must be a finite number > 0"),
-    (["--set", "batch_size=100000"], "PPOConfig.batch_size=100000 must be <= n_steps * n_envs = 2048 * 8 = 16384"),
-    (["--quick", "--set", "batch_size=512"], "batch_size=512 must be <= n_steps * n_envs = 128 * 2 = 256"),
-    (["--workers", "0"], "--workers=0 must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--context", "oracle"], "invalid choice: 'oracle'"),
+        (["--timesteps", "-5"], "--timesteps=-5 must be an integer >= 1"),
+        (["--split", "train36"], "invalid choice: 'train36'"),
+        (["--set", "batchsize=32"], "bad override 'batchsize=32'"),
+        (["--episodes", "0"], "must be >= 1"),
+        (["--encoder", "missing.pt"], "only used with --context latent"),
+        (["--context", "none", "none"], "--context must name each context once, got none none"),
+        (["--set", "n_envs=inf"], "bad override 'n_envs=inf': n_envs must be an integer, got 'inf'"),
+        (["--set", "n_envs=2.5"], "n_envs must be an integer, got '2.5'"),
+        (["--set", "learning_rate=nan"], "PPOConfig.learning_rate=nan must be a finite number > 0"),
+        (["--set", "batch_size=100000"], "PPOConfig.batch_size=100000 must be <= n_steps * n_envs = 2048 * 8 = 16384"),
+        (["--quick", "--set", "batch_size=512"], "batch_size=512 must be <= n_steps * n_envs = 128 * 2 = 256"),
+        (["--workers", "0"], "--workers=0 must be >= 1"),
+    ],
+)
 def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
     r = run_cli(*args, "--out", tmp_path / "bad", timeout=60)
     assert r.returncode == 2 and reason in r.stderr, r.stderr
@@ -109,8 +153,11 @@ def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
 
 
 def test_bad_arguments_leave_an_existing_run_folder_untouched(tmp_path):
-    "A bad argument against a folder that exists (e.g. a typo in a --resume) changes nothing in it, command.json included."
-    out = tmp_path / "run"; out.mkdir(); (out / "command.json").write_text('{"command": "the first run"}')
+    """A bad argument against a folder that exists (e.g. a typo in a --resume) changes nothing in it, command.json
+    included."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "command.json").write_text('{"command": "the first run"}')
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     for args in (["--context", "none", "none"], ["--set", "n_envs=inf"], ["--split", "random", "--workers", "-1"]):
         r = run_cli(*args, "--resume", "--out", out, timeout=60)
@@ -120,20 +167,45 @@ def test_bad_arguments_leave_an_existing_run_folder_untouched(tmp_path):
 
 
 def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tmp_path):
-    "`--latent-memory task --latent-probe N` with training trials: the run records all of it, and `load_agent` rebuilds the same encoder."
+    """`--latent-memory task --latent-probe N` with training trials: the run records all of it, and `load_agent`
+    rebuilds the same encoder."""
     from meta_rl.baselines import load_agent
+
     out = tmp_path / "memory"
-    args = ["--context", "latent", "--set", "episodes_per_task=2", "--quick", "--no-progress", "--adapt-steps", "0", "--out", out]
+    args = [
+        "--context",
+        "latent",
+        "--set",
+        "episodes_per_task=2",
+        "--quick",
+        "--no-progress",
+        "--adapt-steps",
+        "0",
+        "--out",
+        out,
+    ]
     r = run_cli(*args, "--latent-memory", "task", "--latent-probe", "20")
     assert r.returncode == 0, r.stderr
     config = json.loads((out / "latent" / "seed0" / "config.json").read_text())
-    assert config["encoder_memory"] == "task" and config["encoder_probe_steps"] == 20 and config["ppo"]["episodes_per_task"] == 2
+    assert (
+        config["encoder_memory"] == "task"
+        and config["encoder_probe_steps"] == 20
+        and config["ppo"]["episodes_per_task"] == 2
+    )
     assert len(config["encoder_standardization"]["shift"]) == 8 and min(config["encoder_standardization"]["scale"]) > 0
     agent = load_agent(out / "latent" / "seed0")
-    assert (agent.encoder.memory, agent.encoder.probe_steps, agent.encoder.scale) == ("task", 20, config["encoder_standardization"]["scale"])
+    assert (agent.encoder.memory, agent.encoder.probe_steps, agent.encoder.scale) == (
+        "task",
+        20,
+        config["encoder_standardization"]["scale"],
+    )
     assert agent.encoder().n == 0
     assert "## First episode on a task vs the later ones" in (out / "summary.md").read_text()
     # resuming the finished agent with another memory or without the probe is refused, in one line
     for other in (["--latent-memory", "episode", "--latent-probe", "20"], ["--latent-memory", "task"]):
         r = run_cli(*args, *other, "--resume")
-        assert r.returncode == 2 and "started with another context, split, config or encoder memory or probe" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+        assert (
+            r.returncode == 2
+            and "started with another context, split, config or encoder memory or probe" in r.stderr
+            and r.stderr.count("\n") == 1
+        ), r.stderr

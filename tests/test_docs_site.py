@@ -6,7 +6,8 @@ figures. Screenshots of the front page and of the evaluation chapter are saved t
 
 What each page must show is read from the notebooks themselves, so new chapters are checked as soon as they exist.
 Without Chromium or Playwright the tests are skipped, except on CI (`CI` set), where they fail."""
-import ast, json, os, re, shutil, subprocess, sys, threading
+
+import ast, json, os, re, subprocess, sys, threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,8 +18,16 @@ ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
 PREVIEW = ROOT / "_docs_preview"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 EVALUATION_CHAPTER = "06_evaluation"
 
 
@@ -42,24 +51,40 @@ def plain(markdown_title):
 def expected_page(nb_path):
     "What the page of `nb_path` must show, read from the notebook: file name, title, API names, image outputs."
     cells = _cells(nb_path)
-    title = next((m.group(1).strip() for c in cells if c["cell_type"] == "markdown"
-                  for m in [re.match(r"\s*#\s+(.+)", _source(c))] if m), None)
-    api = []       # what nbdev's add_show_docs documents: public classes and functions of exported, shown cells
+    title = next(
+        (
+            m.group(1).strip()
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for m in [re.match(r"\s*#\s+(.+)", _source(c))]
+            if m
+        ),
+        None,
+    )
+    api = []  # what nbdev's add_show_docs documents: public classes and functions of exported, shown cells
     for c in cells:
         src = _source(c)
-        if c["cell_type"] != "code" or not {"export", "exports"} & _directives(src) or "hide" in _directives(src): continue
+        if c["cell_type"] != "code" or not {"export", "exports"} & _directives(src) or "hide" in _directives(src):
+            continue
         tree = ast.parse("\n".join(l for l in src.splitlines() if not l.lstrip().startswith(("%", "!"))))
-        api += [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and (not n.name.startswith("_") or n.name.startswith("__"))]
-    figures = sum(any(k.startswith("image/") for k in o.get("data", {}))
-                  for c in cells if c["cell_type"] == "code" for o in c.get("outputs", []))
-    page = re.sub(r"^\d+[a-zA-Z0-9]*_", "", nb_path.name.lower())[: -len(".ipynb")] + ".html"   # as nbdev/Quarto name it
+        api += [
+            n.name
+            for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and (not n.name.startswith("_") or n.name.startswith("__"))
+        ]
+    figures = sum(
+        any(k.startswith("image/") for k in o.get("data", {}))
+        for c in cells
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+    )
+    page = re.sub(r"^\d+[a-zA-Z0-9]*_", "", nb_path.name.lower())[: -len(".ipynb")] + ".html"  # as nbdev/Quarto name it
     return {"notebook": nb_path.stem, "page": page, "title": title, "api": api, "figures": figures}
 
 
 def site_notebooks():
-    nbs = [p for p in NBS.rglob("*.ipynb")
-           if not any(part.startswith((".", "_")) for part in p.relative_to(NBS).parts)]
+    nbs = [p for p in NBS.rglob("*.ipynb") if not any(part.startswith((".", "_")) for part in p.relative_to(NBS).parts)]
     return sorted(nbs, key=lambda p: (p.stem != "index", str(p.relative_to(NBS))))
 
 
@@ -70,26 +95,36 @@ CHAPTERS = [p for p in PAGES if p["notebook"] != "index"]
 @pytest.fixture(scope="session")
 def preview():
     "A fresh build of the preview, served on 127.0.0.1; yields the base URL."
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "docs_preview.py"), "--out", str(PREVIEW)],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "docs_preview.py"), "--out", str(PREVIEW)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, f"tools/docs_preview.py failed:\n{r.stdout}\n{r.stderr}"
-    handler = partial(type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(PREVIEW))
+    handler = partial(
+        type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(PREVIEW)
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown(); server.server_close()
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
 def browser():
-    try: from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
     except ImportError:
-        if os.environ.get("CI"): raise
-        pytest.skip("playwright is not installed: pip install -e \".[dev]\"")
+        if os.environ.get("CI"):
+            raise
+        pytest.skip('playwright is not installed: pip install -e ".[dev]"')
     if not Path(CHROMIUM).exists():
         missing = f"no Chromium at {CHROMIUM}: bash tools/install-system-packages.sh (or apt-get install chromium)"
-        if os.environ.get("CI"): pytest.fail(missing)
+        if os.environ.get("CI"):
+            pytest.fail(missing)
         pytest.skip(missing)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -105,8 +140,12 @@ def open_page(browser, preview, page_name):
     page.on("console", lambda m: m.type == "error" and problems["js_errors"].append(m.text))
 
     def only_local(route):
-        if route.request.url.startswith(preview): route.continue_()
-        else: problems["foreign_requests"].append(route.request.url); route.abort()
+        if route.request.url.startswith(preview):
+            route.continue_()
+        else:
+            problems["foreign_requests"].append(route.request.url)
+            route.abort()
+
     page.route("**/*", only_local)
     response = page.goto(f"{preview}/{page_name}", wait_until="load")
     assert response and response.ok, f"{page_name}: HTTP {response and response.status}"
@@ -114,16 +153,25 @@ def open_page(browser, preview, page_name):
 
 
 def check_images(page, name):
-    # Frames of an image slider (`meta_rl.striker.image_slider`) other than the shown one are hidden: loaded, not laid out.
-    images = page.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src').slice(0, 60), e.complete, "
-                                              "e.naturalWidth, e.getBoundingClientRect().width, !!e.closest('.image-slider')])")
-    broken = [src for src, complete, natural, shown, in_slider in images if not (complete and natural > 0 and (shown > 0 or in_slider))]
+    # Frames of an image slider (`meta_rl.striker.image_slider`) other than the shown one are hidden: loaded, not laid
+    # out.
+    images = page.eval_on_selector_all(
+        "img",
+        "els => els.map(e => [e.getAttribute('src').slice(0, 60), e.complete, "
+        "e.naturalWidth, e.getBoundingClientRect().width, !!e.closest('.image-slider')])",
+    )
+    broken = [
+        src
+        for src, complete, natural, shown, in_slider in images
+        if not (complete and natural > 0 and (shown > 0 or in_slider))
+    ]
     assert not broken, f"{name}: images that did not load or have zero size: {broken}"
     return images
 
 
 def test_image_slider_works_without_a_kernel(browser, preview):
-    "The pre-rendered dynamics explorer of the Striker chapter: moving the slider shows another frame, with no JavaScript error."
+    """The pre-rendered dynamics explorer of the Striker chapter: moving the slider shows another frame, with no
+    JavaScript error."""
     page, problems = open_page(browser, preview, "striker.html")
     slider = page.locator(".image-slider").first
     assert slider.count() == 1, "striker.html: no image slider"
@@ -147,21 +195,28 @@ def test_page_reads_in_a_browser(browser, preview, expected):
     page, problems = open_page(browser, preview, expected["page"])
     try:
         title = page.locator("h1.title")
-        assert title.is_visible() and title.inner_text().strip() == plain(expected["title"]), \
+        assert title.is_visible() and title.inner_text().strip() == plain(expected["title"]), (
             f"{expected['page']}: title {title.inner_text()!r}, expected {expected['title']!r}"
-        for name in expected["api"]:       # nbdev's show_doc block, under the anchor nbdev's links point to
+        )
+        for name in expected["api"]:  # nbdev's show_doc block, under the anchor nbdev's links point to
             doc = page.locator(f'.api-doc[id="{name.lower()}"]')
             assert doc.count() == 1 and doc.is_visible(), f"{expected['page']}: no API docs for {name}"
             assert name in doc.inner_text()
         images = check_images(page, expected["page"])
         figures = page.locator(".jp-OutputArea-output img")
-        assert figures.count() >= expected["figures"], \
+        assert figures.count() >= expected["figures"], (
             f"{expected['page']}: {figures.count()} figures shown, the notebook has {expected['figures']} image outputs"
-        if expected["notebook"] == "index": assert images, "the front page shows no picture (the Striker)"
-        page.wait_for_load_state("networkidle")      # every request the page makes has been answered (or refused) before we judge it
+        )
+        if expected["notebook"] == "index":
+            assert images, "the front page shows no picture (the Striker)"
+        # every request the page makes has been answered (or refused) before we judge it
+        page.wait_for_load_state("networkidle")
         assert not problems["js_errors"], f"{expected['page']}: JavaScript errors {problems['js_errors']}"
-        assert not problems["foreign_requests"], f"{expected['page']}: requests beyond the site {problems['foreign_requests']}"
-    finally: page.close()
+        assert not problems["foreign_requests"], (
+            f"{expected['page']}: requests beyond the site {problems['foreign_requests']}"
+        )
+    finally:
+        page.close()
 
 
 def test_front_page_links_every_chapter_in_order(browser, preview):
@@ -175,7 +230,8 @@ def test_front_page_links_every_chapter_in_order(browser, preview):
             assert page.locator("h1.title").inner_text().strip() == plain(chapter["title"])
             page.go_back()
         assert not problems["js_errors"] and not problems["foreign_requests"], problems
-    finally: page.close()
+    finally:
+        page.close()
 
 
 def test_screenshots_of_front_page_and_evaluation_chapter(browser, preview):
@@ -185,12 +241,17 @@ def test_screenshots_of_front_page_and_evaluation_chapter(browser, preview):
     shots.mkdir(exist_ok=True)
     evaluation = next((p for p in CHAPTERS if p["notebook"] == EVALUATION_CHAPTER), CHAPTERS[-1])
     if evaluation["notebook"] != EVALUATION_CHAPTER:
-        print(f"\n{EVALUATION_CHAPTER} does not exist yet: evaluation.png shows the last chapter, {evaluation['notebook']}")
+        print(
+            f"\n{EVALUATION_CHAPTER} does not exist yet: evaluation.png shows the last chapter, "
+            f"{evaluation['notebook']}"
+        )
     for name, expected in (("front", PAGES[0]), ("evaluation", evaluation)):
         page, _ = open_page(browser, preview, expected["page"])
         try:
             height = min(page.evaluate("document.documentElement.scrollHeight"), 4000)
-            page.screenshot(path=str(shots / f"{name}.png"), full_page=True,
-                            clip={"x": 0, "y": 0, "width": 1400, "height": height})
-        finally: page.close()
+            page.screenshot(
+                path=str(shots / f"{name}.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": height}
+            )
+        finally:
+            page.close()
         assert (shots / f"{name}.png").stat().st_size > 10_000

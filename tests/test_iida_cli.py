@@ -1,8 +1,8 @@
 """The IIDA console scripts end to end on a tiny budget: `metarl-iida-generate` writes a dataset with its metadata,
 `metarl-iida-train-predictor` trains on it and writes a checkpoint whose encoder loads; bad arguments exit non-zero
 with a one-line reason."""
-import subprocess, sys
-from pathlib import Path
+
+import subprocess
 
 import numpy as np
 import pytest
@@ -18,7 +18,20 @@ def run(*args):
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("iida") / "train.npz"
-    r = run("metarl-iida-generate", "--episodes-per-task", "2", "--steps", "40", "--workers", "2", "--seed", "3", "--quiet", "--out", str(out))
+    r = run(
+        "metarl-iida-generate",
+        "--episodes-per-task",
+        "2",
+        "--steps",
+        "40",
+        "--workers",
+        "2",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     assert "wrote 2,000 transitions" in r.stdout and str(out) in r.stdout
     return out
@@ -28,14 +41,36 @@ def test_generate_writes_the_dataset_and_its_metadata(dataset):
     ds = TransitionDataset.load(dataset)
     assert len(ds) == 25 * 2 * 40 and len(ds.tasks) == 25
     m = ds.metadata
-    assert (m["split"], m["role"], m["generator"], m["seed"], m["episodes_per_task"], m["steps_per_episode"]) == ("train25-test36", "train", "scripted", 3, 2, 40)
+    assert (m["split"], m["role"], m["generator"], m["seed"], m["episodes_per_task"], m["steps_per_episode"]) == (
+        "train25-test36",
+        "train",
+        "scripted",
+        3,
+        2,
+        40,
+    )
     assert m["generator_policy"] is None and m["workers_used"] == 2
     assert np.isfinite(ds.obs).all() and np.abs(ds.action).max() <= 3
 
 
 def test_train_predictor_writes_a_checkpoint_with_an_encoder(dataset, tmp_path):
-    r = run("metarl-iida-train-predictor", "--data", str(dataset), "--test-data", str(dataset), "--out-dir", str(tmp_path),
-            "--epochs", "2", "--batches-per-epoch", "5", "--hidden", "32", "32", "--quiet")
+    r = run(
+        "metarl-iida-train-predictor",
+        "--data",
+        str(dataset),
+        "--test-data",
+        str(dataset),
+        "--out-dir",
+        str(tmp_path),
+        "--epochs",
+        "2",
+        "--batches-per-epoch",
+        "5",
+        "--hidden",
+        "32",
+        "32",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     assert "validation tasks: delta-s MSE" in r.stdout and "test data: delta-s MSE" in r.stdout
     model, norm, ckpt = load_predictor(tmp_path / "predictor.pt")
@@ -53,7 +88,10 @@ BAD = [
     (["metarl-iida-generate", "--role", "valid"], "--role 'valid'"),
     (["metarl-iida-generate", "--split", "nope"], "--split 'nope'"),
     (["metarl-iida-train-predictor", "--data", "/no/such.npz"], "no dataset file '/no/such.npz'"),
-    (["metarl-iida-train-predictor", "--context", "oracle", "--data", "x.npz"], "choose one of ['latent', 'none', 'true']"),
+    (
+        ["metarl-iida-train-predictor", "--context", "oracle", "--data", "x.npz"],
+        "choose one of ['latent', 'none', 'true']",
+    ),
     (["metarl-iida-train-predictor", "--epochs", "0", "--data", "x.npz"], "epochs=0"),
 ]
 

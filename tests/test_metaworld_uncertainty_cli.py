@@ -1,5 +1,6 @@
 """`metarl-metaworld-uncertainty` end to end at the quick budget on a quick `metarl-metaworld` run (ML1 reach-v3, two
 `none` agents), as separate processes, and bad arguments (one line on stderr, exit status 2)."""
+
 import json, shutil, subprocess, sys
 
 import pandas as pd
@@ -10,8 +11,11 @@ pytest.importorskip("metaworld", reason="Meta-World is not installed (pip instal
 
 def cli(name, module):
     "The console script once installed; the same `main` through the interpreter otherwise."
-    return [shutil.which(name)] if shutil.which(name) else \
-           [sys.executable, "-c", f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"]
+    return (
+        [shutil.which(name)]
+        if shutil.which(name)
+        else [sys.executable, "-c", f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"]
+    )
 
 
 def run(command, *args, timeout=300):
@@ -23,16 +27,38 @@ ASSESS = cli("metarl-metaworld-uncertainty", "meta_rl.metaworld_uncertainty")
 
 
 def test_quick_assessment_of_a_quick_run(tmp_path):
-    r = run(TRAIN, "--env-name", "reach-v3", "--context", "none", "--seeds", "0", "1", "--quick", "--no-progress", "--out", tmp_path / "run")
+    r = run(
+        TRAIN,
+        "--env-name",
+        "reach-v3",
+        "--context",
+        "none",
+        "--seeds",
+        "0",
+        "1",
+        "--quick",
+        "--no-progress",
+        "--out",
+        tmp_path / "run",
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     r = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", tmp_path / "u")
     assert r.returncode == 0, r.stderr[-2000:]
     u = tmp_path / "u"
-    for f in ("protocol.json", "commands.json", "episodes.csv", "metrics.csv", "risk_coverage.csv", "summary.md",
-              "figures/score_by_set.png", "figures/risk_coverage.png", "encoder/predictor.pt"):
+    for f in (
+        "protocol.json",
+        "commands.json",
+        "episodes.csv",
+        "metrics.csv",
+        "risk_coverage.csv",
+        "summary.md",
+        "figures/score_by_set.png",
+        "figures/risk_coverage.png",
+        "encoder/predictor.pt",
+    ):
         assert (u / f).is_file(), f
     episodes, metrics = pd.read_csv(u / "episodes.csv"), pd.read_csv(u / "metrics.csv")
-    assert len(episodes) == 2 * (2 + 2 + 2) * 2                          # agents x (train, test, OOD tasks) x K values
+    assert len(episodes) == 2 * (2 + 2 + 2) * 2  # agents x (train, test, OOD tasks) x K values
     assert set(episodes.set) == {"train", "test", "ood"} and set(episodes.seed) == {0, 1}
     ood = episodes[episodes.set == "ood"].task_id
     assert ood.str.startswith("reach-v3/ood/").all() and not set(ood) & set(episodes[episodes.set != "ood"].task_id)
@@ -43,6 +69,7 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     assert json.loads((u / "commands.json").read_text())[0].startswith("metarl-metaworld-uncertainty --run")
     # the saved estimator loads back with both agents
     from meta_rl.metaworld_uncertainty import load_metaworld_estimator
+
     est = load_metaworld_estimator(u / "estimators" / "none-seed1")
     assert len(est.agents) == 2 and est.reference is not None
     # the same command again keeps both assessed agents and rewrites the report
@@ -52,34 +79,59 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     # the same folder with another protocol is refused, and nothing is written
     stamp = (u / "protocol.json").read_text()
     again = run(ASSESS, "--run", tmp_path / "run", "--quick", "--ood", "3", "--out", u)
-    assert again.returncode == 2 and "another run or protocol" in again.stderr and again.stderr.count("\n") == 1, again.stderr
+    assert again.returncode == 2 and "another run or protocol" in again.stderr and again.stderr.count("\n") == 1, (
+        again.stderr
+    )
     assert (u / "protocol.json").read_text() == stamp
 
 
 def test_quick_assessment_of_an_ml10_run(tmp_path):
-    "ML10 has no OOD goals: the held-out test skills are the novel tasks, measured by the held-out AUROC; --ood is refused."
-    r = run(TRAIN, "--benchmark", "ML10", "--context", "none", "--seeds", "0", "1", "--quick", "--no-progress", "--out", tmp_path / "run")
+    """ML10 has no OOD goals: the held-out test skills are the novel tasks, measured by the held-out AUROC; --ood is
+    refused."""
+    r = run(
+        TRAIN,
+        "--benchmark",
+        "ML10",
+        "--context",
+        "none",
+        "--seeds",
+        "0",
+        "1",
+        "--quick",
+        "--no-progress",
+        "--out",
+        tmp_path / "run",
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     bad = run(ASSESS, "--run", tmp_path / "run", "--quick", "--ood", "3", "--out", tmp_path / "u")
-    assert bad.returncode == 2 and "--ood 3: OOD goals are defined for ML1 runs" in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr
+    assert (
+        bad.returncode == 2
+        and "--ood 3: OOD goals are defined for ML1 runs" in bad.stderr
+        and bad.stderr.count("\n") == 1
+    ), bad.stderr
     assert not (tmp_path / "u").exists()
     r = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", tmp_path / "u")
     assert r.returncode == 0, r.stderr[-2000:]
     episodes, metrics = pd.read_csv(tmp_path / "u" / "episodes.csv"), pd.read_csv(tmp_path / "u" / "metrics.csv")
     assert set(episodes.set) == {"train", "test"} and episodes.benchmark.eq("ML10").all()
     train, test = episodes[episodes.set == "train"], episodes[episodes.set == "test"]
-    assert train.env_name.nunique() == 10 and test.env_name.nunique() == 5 and not set(train.env_name) & set(test.env_name)
-    assert len(episodes) == 2 * (10 + 5) * 2 * 2                        # agents x skills x 2 tasks per skill x K values
+    assert (
+        train.env_name.nunique() == 10 and test.env_name.nunique() == 5 and not set(train.env_name) & set(test.env_name)
+    )
+    assert len(episodes) == 2 * (10 + 5) * 2 * 2  # agents x skills x 2 tasks per skill x K values
     assert {"heldout_auroc", "failure_auroc"} == set(metrics.metric)
     assert json.loads((tmp_path / "u" / "protocol.json").read_text())["ood_tasks"] == 0
     assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) | – |" in r.stdout
 
 
-@pytest.mark.parametrize("args, reason", [
-    (["--run", "/nonexistent/run"], "is not a metarl-metaworld run folder"),
-    (["--run", ".", "--ks", "10"], "must include the default K=100"),
-    (["--run", ".", "--contexts", "none", "none"], "repeats a mode"),
-])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--run", "/nonexistent/run"], "is not a metarl-metaworld run folder"),
+        (["--run", ".", "--ks", "10"], "must include the default K=100"),
+        (["--run", ".", "--contexts", "none", "none"], "repeats a mode"),
+    ],
+)
 def test_bad_arguments(args, reason):
     r = run(ASSESS, *args)
     assert r.returncode == 2 and reason in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -1,6 +1,8 @@
 """Every chapter runs top to bottom in a fresh Jupyter kernel, as JupyterLab's "Run All" does on a fresh clone: every
 cell in order, `#| eval: false` and `#| slow` cells included (they are flags for nbdev, not for Jupyter), in the
-notebook's own folder. Notebooks run in memory, two at a time (one kernel per core): committed files are not rewritten."""
+notebook's own folder. Notebooks run in memory, two at a time (one kernel per core): committed files stay as they
+are."""
+
 import os, time, traceback
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -12,18 +14,24 @@ pytest.importorskip("nbclient", reason="nbclient is not installed: pip install -
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
-CELL_TIMEOUT = 900      # seconds; the slowest cell (Meta-World's predictor study) takes about two minutes on 2 cores
+CELL_TIMEOUT = 900  # seconds; the slowest cell (Meta-World's predictor study) takes about two minutes on 2 cores
 
 
 def run_all(path: Path) -> tuple[float, str | None]:
-    "Execute every code cell of `path` in a fresh `python3` kernel, in the notebook's folder: (wall time, error or None)."
+    """Execute every code cell of `path` in a fresh `python3` kernel, in the notebook's folder: (wall time, error or
+    None)."""
     import nbformat
     from nbclient import NotebookClient
+
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
-    try: client.execute()
-    except Exception: return time.perf_counter() - start, traceback.format_exc(limit=1)[-6000:]
+    try:
+        client.execute()
+    except Exception:
+        return time.perf_counter() - start, traceback.format_exc(limit=1)[-6000:]
     return time.perf_counter() - start, None
 
 

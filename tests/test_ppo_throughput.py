@@ -1,4 +1,5 @@
 """The PPO throughput benchmark runs and prints its table (a smoke run at a tiny budget; no timing is asserted)."""
+
 import subprocess, sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ppo_throughput_benchmark_prints_its_table(capsys):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import ppo_throughput
+
     res = ppo_throughput.main(["--steps", "64", "--n-steps", "8", "--no-subproc"])
     out = capsys.readouterr().out
     assert out.count("\n|") >= len(res) + 1 and "x SB3 defaults" in out
@@ -16,5 +18,7 @@ def test_ppo_throughput_benchmark_prints_its_table(capsys):
 
 
 def test_ppo_throughput_benchmark_rejects_bad_arguments():
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ppo_throughput.py"), "--steps", "0"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ppo_throughput.py"), "--steps", "0"], capture_output=True, text=True
+    )
     assert r.returncode != 0 and "--steps" in r.stderr

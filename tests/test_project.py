@@ -1,5 +1,6 @@
 """Checks that are no lesson: the README and the front page agree, the package installs its registration,
 and the benchmark scripts run and print their tables."""
+
 import json, re, subprocess, sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def quick_start(text):
 def test_readme_and_front_page_tell_the_same_story():
     readme, index = (ROOT / "README.md").read_text(), notebook_text(ROOT / "nbs" / "index.ipynb")
     assert quick_start(readme) == quick_start(index)
-    for line in ("pip install torch==2.13.0 -e \".[dev]\"", "nbdev_test"):
+    for line in ('pip install torch==2.13.0 -e ".[dev]"', "nbdev_test"):
         assert line in quick_start(readme)
 
 
@@ -27,13 +28,16 @@ def test_readme_lists_every_chapter():
     readme = (ROOT / "README.md").read_text()
     chapters = sorted(p.stem for p in (ROOT / "nbs").glob("[0-9][0-9]_*.ipynb"))
     assert chapters, "no chapters found"
-    for c in chapters: assert f"`{c}`" in readme, f"README's chapter table misses {c}"
+    for c in chapters:
+        assert f"`{c}`" in readme, f"README's chapter table misses {c}"
 
 
 def test_ci_runs_the_readme_commands():
-    "CI reads the Quick start's commands from the README and runs them as written: one runs the main job, one the tests."
+    """CI reads the Quick start's commands from the README and runs them as written: one runs the main job, one the
+    tests."""
     sys.path.insert(0, str(ROOT / "tools"))
     from readme_commands import quick_start_commands
+
     run, test = quick_start_commands((ROOT / "README.md").read_text())
     assert run.startswith("pip install ") and "metarl-striker " in run and "--out " in run, run
     assert test.startswith("pip install ") and test.endswith("nbdev_test && python -m pytest tests"), test
@@ -48,6 +52,7 @@ def test_opening_and_saving_a_notebook_in_jupyter_changes_nothing(tmp_path):
     the saved file is the committed file, byte for byte."""
     contents = pytest.importorskip("jupyter_server.services.contents.filemanager", reason="pip install -e '.[dev]'")
     from nbdev.clean import clean_jupyter
+
     (tmp_path / "settings.ini").write_text((ROOT / "settings.ini").read_text())
     (tmp_path / "nbs").mkdir()
     manager = contents.FileContentsManager(root_dir=str(tmp_path), pre_save_hook=clean_jupyter)
@@ -58,13 +63,17 @@ def test_opening_and_saving_a_notebook_in_jupyter_changes_nothing(tmp_path):
         nb.metadata.kernelspec = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
         nb.metadata.language_info = {"name": "python", "version": sys.version.split()[0], "file_extension": ".py"}
         for cell in nb.cells:
-            if cell.cell_type == "code": cell.execution_count, cell.metadata["execution"] = 7, {"shell.execute_reply": "now"}
+            if cell.cell_type == "code":
+                cell.execution_count, cell.metadata["execution"] = 7, {"shell.execute_reply": "now"}
         manager.save({"type": "notebook", "format": "json", "content": nb}, f"nbs/{path.name}")
         assert copy.read_bytes() == path.read_bytes(), f"saving {path.name} in Jupyter rewrites it"
 
 
 def test_gym_make_from_a_fresh_interpreter():
-    code = "import gymnasium as gym; e = gym.make('meta_rl.striker:meta_rl/Striker-v0'); o, _ = e.reset(seed=0); print(o.shape)"
+    code = (
+        "import gymnasium as gym; e = gym.make('meta_rl.striker:meta_rl/Striker-v0'); o, _ = e.reset(seed=0); "
+        "print(o.shape)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "(23,)"
 
@@ -72,6 +81,7 @@ def test_gym_make_from_a_fresh_interpreter():
 def test_env_speed_benchmark_prints_its_table(capsys):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import env_speed
+
     res = env_speed.main(["--steps", "400", "--repeats", "1"])
     out = capsys.readouterr().out
     assert out.count("\n|") >= len(res) + 1
@@ -80,5 +90,7 @@ def test_env_speed_benchmark_prints_its_table(capsys):
 
 
 def test_env_speed_benchmark_rejects_bad_arguments():
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "env_speed.py"), "--steps", "0"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "env_speed.py"), "--steps", "0"], capture_output=True, text=True
+    )
     assert r.returncode != 0 and "--steps" in r.stderr

@@ -1,11 +1,12 @@
 """Rendering degrades, never breaks imports. A machine without an off-screen OpenGL library is simulated in child
 processes by a `sitecustomize` that makes the dynamic loader fail for OSMesa and EGL, the way it fails when Debian's
 `libosmesa6` is not installed; `MUJOCO_GL=osmesa` is set as an unlucky user would."""
+
 import os, subprocess, sys, textwrap
 
 import pytest
 
-HIDE_GL = textwrap.dedent('''
+HIDE_GL = textwrap.dedent("""
     import ctypes, ctypes.util
     _hidden = ("OSMesa", "EGL")
     _find, _init = ctypes.util.find_library, ctypes.CDLL.__init__
@@ -14,7 +15,7 @@ HIDE_GL = textwrap.dedent('''
         if name and any(h in str(name) for h in _hidden): raise OSError(f"{name}: cannot open shared object file")
         _init(self, name, *args, **kwargs)
     ctypes.util.find_library, ctypes.CDLL.__init__ = find_library, cdll_init
-''')
+""")
 
 
 @pytest.fixture
@@ -25,7 +26,9 @@ def no_gl_env(tmp_path):
 
 
 def python(code, env):
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_simulation_reproduces_the_failure(no_gl_env):
@@ -35,7 +38,8 @@ def test_the_simulation_reproduces_the_failure(no_gl_env):
 
 
 def test_import_works_and_rendering_names_the_package(no_gl_env):
-    r = python('''
+    r = python(
+        """
         import subprocess, sys
         import meta_rl.striker as s, meta_rl.metaworld, meta_rl.sweeps      # each imports MuJoCo
         child = subprocess.run([sys.executable, "-c", "import mujoco"], capture_output=True, text=True)
@@ -44,7 +48,9 @@ def test_import_works_and_rendering_names_the_package(no_gl_env):
         env.reset(seed=0); env.step(env.action_space.sample())              # everything but rendering works
         try: env.render()
         except s.RenderingUnavailable as e: print("ERROR:", e)
-    ''', no_gl_env)
+    """,
+        no_gl_env,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     error = r.stdout.split("ERROR: ", 1)[1].strip()
     assert "\n" not in error and "apt-get install libosmesa6" in error, error
@@ -58,11 +64,15 @@ def test_commands_start_without_gl(no_gl_env):
 
 def test_render_where_an_offscreen_gl_exists():
     from meta_rl.striker import RenderingUnavailable, StrikerEnv
+
     env = StrikerEnv(render_mode="rgb_array", width=160, height=120)
     env.reset(seed=0)
-    try: frame = env.render()
+    try:
+        frame = env.render()
     except RenderingUnavailable as e:
-        if os.environ.get("CI"): raise
+        if os.environ.get("CI"):
+            raise
         pytest.skip(f"no off-screen OpenGL here (bash tools/install-system-packages.sh installs OSMesa): {e}")
-    finally: env.close()
+    finally:
+        env.close()
     assert frame.shape == (120, 160, 3) and frame.std() > 10

@@ -1,5 +1,7 @@
-"""Sweeps that are no lesson: the Ray backend against the default one (and who shuts Ray down), a sweep killed midway then
-restarted, a killed trial's log, the CPUs a trial may use, and bad specs or missing optional dependencies on the command line."""
+"""Sweeps that are no lesson: the Ray backend against the default one (and who shuts Ray down), a sweep killed midway
+then restarted, a killed trial's log, the CPUs a trial may use, and bad specs or missing optional dependencies on the
+command line."""
+
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
@@ -19,7 +21,8 @@ def test_ray_backend_gives_the_default_backends_table(tmp_path):
     try:
         remote = run_sweep(spec, tmp_path / "ray", backend="ray", progress=False)
         assert ray.is_initialized(), "run_sweep shut down a Ray instance it had not started"
-    finally: ray.shutdown()
+    finally:
+        ray.shutdown()
     assert [r["status"] for r in local.records] == ["done", "done"]
     assert sorted(r["status"] for r in remote.records) == ["done", "done"]
     pd.testing.assert_frame_equal(local.summary, remote.summary)
@@ -27,20 +30,35 @@ def test_ray_backend_gives_the_default_backends_table(tmp_path):
 
 
 def _sweep_cmd(out):
-    return ["metarl-sweep", "--grid", "seed=0,1", "--fixed", *(f"{k}={v}" for k, v in QUICK.items()),
-            "--max-workers", "1", "--out", str(out)]
+    return [
+        "metarl-sweep",
+        "--grid",
+        "seed=0,1",
+        "--fixed",
+        *(f"{k}={v}" for k, v in QUICK.items()),
+        "--max-workers",
+        "1",
+        "--out",
+        str(out),
+    ]
 
 
 def _done(out):
-    return sorted(p.parent.name for p in Path(out).glob("trials/*/trial.json") if json.loads(p.read_text())["status"] == "done")
+    return sorted(
+        p.parent.name for p in Path(out).glob("trials/*/trial.json") if json.loads(p.read_text())["status"] == "done"
+    )
 
 
 def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.Popen(_sweep_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        _sweep_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 240
-    while not _done(out) and time.time() < deadline and proc.poll() is None: time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+    while not _done(out) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     first = _done(out)
     assert len(first) == 1, f"expected one finished trial before the kill, found {first}"
     stamp = (out / "trials" / first[0] / "trial.json").stat().st_mtime
@@ -52,12 +70,15 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
     assert "2 of 2 trials done" in r.stdout and (out / "summary.md").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "give a spec file or --grid"),
-    (["--grid", "colour=red"], "unknown sweep key 'colour'"),
-    (["--grid", "seed=0", "--backend", "slurm"], "invalid choice: 'slurm'"),
-    (["missing.yaml"], "spec file 'missing.yaml' does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give a spec file or --grid"),
+        (["--grid", "colour=red"], "unknown sweep key 'colour'"),
+        (["--grid", "seed=0", "--backend", "slurm"], "invalid choice: 'slurm'"),
+        (["missing.yaml"], "spec file 'missing.yaml' does not exist"),
+    ],
+)
 def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
     r = subprocess.run(["metarl-sweep", *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert r.returncode == 2 and message in r.stderr
@@ -68,7 +89,8 @@ def test_a_ray_instance_the_sweep_started_is_shut_down(tmp_path):
     ray = pytest.importorskip("ray")
     assert not ray.is_initialized()
     spec = SweepSpec(grid=dict(seed=[0, 1]), name="own-ray")
-    result = run_sweep(spec, tmp_path, backend="ray", trial_fn=print, progress=False, aggregate=False)   # print: a no-op trial
+    # print: a no-op trial
+    result = run_sweep(spec, tmp_path, backend="ray", trial_fn=print, progress=False, aggregate=False)
     assert [r["status"] for r in result.records] == ["done", "done"]
     assert not ray.is_initialized(), "run_sweep left running the Ray instance it started"
 
@@ -94,33 +116,43 @@ def test_a_killed_trial_keeps_its_log(tmp_path):
 
 def test_a_trial_uses_at_most_its_num_cpus(tmp_path, monkeypatch):
     from meta_rl import sweeps
+
     seen = []
     monkeypatch.setattr(sweeps, "striker_main", lambda argv: seen.append(argv) or 0)
     assert sweeps.execute_trial("t", {"seed": 0}, tmp_path, num_cpus=3)["status"] == "done"
     argv = seen[0]
     assert argv[argv.index("--workers") + 1] == "3"
     from meta_rl.evaluation import _parser
-    assert _parser().parse_args(argv).workers == 3          # metarl-striker reads it
+
+    assert _parser().parse_args(argv).workers == 3  # metarl-striker reads it
 
 
 BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.sweeps import main; main({argv!r})"
 
 
-@pytest.mark.parametrize("module, spec_file, argv_tail, message", [
-    ("yaml", "spec.yaml", [], "needs PyYAML (pip install pyyaml)"),
-    ("ray", "spec.json", ["--backend", "ray"], "backend='ray' needs Ray: pip install"),
-])
+@pytest.mark.parametrize(
+    "module, spec_file, argv_tail, message",
+    [
+        ("yaml", "spec.yaml", [], "needs PyYAML (pip install pyyaml)"),
+        ("ray", "spec.json", ["--backend", "ray"], "backend='ray' needs Ray: pip install"),
+    ],
+)
 def test_missing_optional_dependencies_give_one_line(tmp_path, module, spec_file, argv_tail, message):
     spec = tmp_path / spec_file
     spec.write_text("grid:\n  seed: [0]\n" if spec_file.endswith(".yaml") else json.dumps({"grid": {"seed": [0]}}))
     argv = [str(spec), "--out", str(tmp_path / "out"), *argv_tail]
-    r = subprocess.run([sys.executable, "-c", BLOCKED.format(module=module, argv=argv)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", BLOCKED.format(module=module, argv=argv)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
 def test_a_spec_with_an_unknown_key_is_refused_by_name(tmp_path):
-    spec = tmp_path / "spec.json"; spec.write_text(json.dumps({"grid": {"seed": [0]}, "cpus": 2}))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"grid": {"seed": [0]}, "cpus": 2}))
     r = subprocess.run(["metarl-sweep", str(spec), "--out", str(tmp_path / "x")], capture_output=True, text=True)
-    assert r.returncode == 2 and "unknown spec keys ['cpus']; allowed: ['grid', 'fixed', 'num_cpus', 'name']" in r.stderr, r.stderr
+    assert (
+        r.returncode == 2 and "unknown spec keys ['cpus']; allowed: ['grid', 'fixed', 'num_cpus', 'name']" in r.stderr
+    ), r.stderr
     assert r.stderr.count("\n") == 1

@@ -1,4 +1,6 @@
-"""The `metarl-uncertainty` command end to end at a tiny budget, on a tiny run of all three context modes, and its bad arguments."""
+"""The `metarl-uncertainty` command end to end at a tiny budget, on a tiny run of all three context modes, and its bad
+arguments."""
+
 import shutil, subprocess
 
 import pandas as pd
@@ -6,7 +8,8 @@ import pytest
 
 STRIKER = shutil.which("metarl-striker")
 CLI = shutil.which("metarl-uncertainty")
-if not (STRIKER and CLI): pytest.skip("metarl-striker / metarl-uncertainty are not installed (pip install -e .)", allow_module_level=True)
+if not (STRIKER and CLI):
+    pytest.skip("metarl-striker / metarl-uncertainty are not installed (pip install -e .)", allow_module_level=True)
 
 
 def run(cli, *args, timeout=300):
@@ -17,7 +20,22 @@ def run(cli, *args, timeout=300):
 def tiny_run(tmp_path_factory):
     "Two seeds of each context mode, trained for 1,024 steps (the latent one with a toy IIDA encoder)."
     out = tmp_path_factory.mktemp("unc") / "run"
-    r = run(STRIKER, "--context", "none", "explicit", "latent", "--seeds", "0", "1", "--quick", "--no-progress", "--adapt-steps", "0", "--out", out)
+    r = run(
+        STRIKER,
+        "--context",
+        "none",
+        "explicit",
+        "latent",
+        "--seeds",
+        "0",
+        "1",
+        "--quick",
+        "--no-progress",
+        "--adapt-steps",
+        "0",
+        "--out",
+        out,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return out
 
@@ -28,8 +46,15 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
     out = tiny_run / "uncertainty"
     for f in ("episodes.csv", "metrics.csv", "calibration.csv", "risk_coverage.csv", "summary.md"):
         assert (out / f).is_file(), f
-    assert sorted(p.name for p in (out / "figures").iterdir()) == ["metrics_vs_k.png", "reliability.png", "risk_coverage.png", "uncertainty_map.png"]
-    assert sorted(p.name for p in (out / "estimators").iterdir()) == [f"{c}-seed{s}" for c in ("explicit", "latent", "none") for s in (0, 1)]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "metrics_vs_k.png",
+        "reliability.png",
+        "risk_coverage.png",
+        "uncertainty_map.png",
+    ]
+    assert sorted(p.name for p in (out / "estimators").iterdir()) == [
+        f"{c}-seed{s}" for c in ("explicit", "latent", "none") for s in (0, 1)
+    ]
     episodes = pd.read_csv(out / "episodes.csv")
     assert set(episodes.context) == {"none", "explicit", "latent"} and set(episodes.set) == {"train", "test", "ood"}
     assert set(episodes.k) == {25, 100} and episodes.score.notna().all()
@@ -42,15 +67,19 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
         assert f"| {context} | **score**" in table and f"| {context} | **score**" in r.stdout
 
 
-@pytest.mark.parametrize("args, reason", [
-    (["--run", "no/such/run"], "not a metarl-striker run folder"),
-    (["--ks", "25", "50"], "must include the default K=100"),
-    (["--episodes", "0"], "--episodes 0 must be a positive integer"),
-    (["--contexts", "none", "none"], "--contexts repeats a mode"),
-    (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--run", "no/such/run"], "not a metarl-striker run folder"),
+        (["--ks", "25", "50"], "must include the default K=100"),
+        (["--episodes", "0"], "--episodes 0 must be a positive integer"),
+        (["--contexts", "none", "none"], "--contexts repeats a mode"),
+        (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be a positive integer"),
+    ],
+)
 def test_bad_arguments_exit_with_one_line(tiny_run, tmp_path, args, reason):
-    if "--run" not in args: args = ["--run", tiny_run, *args]
+    if "--run" not in args:
+        args = ["--run", tiny_run, *args]
     r = run(CLI, *args, "--out", tmp_path / "bad", "--quick", timeout=60)
     assert r.returncode == 2 and reason in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and not (tmp_path / "bad").exists()
@@ -58,6 +87,9 @@ def test_bad_arguments_exit_with_one_line(tiny_run, tmp_path, args, reason):
 
 def test_a_context_the_run_lacks_is_refused(tmp_path):
     run_dir = tmp_path / "run"
-    assert run(STRIKER, "--context", "none", "--quick", "--no-progress", "--adapt-steps", "0", "--out", run_dir).returncode == 0
+    assert (
+        run(STRIKER, "--context", "none", "--quick", "--no-progress", "--adapt-steps", "0", "--out", run_dir).returncode
+        == 0
+    )
     r = run(CLI, "--run", run_dir, "--contexts", "latent", "--quick", timeout=60)
     assert r.returncode == 2 and "no trained agents for context ['latent']; it has ['none']" in r.stderr, r.stderr

@@ -14,6 +14,7 @@ notebooks (refresh them with `make execute`).
     python tools/docs_preview.py            # -> _docs_preview/index.html
     python tools/docs_preview.py --out DIR
 """
+
 from __future__ import annotations
 
 import argparse, html, json, os, re, shutil, sys, tempfile, traceback, warnings
@@ -28,25 +29,29 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass
 class Page:
     "One notebook of the site and the HTML page it becomes."
-    notebook: Path             # source notebook, relative to the repository
-    page: str                  # output file name, as Quarto names it
+
+    notebook: Path  # source notebook, relative to the repository
+    page: str  # output file name, as Quarto names it
     title: str = ""
     description: str = ""
-    api_docs: list[str] = field(default_factory=list)   # anchors of the show_doc blocks on the page
-    figures: int = 0           # image outputs on the page
+    api_docs: list[str] = field(default_factory=list)  # anchors of the show_doc blocks on the page
+    figures: int = 0  # image outputs on the page
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # 1. nbdev's processing, one fresh process per notebook (as `nbdev_proc_nbs` / `nbdev_docs`).
+
 
 def _process_notebook(src: Path, dst: Path) -> str | None:
     "Run nbdev's doc processors on `src` and write the result to `dst`; return the error, if any."
     os.chdir(ROOT)
     import nbdev.serve_drv
     from nbdev.processors import FilterDefaults
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # nbdev's import warning: reported once, by cells_mixing_imports
-        try: nbdev.serve_drv.main((src, dst, FilterDefaults))
+        warnings.simplefilter("ignore")  # nbdev's import warning: reported once, by cells_mixing_imports
+        try:
+            nbdev.serve_drv.main((src, dst, FilterDefaults))
         except Exception as e:
             cause = "".join(traceback.format_exception_only(e.__cause__)) if e.__cause__ else ""
             return f"{e}\n{cause}"
@@ -56,6 +61,7 @@ def _process_notebook(src: Path, dst: Path) -> str | None:
 def notebooks_in_order(nbs_path: Path) -> list[Path]:
     "The notebooks of the site as nbdev's sidebar lists them: `index.ipynb` first, then by path (00_, 01_, ...)."
     from nbdev.doclinks import nbglob
+
     nbs = sorted(Path(p).relative_to(nbs_path) for p in nbglob(nbs_path, as_path=True))
     return sorted(nbs, key=lambda p: (p.stem != "index" or p.parent != Path("."), str(p)))
 
@@ -65,31 +71,49 @@ def cells_mixing_imports(nb_path: Path) -> list[int]:
     import ast
     from nbdev.process import NBProcessor
     from nbdev.processors import _do_eval
+
     found = []
     for i, cell in enumerate(NBProcessor(nb_path, rm_directives=False).nb.cells):
-        if cell.cell_type != "code" or not cell.source: continue
-        try: trees = cell.parsed_()
-        except SyntaxError: continue
-        if not trees or (cell.directives_ or {}).keys() & {"export", "exports", "exporti", "exec_doc"}: continue
+        if cell.cell_type != "code" or not cell.source:
+            continue
+        try:
+            trees = cell.parsed_()
+        except SyntaxError:
+            continue
+        if not trees or (cell.directives_ or {}).keys() & {"export", "exports", "exporti", "exec_doc"}:
+            continue
         nodes = [n for t in trees for n in ast.walk(t)]
-        if (any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes)
-                and any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes) and _do_eval(cell)): found.append(i)
+        if (
+            any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes)
+            and any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes)
+            and _do_eval(cell)
+        ):
+            found.append(i)
     return found
 
 
 def process_notebooks(nbs_path: Path, notebooks: list[Path], proc_dir: Path, workers: int) -> None:
     for nb in notebooks:
         if mixed := cells_mixing_imports(nbs_path / nb):
-            print(f"warning: {nb}: cell(s) {mixed} mix imports with other code; nbdev_docs runs such cells on their own, "
-                  "out of context. Give the imports a cell of their own.", file=sys.stderr)
-    for nb in notebooks: (proc_dir / nb).parent.mkdir(parents=True, exist_ok=True)
+            print(
+                f"warning: {nb}: cell(s) {mixed} mix imports with other code; nbdev_docs runs such cells on their own, "
+                "out of context. Give the imports a cell of their own.",
+                file=sys.stderr,
+            )
+    for nb in notebooks:
+        (proc_dir / nb).parent.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
         jobs = {nb: pool.submit(_process_notebook, nbs_path / nb, proc_dir / nb) for nb in notebooks}
-        errors = [f"{nb}: nbdev's doc processing failed (nbdev_docs would fail the same way):\n{error}"
-                  for nb, job in jobs.items() if (error := job.result())]
+        errors = [
+            f"{nb}: nbdev's doc processing failed (nbdev_docs would fail the same way):\n{error}"
+            for nb, job in jobs.items()
+            if (error := job.result())
+        ]
     if errors:
-        hint = ("\nnbdev executes every cell that imports something while building the docs; a cell that mixes imports "
-                "with other code runs out of context. Keep imports in cells of their own (nbdev FAQ).")
+        hint = (
+            "\nnbdev executes every cell that imports something while building the docs; a cell that mixes imports "
+            "with other code runs out of context. Keep imports in cells of their own (nbdev FAQ)."
+        )
         raise SystemExit("\n\n".join(errors) + (hint if "NameError" in "".join(errors) else ""))
 
 
@@ -122,18 +146,25 @@ def _pandoc_link(m: re.Match) -> str:
 
 def _fence_div(m: re.Match) -> str:
     attrs = m.group(1) or (f".{m.group(2)}" if m.group(2) else None)
-    if attrs is None: return "\n</div>\n"
+    if attrs is None:
+        return "\n</div>\n"
     classes = " ".join(c[1:] for c in attrs.split() if c.startswith("."))
     return f'\n<div class="{html.escape(classes)}">\n'
 
 
 def _math_to_mathml(text: str) -> str:
-    try: from latex2mathml.converter import convert
-    except ImportError: return text           # TeX stays readable as it is
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:
+        return text  # TeX stays readable as it is
+
     def one(m):
         tex, display = (m.group(1), "block") if m.group(1) is not None else (m.group(2), "inline")
-        try: return convert(tex.strip(), display=display)
-        except Exception: return m.group(0)
+        try:
+            return convert(tex.strip(), display=display)
+        except Exception:
+            return m.group(0)
+
     parts = _re_code.split(text)
     return "".join(p if i % 2 else _re_math.sub(one, p) for i, p in enumerate(parts))
 
@@ -141,8 +172,9 @@ def _math_to_mathml(text: str) -> str:
 def quarto_markdown_to_commonmark(text: str) -> str:
     "The few Pandoc/Quarto extensions nbdev's output uses: link attributes, fenced divs (callouts), TeX maths."
     parts = _re_code.split(text)
-    text = "".join(p if i % 2 else _re_fence_div.sub(_fence_div, _re_pandoc_link.sub(_pandoc_link, p))
-                   for i, p in enumerate(parts))
+    text = "".join(
+        p if i % 2 else _re_fence_div.sub(_fence_div, _re_pandoc_link.sub(_pandoc_link, p)) for i, p in enumerate(parts)
+    )
     return _math_to_mathml(text)
 
 
@@ -154,6 +186,7 @@ def _anchor(title: str) -> str:
 def render_show_doc(markdown: str, link_base: str) -> tuple[str, str]:
     "A show_doc output (markdown) as an API block `<div class='api-doc' id=...>` and its anchor."
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
     heading = re.search(r"^#{2,4}\s+(.+?)\s*$", markdown, re.M)
     anchor = _anchor(heading.group(1)) if heading else ""
     body = markdown2html_mistune(quarto_markdown_to_commonmark(markdown.replace("\n---\n", "\n", 1).lstrip("-\n")))
@@ -168,6 +201,7 @@ def localise_links(text: str, link_base: str) -> str:
 def to_plain_notebook(proc_nb_path: Path, page: Page, link_base: str):
     "Read nbdev's processed notebook and rewrite it into cells nbconvert renders as Quarto would."
     import nbformat, yaml
+
     nb = nbformat.read(proc_nb_path, as_version=4)
     cells = []
     for cell in nb.cells:
@@ -178,16 +212,23 @@ def to_plain_notebook(proc_nb_path: Path, page: Page, link_base: str):
             page.page = fm.get("output-file", page.page)
             continue
         if cell.cell_type == "markdown":
-            if src.strip().startswith("<!-- WARNING"): continue
+            if src.strip().startswith("<!-- WARNING"):
+                continue
             cell.source = localise_links(quarto_markdown_to_commonmark(src), link_base)
-            cells.append(cell); continue
-        if cell.cell_type != "code": continue
+            cells.append(cell)
+            continue
+        if cell.cell_type != "code":
+            continue
         directives, code = split_directives(src)
-        if directives.get("include") == "false": continue
+        if directives.get("include") == "false":
+            continue
         tags = set(cell.metadata.get("tags", []))
-        if directives.get("echo") == "false" or not code.strip(): tags.add("remove_input")
-        if directives.get("output") == "false": cell.outputs = []
-        if "code-fold" in directives: tags.add("code-fold")
+        if directives.get("echo") == "false" or not code.strip():
+            tags.add("remove_input")
+        if directives.get("output") == "false":
+            cell.outputs = []
+        if "code-fold" in directives:
+            tags.add("code-fold")
         cell.source = code
         outputs = []
         for out in cell.get("outputs", []):
@@ -198,13 +239,14 @@ def to_plain_notebook(proc_nb_path: Path, page: Page, link_base: str):
                 out = nbformat.v4.new_output("display_data", data={"text/html": block})
             elif "text/markdown" in data:
                 data["text/markdown"] = localise_links(quarto_markdown_to_commonmark(data["text/markdown"]), link_base)
-            if any(k.startswith("image/") for k in data): page.figures += 1
+            if any(k.startswith("image/") for k in data):
+                page.figures += 1
             outputs.append(out)
         cell.outputs = outputs
         cell.metadata["tags"] = sorted(tags)
         cells.append(cell)
     nb.cells = cells
-    nb.metadata.pop("widgets", None)            # the preview has no widget manager (and no CDN to fetch one from)
+    nb.metadata.pop("widgets", None)  # the preview has no widget manager (and no CDN to fetch one from)
     return nb
 
 
@@ -221,7 +263,8 @@ TEMPLATE = r"""
 {%- block body_header -%}
 <body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
 <nav class="site-navbar"><a class="site-title" href="index.html">{{ resources.site.title | e }}</a>
-{%- if resources.site.git_url %}<a class="site-repo" href="{{ resources.site.git_url }}">Source on GitHub</a>{% endif -%}
+{%- if resources.site.git_url %}<a class="site-repo" href="{{ resources.site.git_url }}">Source on GitHub</a>
+{%- endif -%}
 </nav>
 <div class="site-body">
 <aside class="site-sidebar" aria-label="Chapters"><ol>
@@ -257,15 +300,15 @@ TEMPLATE = r"""
 SITE_CSS = """
 :root { --site-accent: #2780e3; --jp-content-font-size1: 15px; }
 html { scroll-padding-top: 4rem; }
-body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible; font-family: var(--jp-content-font-family);
-  color: #212529; }
+body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible;
+  font-family: var(--jp-content-font-family); color: #212529; }
 .site-navbar { position: sticky; top: 0; z-index: 10; display: flex; align-items: center; gap: 1.5rem;
   background: var(--site-accent); color: #fff; padding: .6rem 1.5rem; font-family: var(--jp-ui-font-family); }
 .site-navbar a { color: #fff; text-decoration: none; } .site-title { font-weight: 600; font-size: 1.15rem; }
 .site-repo { margin-left: auto; opacity: .9; font-size: .9rem; }
 .site-body { display: flex; align-items: flex-start; max-width: 1400px; margin: 0 auto; }
-.site-sidebar { position: sticky; top: 3.2rem; flex: 0 0 230px; padding: 1.5rem 1rem; font-family: var(--jp-ui-font-family);
-  font-size: .92rem; max-height: calc(100vh - 4rem); overflow-y: auto; }
+.site-sidebar { position: sticky; top: 3.2rem; flex: 0 0 230px; padding: 1.5rem 1rem;
+  font-family: var(--jp-ui-font-family); font-size: .92rem; max-height: calc(100vh - 4rem); overflow-y: auto; }
 .site-sidebar ol { list-style: none; margin: 0; padding: 0; }
 .site-sidebar li { margin: 0 0 .35rem 0; } .site-sidebar a { color: #343a40; text-decoration: none; display: block;
   padding: .25rem .6rem; border-left: 2px solid transparent; }
@@ -276,7 +319,8 @@ body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible; f
   font-size: .85rem; max-height: calc(100vh - 4rem); overflow-y: auto; }
 .page-toc:empty { display: none; }
 .page-toc h2 { font-size: .9rem; margin: 0 0 .5rem 0; } .page-toc ul { list-style: none; margin: 0; padding: 0; }
-.page-toc li { margin: .3rem 0; } .page-toc a { color: #6c757d; text-decoration: none; } .page-toc a:hover { color: var(--site-accent); }
+.page-toc li { margin: .3rem 0; } .page-toc a { color: #6c757d; text-decoration: none; }
+.page-toc a:hover { color: var(--site-accent); }
 @media (max-width: 1100px) { .page-toc { display: none; } }
 @media (max-width: 760px) { .site-sidebar { display: none; } .site-content { padding: 1rem; } }
 .page-header { margin-bottom: 1.5rem; padding-bottom: 1rem; border-bottom: 1px solid #dee2e6; }
@@ -313,7 +357,8 @@ math { font-size: 1.1em; } math[display="block"] { margin: .6rem 0; }
 def page_toc(body_html: str) -> str:
     "A table of contents of the page's level-2 sections (Quarto's `toc: true`)."
     items = re.findall(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', body_html)
-    if not items: return ""
+    if not items:
+        return ""
     lis = "".join(f'<li><a href="#{html.escape(i)}">{t}</a></li>' for i, t in items)
     return f"<h2>On this page</h2><ul>{lis}</ul>"
 
@@ -323,21 +368,41 @@ def render_pages(pages: list[Page], notebooks: dict[str, object], out: Path, sit
     from nbconvert import HTMLExporter
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
     from traitlets.config import Config
+
     config = Config()
     config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}     # Quarto's `#| echo: false`
-    exporter = HTMLExporter(config=config, extra_loaders=[DictLoader({"preview.html.j2": TEMPLATE})],
-                            template_file="preview.html.j2", exclude_input_prompt=True, exclude_output_prompt=True)
-    def inline(text):          # titles are markdown too (Quarto renders `code` in a title as code)
-        return re.sub(r"^<p>(.*)</p>\s*$", r"\1", markdown2html_mistune(quarto_markdown_to_commonmark(text)).strip(), flags=re.S)
+    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}  # Quarto's `#| echo: false`
+    exporter = HTMLExporter(
+        config=config,
+        extra_loaders=[DictLoader({"preview.html.j2": TEMPLATE})],
+        template_file="preview.html.j2",
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+    def inline(text):  # titles are markdown too (Quarto renders `code` in a title as code)
+        return re.sub(
+            r"^<p>(.*)</p>\s*$", r"\1", markdown2html_mistune(quarto_markdown_to_commonmark(text)).strip(), flags=re.S
+        )
+
     nav = [{"page": p.page, "title": inline(p.title or p.notebook.stem)} for p in pages]
     for p in pages:
         description = markdown2html_mistune(quarto_markdown_to_commonmark(p.description)) if p.description else ""
-        resources = {"site": {**site, "pages": nav, "current": p.page, "page_title": inline(p.title or p.notebook.stem),
-                              "description": localise_links(description, site["link_base"]), "toc": ""},
-                     "metadata": {"name": p.title or p.notebook.stem}}
+        resources = {
+            "site": {
+                **site,
+                "pages": nav,
+                "current": p.page,
+                "page_title": inline(p.title or p.notebook.stem),
+                "description": localise_links(description, site["link_base"]),
+                "toc": "",
+            },
+            "metadata": {"name": p.title or p.notebook.stem},
+        }
         body, _ = exporter.from_notebook_node(notebooks[p.page], resources=resources)
-        body = re.sub(r'(<nav[^>]*class="page-toc"[^>]*>)(</nav>)', lambda m: m.group(1) + page_toc(body) + m.group(2), body)
+        body = re.sub(
+            r'(<nav[^>]*class="page-toc"[^>]*>)(</nav>)', lambda m: m.group(1) + page_toc(body) + m.group(2), body
+        )
         (out / p.page).write_text(body, encoding="utf-8")
 
 
@@ -345,8 +410,12 @@ def copy_assets(nbs_path: Path, out: Path) -> None:
     "Everything in `nbs/` that is not a notebook or site configuration (images, styles), as Quarto copies it."
     for src in nbs_path.rglob("*"):
         rel = src.relative_to(nbs_path)
-        if (src.is_dir() or src.suffix in (".ipynb", ".yml", ".yaml") or
-            any(part.startswith((".", "_")) for part in rel.parts)): continue
+        if (
+            src.is_dir()
+            or src.suffix in (".ipynb", ".yml", ".yaml")
+            or any(part.startswith((".", "_")) for part in rel.parts)
+        ):
+            continue
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, out / rel)
 
@@ -354,22 +423,30 @@ def copy_assets(nbs_path: Path, out: Path) -> None:
 def build(out: Path, workers: int = 2) -> list[Page]:
     os.chdir(ROOT)
     from nbdev.config import get_config
+
     cfg = get_config()
     nbs_path = cfg.nbs_path
     notebooks = notebooks_in_order(nbs_path)
-    if not notebooks: raise SystemExit(f"no notebooks found in {nbs_path}")
-    site = {"title": cfg.get("title", cfg.lib_name), "git_url": cfg.get("git_url", ""), "css": SITE_CSS,
-            "link_base": cfg.get("doc_host", "").rstrip("/") + "/" + cfg.get("doc_baseurl", "").strip("/") + "/"}
+    if not notebooks:
+        raise SystemExit(f"no notebooks found in {nbs_path}")
+    site = {
+        "title": cfg.get("title", cfg.lib_name),
+        "git_url": cfg.get("git_url", ""),
+        "css": SITE_CSS,
+        "link_base": cfg.get("doc_host", "").rstrip("/") + "/" + cfg.get("doc_baseurl", "").strip("/") + "/",
+    }
     with tempfile.TemporaryDirectory(prefix="docs_preview_proc_") as tmp:
         proc_dir = Path(tmp)
         process_notebooks(nbs_path, notebooks, proc_dir, workers)
-        if out.exists(): shutil.rmtree(out)
+        if out.exists():
+            shutil.rmtree(out)
         out.mkdir(parents=True)
         pages, rendered = [], {}
         for nb in notebooks:
             page = Page(notebook=(nbs_path / nb).relative_to(ROOT), page=nb.with_suffix(".html").name)
             plain = to_plain_notebook(proc_dir / nb, page, site["link_base"])
-            if page.page in rendered: raise SystemExit(f"{nb} and another notebook both become {page.page}")
+            if page.page in rendered:
+                raise SystemExit(f"{nb} and another notebook both become {page.page}")
             rendered[page.page] = plain
             pages.append(page)
     render_pages(pages, rendered, out, site)
@@ -381,10 +458,13 @@ def build(out: Path, workers: int = 2) -> list[Page]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "_docs_preview", help="output folder (default _docs_preview/)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "_docs_preview", help="output folder (default _docs_preview/)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="notebooks processed at the same time (default 2)")
     args = parser.parse_args(argv)
-    if args.workers < 1: parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
     pages = build(args.out.resolve(), args.workers)
     for p in pages:
         print(f"{p.notebook} -> {p.page}: {p.title!r}, {len(p.api_docs)} API docs, {p.figures} figures")
