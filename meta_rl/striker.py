@@ -16,7 +16,7 @@ __all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VA
 
 # %% ../nbs/01_striker.ipynb #3f9009e2
 GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
-GL_PACKAGES = {"egl": "libegl1 with a GPU driver", "osmesa": "libosmesa6"}  # -> the Debian package(s) that provide it
+GL_PACKAGES = {"egl": "libegl1", "osmesa": "libosmesa6"}  # -> the Debian package that provides it
 
 
 def gl_library_present(backend: str) -> bool:
@@ -67,11 +67,10 @@ def gl_works(backend: str) -> bool:
     if backend in GL_LIBRARIES:
         env["PYOPENGL_PLATFORM"] = backend
     try:
-        return (
-            subprocess.run([sys.executable, "-c", GL_PROBE], env=env, capture_output=True, timeout=120).returncode == 0
-        )
+        probe = subprocess.run([sys.executable, "-c", GL_PROBE], env=env, capture_output=True, timeout=120)
     except subprocess.TimeoutExpired:
         return False
+    return probe.returncode == 0
 
 # %% ../nbs/01_striker.ipynb #f8627cf7
 class RenderingUnavailable(RuntimeError):
@@ -82,8 +81,8 @@ def offscreen_gl() -> str:
     """Choose the OpenGL backend MuJoCo renders with: a working `MUJOCO_GL`, else EGL, then OSMesa; set `MUJOCO_GL` to
     it."""
     chosen = os.environ.get("MUJOCO_GL", "").strip().lower()
-    display = ["glfw"] if os.environ.get("DISPLAY") else []
-    for backend in dict.fromkeys([chosen, "egl", "osmesa", *display] if chosen else ["egl", "osmesa", *display]):
+    display = "glfw" if os.environ.get("DISPLAY") else ""
+    for backend in dict.fromkeys(b for b in (chosen, "egl", "osmesa", display) if b):
         if gl_works(backend):
             os.environ["MUJOCO_GL"] = backend
             if backend in GL_LIBRARIES and "OpenGL" not in sys.modules:
