@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_baselines.ipynb #fb537544
 from __future__ import annotations
-import json, math, re, zipfile, zlib
+import argparse, json, math, re, zipfile, zlib
 from numbers import Integral, Real
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
@@ -23,9 +23,9 @@ from .context import CONTEXT_MODES, ContextEncoder, make_striker
 from .dynamics import DynamicsBounds, Split, Task, TaskSet
 
 # %% auto #0
-__all__ = ['VEC_ENVS', 'ACTIVATIONS', 'PPOConfig', 'torch_threads', 'StrikerAgent', 'make_vec_striker', 'task_seed',
-           'play_episodes', 'episode_returns', 'by_task', 'LearningCurve', 'checkpoints', 'load_agent',
-           'check_resumable', 'train_ppo', 'train']
+__all__ = ['VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'PPOConfig', 'OneLineParser', 'torch_threads', 'StrikerAgent',
+           'make_vec_striker', 'task_seed', 'play_episodes', 'episode_returns', 'by_task', 'LearningCurve',
+           'checkpoints', 'load_agent', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/03_baselines.ipynb #95259e0e
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
@@ -176,6 +176,25 @@ class PPOConfig:
                 )
                 raise ValueError(f"bad override {a!r}: {key} must be {allowed}, got {value!r}") from None
         return replace(self, **changes)
+
+# %% ../nbs/03_baselines.ipynb #fc0b6c1d
+QUICK_PPO = PPOConfig(
+    total_timesteps=1024,
+    n_envs=2,
+    n_steps=128,
+    batch_size=64,
+    n_epochs=2,
+    eval_freq=512,
+    eval_episodes=1,
+    checkpoint_freq=512,
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose errors are one line (`PROG: error: MESSAGE`) and exit status 2, without the usage block."
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 # %% ../nbs/03_baselines.ipynb #4ed0ba4e
 @contextmanager

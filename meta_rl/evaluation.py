@@ -17,6 +17,8 @@ import torch
 from stable_baselines3 import PPO
 
 from meta_rl.baselines import (
+    QUICK_PPO,
+    OneLineParser,
     PPOConfig,
     StrikerAgent,
     by_task,
@@ -31,10 +33,10 @@ from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import SPLITS, DynamicsBounds, Split, Task, TaskSet, epi_test_tasks, make_split
 
 # %% auto #0
-__all__ = ['EPISODE_COLUMNS', 'PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'QUICK_PPO', 'evaluation_workers',
-           'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'adapt_tasks', 'adapt', 'adaptation_curve',
+__all__ = ['EPISODE_COLUMNS', 'PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'evaluation_workers', 'evaluate',
+           'task_groups', 'summarize', 'AdaptConfig', 'adapt_tasks', 'adapt', 'adaptation_curve',
            'plot_learning_curves', 'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation',
-           'summary_markdown', 'first_and_later', 'write_report', 'Protocol', 'run_protocol', 'OneLineParser', 'main']
+           'summary_markdown', 'first_and_later', 'write_report', 'Protocol', 'run_protocol', 'main']
 
 # %% ../nbs/06_evaluation.ipynb #fadd4e1d
 EPISODE_COLUMNS = [
@@ -546,18 +548,6 @@ class Protocol:
         )
 
 
-QUICK_PPO = PPOConfig(
-    total_timesteps=1024,
-    n_envs=2,
-    n_steps=128,
-    batch_size=64,
-    n_epochs=2,
-    eval_freq=512,
-    eval_episodes=1,
-    checkpoint_freq=512,
-)
-
-
 def run_protocol(
     contexts: Sequence[str],
     split: Split,
@@ -631,13 +621,6 @@ def run_protocol(
     return write_report(out, reps=protocol.reps)
 
 # %% ../nbs/06_evaluation.ipynb #cdc02264
-class OneLineParser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose errors are one line (`PROG: error: MESSAGE`) and exit status 2, without the usage block."
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="metarl-striker",

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 # ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
 from .baselines import VEC_ENVS, PPOConfig, task_seed, torch_threads, train_ppo
 from .context import CONTEXT_MODES, ContextEncoder, LatentContext, Transition
-from .evaluation import QUICK_PPO, OneLineParser
+from .baselines import QUICK_PPO, OneLineParser
 from .iida_predictor import MEMORIES, MIN_STD, PREDICTOR_CONTEXTS, fit, linear_probe_r2, mlp
 import metaworld
 from metaworld.env_dict import ALL_V3_ENVIRONMENTS

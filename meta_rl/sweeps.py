@@ -18,9 +18,8 @@ __all__ = ['CLI_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_argv
            'trial_status', 'SweepResult', 'run_sweep', 'collect_sweep', 'aggregate_sweep', 'main']
 
 # %% ../nbs/10_sweeps.ipynb #02b1b12a
-from .baselines import PPOConfig
+from .baselines import OneLineParser, PPOConfig
 from meta_rl.evaluation import (
-    OneLineParser,
     main as striker_main,
     summarize,
     summary_markdown,

@@ -19,7 +19,7 @@ from .dynamics import Dynamics, Split, TaskSet
 from .baselines import StrikerAgent, load_agent
 from .iida_data import TransitionDataset
 from .iida_predictor import load_predictor, train_context_encoder
-from .evaluation import OneLineParser
+from .baselines import OneLineParser
 from meta_rl.uncertainty import (
     DEFAULT_K,
     DEFAULT_PARTS,
