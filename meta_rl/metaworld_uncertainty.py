@@ -30,9 +30,9 @@ from meta_rl.uncertainty_eval import (
     agent_folders,
     auroc,
     collect_assessments,
-    protocol_from_args,
-    record_command,
+    assess_and_report,
     uncertainty_parser,
+    uncertainty_protocol,
 )
 from meta_rl.metaworld import (
     OBS_DIM,
@@ -709,18 +709,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-metaworld-uncertainty` command."
     p = _parser()
     a = p.parse_args(argv)
-    protocol = protocol_from_args(
-        p,
-        MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol(),
-        dict(
-            episodes=("--episodes", a.episodes),
-            ood_tasks=("--ood", a.ood),
-            tasks_per_split=("--tasks-per-split", a.tasks_per_split),
-            ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None),
-        ),
-    )
-    if a.contexts and len(set(a.contexts)) != len(a.contexts):
-        p.error(f"--contexts repeats a mode: {a.contexts}")
+    default = MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol()
+    protocol = uncertainty_protocol(p, a, default, tasks_per_split=("--tasks-per-split", a.tasks_per_split))
     try:
         bench = _run_benchmark(a.run)
         agent_folders(a.run, a.contexts)
@@ -733,21 +723,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"test skills are the novel tasks"
             )
         protocol = replace(protocol, ood_tasks=0)
-    out = Path(a.out or Path(a.run) / "uncertainty")
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    try:
-        assess_metaworld_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
-    except ValueError as e:
-        p.error(str(e))
-    print(
-        write_metaworld_uncertainty_report(
-            collect_metaworld_assessments(out),
-            out,
-            protocol.reps,
-            record_command(out, "metarl-metaworld-uncertainty", argv),
-        )
-    )
-    print(f"report: {out / 'summary.md'}")
-    return 0
+    report = write_metaworld_uncertainty_report
+    return assess_and_report(p, a, protocol, assess_metaworld_run, report, "metarl-metaworld-uncertainty", argv)

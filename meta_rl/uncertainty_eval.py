@@ -41,8 +41,8 @@ __all__ = ['SETS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_en
            'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
            'risk_coverage', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k',
            'metrics_markdown', 'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command',
-           'main', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
-           'uncertainty_sweep']
+           'uncertainty_protocol', 'assess_and_report', 'main', 'load_assessor', 'plot_assessment',
+           'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/08_uncertainty_eval.ipynb #cfd550f0
 @dataclass(frozen=True)
@@ -619,6 +619,33 @@ def record_command(out: Path, prog: str, argv: Sequence[str] | None) -> str:
     return "`; `".join(commands + [command])
 
 
+def uncertainty_protocol(p: argparse.ArgumentParser, a, protocol, **flags):
+    """`protocol` with the values an uncertainty command's flags ask for (`--episodes`, `--ood`, `--ks` and the `flags`
+    of the benchmark, `{field: (flag, value or None)}`); a bad value or a repeated `--contexts` ends the command."""
+    ks = tuple(sorted(set(a.ks))) if a.ks else None
+    common = dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), ks=("--ks", ks))
+    protocol = protocol_from_args(p, protocol, {**common, **flags})
+    if a.contexts and len(set(a.contexts)) != len(a.contexts):
+        p.error(f"--contexts repeats a mode: {a.contexts}")
+    return protocol
+
+
+def assess_and_report(p: argparse.ArgumentParser, a, protocol, assess, write_report, prog: str, argv) -> int:
+    """Run `assess(run, out, protocol, ...)` into `--out` (default `RUN/uncertainty`), then `write_report` on every row
+    there; print the table and where the report is. What every uncertainty command ends with."""
+    out = Path(a.out or Path(a.run) / "uncertainty")
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    try:
+        assess(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
+    except ValueError as e:
+        p.error(str(e))
+    print(write_report(collect_assessments(out), out, protocol.reps, record_command(out, prog, argv)))
+    print(f"report: {out / 'summary.md'}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     return uncertainty_parser(
         "metarl-uncertainty",
@@ -632,36 +659,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl-uncertainty` command."
     p = _parser()
     a = p.parse_args(argv)
-    protocol = protocol_from_args(
-        p,
-        UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol(),
-        dict(
-            episodes=("--episodes", a.episodes),
-            ood_tasks=("--ood", a.ood),
-            ks=("--ks", tuple(sorted(set(a.ks))) if a.ks else None),
-        ),
-    )
-    if a.contexts and len(set(a.contexts)) != len(a.contexts):
-        p.error(f"--contexts repeats a mode: {a.contexts}")
+    protocol = uncertainty_protocol(p, a, UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol())
     try:
         run_agents(a.run, a.contexts)
     except (FileNotFoundError, ValueError) as e:
         p.error(str(e))
-    out = Path(a.out or Path(a.run) / "uncertainty")
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    try:
-        assess_run(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
-    except ValueError as e:
-        p.error(str(e))
-    print(
-        write_uncertainty_report(
-            collect_assessments(out), out, protocol.reps, record_command(out, "metarl-uncertainty", argv)
-        )
-    )
-    print(f"report: {out / 'summary.md'}")
-    return 0
+    return assess_and_report(p, a, protocol, assess_run, write_uncertainty_report, "metarl-uncertainty", argv)
 
 # %% ../nbs/08_uncertainty_eval.ipynb #bfcb7ada
 def _estimators(folder) -> dict[str, Path]:
