@@ -37,12 +37,12 @@ from meta_rl.uncertainty import (
 )
 
 # %% auto #0
-__all__ = ['SETS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble', 'assess_agent', 'assess_run',
-           'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
-           'risk_coverage', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k',
-           'metrics_markdown', 'write_uncertainty_report', 'uncertainty_parser', 'protocol_from_args', 'record_command',
-           'uncertainty_protocol', 'assess_and_report', 'main', 'load_assessor', 'plot_assessment',
-           'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
+__all__ = ['SETS', 'METRIC_COLUMNS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble', 'assess_agent',
+           'assess_run', 'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics',
+           'calibration_table', 'risk_coverage', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage',
+           'plot_metrics_vs_k', 'metrics_markdown', 'write_uncertainty_report', 'uncertainty_parser',
+           'protocol_from_args', 'record_command', 'uncertainty_protocol', 'assess_and_report', 'main', 'load_assessor',
+           'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/08_uncertainty_eval.ipynb #cfd550f0
 @dataclass(frozen=True)
@@ -499,11 +499,22 @@ def _fmt(r) -> str:
     return f"{r.value:.2f}{ci}"
 
 
+# the columns of the metrics table
+METRIC_COLUMNS = (
+    "context",
+    "score",
+    "OOD AUROC (target ≥ 0.9)",
+    "Spearman with loss (target ≥ 0.5)",
+    "failure AUROC",
+    "seeds",
+)
+
+
 def metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
     "The metrics at K=`k` as a Markdown table: one row per context and score, the three metrics with their 95% CIs."
     m = metrics[metrics.k == k]
     head = [
-        "| context | score | OOD AUROC (target ≥ 0.9) | Spearman with loss (target ≥ 0.5) | failure AUROC | seeds |",
+        "| " + " | ".join(METRIC_COLUMNS) + " |",
         "|---|---|---|---|---|---:|",
     ]
     order = ["score", *PARTS]
