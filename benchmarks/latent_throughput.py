@@ -5,7 +5,7 @@
 
 Every agent trains PPO with `meta_rl.baselines.PPOConfig()` (8 environments in a `DummyVecEnv`, 1 torch thread) on the
 25 training tasks, as `metarl-striker` does. The `latent` agent's environments run the IIDA encoder online at every step
-(chapter 05's numpy `IIDAEncoder`); the encoder is a freshly initialised model of the default size (its weights do not
+(chapter 06's numpy `IIDAEncoder`); the encoder is a freshly initialised model of the default size (its weights do not
 change its cost), so no trained checkpoint is needed; pass `--encoder runs/NAME/encoder/predictor.pt` to use a trained
 one. The probing `latent` agent (`metarl-striker --latent-probe 50`) also plays a 50-step probe strike on a private
 Striker at every reset. Rounds alternate the agents so that a machine's slow moments fall on all of them alike; the
@@ -16,8 +16,8 @@ import argparse, statistics, time
 import numpy as np
 from stable_baselines3 import PPO
 
-from meta_rl.baselines import PPOConfig, make_vec_striker, torch_threads
-from meta_rl.dynamics import DynamicsBounds, epi_train_tasks
+from meta_rl.baselines import PPOConfig, make_vec, torch_threads
+from meta_rl.benchmark import StrikerBenchmark
 from meta_rl.iida_predictor import (
     IIDAEncoderFactory,
     IIDAModel,
@@ -37,13 +37,13 @@ def untrained_encoder():
 
 
 def steps_per_second(context, config, steps, encoder):
-    tasks = epi_train_tasks()
-    env = make_vec_striker(
+    striker = StrikerBenchmark()
+    env = make_vec(
+        striker,
         context,
-        tasks,
+        striker.train,
         config.n_envs,
         config.seed,
-        bounds=DynamicsBounds.from_tasks(tasks),
         encoder=encoder if context == "latent" else None,
         vec_env=config.vec_env,
     )

@@ -23,9 +23,10 @@ import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from meta_rl.baselines import PPOConfig, make_vec_striker, torch_threads
+from meta_rl.baselines import PPOConfig, make_vec, torch_threads
+from meta_rl.benchmark import StrikerBenchmark
 from meta_rl.context import make_striker
-from meta_rl.dynamics import DynamicsBounds, epi_train_tasks
+from meta_rl.dynamics import epi_train_tasks
 
 
 def time_learn(model, steps):
@@ -56,9 +57,7 @@ def ours(config):
 
     def build():
         tasks = epi_train_tasks()
-        env = make_vec_striker(
-            "none", tasks, config.n_envs, config.seed, bounds=DynamicsBounds.from_tasks(tasks), vec_env=config.vec_env
-        )
+        env = make_vec(StrikerBenchmark(), "none", tasks, config.n_envs, config.seed, vec_env=config.vec_env)
         return PPO("MlpPolicy", env, device="cpu", **config.ppo_kwargs()), config.torch_threads
 
     return build

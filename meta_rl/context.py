@@ -17,7 +17,7 @@ from .striker import StrikerEnv, STRIKER_VARIANTS
 
 # %% auto #0
 __all__ = ['CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder', 'OracleEncoder', 'ExplicitContext',
-           'LatentContext', 'make_striker']
+           'LatentContext', 'add_context', 'make_striker']
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
@@ -149,6 +149,31 @@ class LatentContext(gym.Wrapper):
 CONTEXT_MODES = ("none", "explicit", "latent")
 
 
+def add_context(
+    env: gym.Env,
+    context: str,
+    encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
+    explicit: Callable[[gym.Env], gym.Env] = ExplicitContext,
+) -> gym.Env:
+    """`env` with the observation of `context` (one of `CONTEXT_MODES`): as it is, wrapped by `explicit`, or with the
+    latent of `encoder` (an instance or a zero-argument factory). Every benchmark's env factory ends here."""
+    if context not in CONTEXT_MODES:
+        raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
+    if context == "latent" and encoder is None:
+        raise ValueError(
+            "context='latent' needs an encoder (a ContextEncoder, e.g. the IIDA encoder of meta_rl.iida_predictor)"
+        )
+    if context != "latent" and encoder is not None:
+        raise ValueError(f"an encoder was given but context={context!r}; encoders are used only with context='latent'")
+    if context == "explicit":
+        return explicit(env)
+    if context == "latent":
+        return LatentContext(
+            env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder()
+        )
+    return env
+
+
 def make_striker(
     context: str = "none",
     tasks: TaskSet | Task | Dynamics | None = None,
@@ -164,21 +189,12 @@ def make_striker(
     `explicit` normalises the dynamics over `bounds` (default: the EPI training range; pass
     `DynamicsBounds.from_tasks(split.train)` for another split). `latent` needs an `encoder` (an instance
     or a zero-argument factory). Episodes are cut by a `TimeLimit` (the variant's length unless given)."""
-    if context not in CONTEXT_MODES:
+    if context not in CONTEXT_MODES:  # before building the env
         raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
-    if context == "latent" and encoder is None:
-        raise ValueError(
-            "context='latent' needs an encoder (a ContextEncoder, e.g. the IIDA encoder of meta_rl.iida_predictor)"
-        )
-    if context != "latent" and encoder is not None:
-        raise ValueError(f"an encoder was given but context={context!r}; encoders are used only with context='latent'")
     env = StrikerEnv(tasks, variant=variant, **env_kwargs)
     steps = STRIKER_VARIANTS[variant][3] if max_episode_steps is None else max_episode_steps
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"max_episode_steps={steps!r} must be a positive integer")
-    env = TimeLimit(env, max_episode_steps=int(steps))
-    if context == "explicit":
-        env = ExplicitContext(env, bounds)
-    if context == "latent":
-        env = LatentContext(env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder())
-    return env
+    return add_context(
+        TimeLimit(env, max_episode_steps=int(steps)), context, encoder, lambda e: ExplicitContext(e, bounds)
+    )

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS', 'Dynamics', 'Task',
-           'TaskSet', 'epi_train_tasks', 'epi_test_tasks', 'epi_all_tasks', 'Split', 'split_train25_test36',
-           'split_interpolation', 'split_extrapolation', 'split_random', 'make_split', 'DynamicsSampler',
-           'DynamicsBounds', 'plot_split']
+__all__ = ['TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS', 'TRAIN_MAX_MASS',
+           'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks', 'epi_test_tasks',
+           'epi_all_tasks', 'Split', 'split_train25_test36', 'split_interpolation', 'split_extrapolation',
+           'split_random', 'make_split', 'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks']
 
 # %% ../nbs/00_dynamics.ipynb #0dc361e5
 @dataclass(frozen=True)
@@ -340,3 +340,18 @@ def plot_split(split: Split, ax=None, extra: TaskSet | None = None):
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
     return ax
+
+# %% ../nbs/00_dynamics.ipynb #b5f24803
+TRAIN_MAX_MASS, TRAIN_MAX_DAMPING = 3.4, 0.9
+OOD_SAMPLER = DynamicsSampler(
+    mass_scale=(1.5 * TRAIN_MAX_MASS, 5 * TRAIN_MAX_MASS),
+    damping=(1.2 * TRAIN_MAX_DAMPING, 2 * TRAIN_MAX_DAMPING),
+    kind="ood",
+)
+
+
+def ood_tasks(n: int = 20, seed: int = 0, sampler: DynamicsSampler = OOD_SAMPLER) -> TaskSet:
+    "`n` tasks beyond the EPI training range (by default mass x1.5-5 and damping x1.2-2 of the training maxima)."
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive integer")
+    return sampler.sample(n, seed)

@@ -36,7 +36,7 @@ def check_report(out, context="none", seed=0):
     run = out / context / f"seed{seed}"
     for f in (
         "split.json",
-        "bounds.json",
+        "benchmark.json",
         "command.json",
         "episodes.csv",
         "curve.csv",
@@ -130,9 +130,9 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
 @pytest.mark.parametrize(
     "args, reason",
     [
-        (["--context", "oracle"], "invalid choice: 'oracle'"),
+        (["--context", "oracle"], "--context 'oracle' is not a context"),
         (["--timesteps", "-5"], "--timesteps=-5 must be an integer >= 1"),
-        (["--split", "train36"], "invalid choice: 'train36'"),
+        (["--split", "train36"], "unknown split 'train36'"),
         (["--set", "batchsize=32"], "bad override 'batchsize=32'"),
         (["--episodes", "0"], "must be >= 1"),
         (["--encoder", "missing.pt"], "only used with --context latent"),
@@ -142,7 +142,9 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
         (["--set", "learning_rate=nan"], "PPOConfig.learning_rate=nan must be a finite number > 0"),
         (["--set", "batch_size=100000"], "PPOConfig.batch_size=100000 must be <= n_steps * n_envs = 2048 * 8 = 16384"),
         (["--quick", "--set", "batch_size=512"], "batch_size=512 must be <= n_steps * n_envs = 128 * 2 = 256"),
-        (["--workers", "0"], "--workers=0 must be >= 1"),
+        (["--workers", "0"], "--workers 0 must be >= 1"),
+        (["--seeds", "x"], "Error parsing --seeds"),
+        (["--benchmark", "atari"], "--benchmark 'atari' is not a benchmark"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
@@ -206,6 +208,6 @@ def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tm
         r = run_cli(*args, *other, "--resume")
         assert (
             r.returncode == 2
-            and "started with another context, split, config or encoder memory or probe" in r.stderr
+            and "started with another benchmark, context, config or encoder memory or" in r.stderr
             and r.stderr.count("\n") == 1
         ), r.stderr

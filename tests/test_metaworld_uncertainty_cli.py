@@ -22,7 +22,11 @@ def run(command, *args, timeout=300):
     return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
 
-TRAIN = cli("metarl-metaworld", "meta_rl.metaworld")
+TRAIN = (
+    [shutil.which("metarl-metaworld")]
+    if shutil.which("metarl-metaworld")
+    else [sys.executable, "-c", "import sys; from meta_rl.cli import metaworld; sys.exit(metaworld())"]
+)
 ASSESS = cli("metarl-metaworld-uncertainty", "meta_rl.metaworld_uncertainty")
 
 
@@ -127,7 +131,7 @@ def test_quick_assessment_of_an_ml10_run(tmp_path):
 @pytest.mark.parametrize(
     "args, reason",
     [
-        (["--run", "/nonexistent/run"], "is not a metarl-metaworld run folder"),
+        (["--run", "/nonexistent/run"], "is not a run folder of metarl run"),
         (["--run", ".", "--ks", "10"], "must include the default K=100"),
         (["--run", ".", "--contexts", "none", "none"], "repeats a mode"),
     ],

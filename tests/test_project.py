@@ -39,7 +39,7 @@ def test_ci_runs_the_readme_commands():
     from readme_commands import quick_start_commands
 
     run, test = quick_start_commands((ROOT / "README.md").read_text())
-    assert run.startswith("pip install ") and "metarl-striker " in run and "--out " in run, run
+    assert run.startswith("pip install ") and "metarl run " in run and "--out " in run, run
     assert test.startswith("pip install ") and test.endswith("nbdev_test && python -m pytest tests"), test
     ci = (ROOT / ".ci" / "run").read_text()
     assert "tools/readme_commands.py" in ci and "bash tools/install-system-packages.sh" in ci

@@ -13,9 +13,18 @@ from meta_rl.sweeps import SweepSpec, run_sweep
 QUICK = dict(quick=True, split="interpolation", context="none")
 
 
-def test_ray_backend_gives_the_default_backends_table(tmp_path):
+GRIDS = {  # per benchmark: a quick sweep's fixed settings and the groups of its report
+    "striker": (QUICK, {"train", "test"}),  # all test tasks of the interpolation split are of one kind
+    "metaworld": (dict(quick=True, benchmark="metaworld", env_name="reach-v3", context="none"), {"train", "test"}),
+}
+
+
+@pytest.mark.parametrize("family", list(GRIDS))
+def test_ray_backend_gives_the_default_backends_table(tmp_path, family):
+    "A grid of any benchmark runs on the local pool and on a local Ray instance, and both give the same table."
     ray = pytest.importorskip("ray")
-    spec = SweepSpec(grid=dict(seed=[0, 1]), fixed=QUICK, name="backends")
+    fixed, groups = GRIDS[family]
+    spec = SweepSpec(grid=dict(seed=[0, 1]), fixed=fixed, name="backends")
     local = run_sweep(spec, tmp_path / "local", progress=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
@@ -23,10 +32,12 @@ def test_ray_backend_gives_the_default_backends_table(tmp_path):
         assert ray.is_initialized(), "run_sweep shut down a Ray instance it had not started"
     finally:
         ray.shutdown()
-    assert [r["status"] for r in local.records] == ["done", "done"]
-    assert sorted(r["status"] for r in remote.records) == ["done", "done"]
+    assert [r["status"] for r in local.records] == ["done", "done"], local.failed
+    assert sorted(r["status"] for r in remote.records) == ["done", "done"], remote.failed
     pd.testing.assert_frame_equal(local.summary, remote.summary)
-    assert set(local.summary.group) == {"train", "test", "interpolation"} and (local.summary.seeds == 2).all()
+    assert set(local.summary.group) == groups and (local.summary.seeds == 2).all()
+    trial = json.loads((tmp_path / "ray" / "trials" / "seed=0" / "benchmark.json").read_text())
+    assert trial["benchmark"] == family
 
 
 def _sweep_cmd(out):
@@ -98,10 +109,10 @@ def test_a_ray_instance_the_sweep_started_is_shut_down(tmp_path):
 KILLED_TRIAL = """
 import os, sys
 from meta_rl import sweeps
-def dies(argv):
-    print("trial started with", " ".join(argv)); print("an error line", file=sys.stderr)
+def dies(config, command=""):
+    print("trial started with", config.out); print("an error line", file=sys.stderr)
     os._exit(9)             # killed: no finally, no flush at exit
-sweeps.striker_main = dies
+sweeps.run = dies
 sweeps.execute_trial("killed", {"seed": 0}, sys.argv[1])
 """
 
@@ -110,7 +121,7 @@ def test_a_killed_trial_keeps_its_log(tmp_path):
     r = subprocess.run([sys.executable, "-c", KILLED_TRIAL, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 9, r.stderr
     log = (tmp_path / "trials" / "killed" / "log.txt").read_text()
-    assert "trial started with --out" in log and "an error line" in log, log
+    assert "trial started with" in log and "an error line" in log, log
     assert not (tmp_path / "trials" / "killed" / "trial.json").exists()
 
 
@@ -118,13 +129,9 @@ def test_a_trial_uses_at_most_its_num_cpus(tmp_path, monkeypatch):
     from meta_rl import sweeps
 
     seen = []
-    monkeypatch.setattr(sweeps, "striker_main", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(sweeps, "run", lambda config, command="": seen.append(config))
     assert sweeps.execute_trial("t", {"seed": 0}, tmp_path, num_cpus=3)["status"] == "done"
-    argv = seen[0]
-    assert argv[argv.index("--workers") + 1] == "3"
-    from meta_rl.evaluation import _parser
-
-    assert _parser().parse_args(argv).workers == 3  # metarl-striker reads it
+    assert seen[0].workers == 3 and seen[0].resume  # the run config's process limit, and a killed trial resumes
 
 
 BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.sweeps import main; main({argv!r})"

@@ -61,7 +61,8 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
     # one episode per task and K for each agent: 25 training, 36 test and 4 OOD tasks (--quick)
     assert episodes.groupby(["context", "seed", "k"]).size().eq(25 + 36 + 4).all()
     metrics = pd.read_csv(out / "metrics.csv")
-    assert set(metrics.metric) == {"ood_auroc", "spearman_loss", "failure_auroc"}
+    # quick agents fail every episode: no failure AUROC, which needs successes too
+    assert {"ood_auroc", "heldout_auroc", "spearman_loss"} <= set(metrics.metric)
     table = (out / "summary.md").read_text()
     for context in ("none", "explicit", "latent"):
         assert f"| {context} | **score**" in table and f"| {context} | **score**" in r.stdout
