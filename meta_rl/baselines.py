@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_baselines.ipynb #fb537544
 from __future__ import annotations
-import argparse, json, math, re, zipfile
+import json, math, re, zipfile
 from numbers import Integral, Real
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
@@ -23,9 +23,9 @@ from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
 
 # %% auto #0
-__all__ = ['VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'PPOConfig', 'OneLineParser', 'torch_threads', 'Agent', 'make_vec',
-           'episode_returns', 'by_task', 'LearningCurve', 'checkpoints', 'load_agent', 'run_benchmark',
-           'check_resumable', 'train_ppo', 'train']
+__all__ = ['VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'PPOConfig', 'torch_threads', 'Agent', 'make_vec', 'episode_returns',
+           'by_task', 'LearningCurve', 'checkpoints', 'load_agent', 'run_benchmark', 'check_resumable', 'train_ppo',
+           'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
@@ -188,13 +188,6 @@ QUICK_PPO = PPOConfig(
     eval_episodes=1,
     checkpoint_freq=512,
 )
-
-
-class OneLineParser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose errors are one line (`PROG: error: MESSAGE`) and exit status 2, without the usage block."
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 # %% ../nbs/04_baselines.ipynb #4ed0ba4e
 @contextmanager

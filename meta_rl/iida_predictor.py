@@ -27,10 +27,10 @@ __all__ = ['PREDICTOR_CONTEXTS', 'POOLINGS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 
            'CHECKPOINT_FORMAT', 'MEMORIES', 'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS',
            'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig', 'Normalizer', 'model_states', 'ball_speed_features',
            'moving_mask', 'features', 'mlp', 'IIDAModel', 'ContextSampler', 'TrainResult', 'split_validation', 'fit',
-           'train_predictor', 'save_checkpoint', 'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory',
-           'encoder_factory', 'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners',
-           'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study',
-           'plot_study', 'train_context_encoder', 'PredictorTraining', 'train_from_files']
+           'train_predictor', 'save_model', 'load_model', 'save_checkpoint', 'load_predictor', 'IIDAEncoder',
+           'IIDAEncoderFactory', 'encoder_factory', 'load_context_encoder', 'episode_latents', 'ball_moved',
+           'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame',
+           'iida_study', 'plot_study', 'train_context_encoder', 'PredictorTraining', 'train_from_files']
 
 # %% ../nbs/06_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
@@ -402,35 +402,50 @@ def train_predictor(
 CHECKPOINT_FORMAT = "meta_rl.iida_predictor/1"
 
 
-def save_checkpoint(result: TrainResult, ds: TransitionDataset, path) -> Path:
+def save_model(path, fmt: str, **entries) -> Path:
+    """Write a checkpoint of the format `fmt` (a name and a version) with `entries`: configs as dicts, state dicts,
+    normalisers, histories. Only tensors, numbers, strings, lists and dicts go in, so that loading it runs no code."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    h = result.history
-    torch.save(
-        dict(
-            format=CHECKPOINT_FORMAT,
-            config=asdict(result.model.config),
-            state_dict=result.model.state_dict(),
-            normalizer=result.normalizer.to_dict(),
-            train_tasks=result.train_tasks,
-            val_tasks=result.val_tasks,
-            dataset=json.loads(json.dumps(ds.metadata)),
-            history=h.to_dict("list"),
-            best_epoch=int(h.epoch[h.val_mse.idxmin()]) if h.val_mse.notna().any() else int(h.epoch.iloc[-1]),
-        ),
-        path,
-    )
+    torch.save(dict(format=fmt, **entries), path)
     return path
+
+
+def load_model(path, fmt: str, what: str) -> dict:
+    "The checkpoint dict at `path`; a missing file, or one of another format (`what` names the kind expected), fails."
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} {str(path)!r}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # not a torch file at all
+        raise ValueError(f"{path} is not a {what} (format {fmt}): {type(e).__name__}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != fmt:
+        raise ValueError(f"{path} is not a {what} (format {fmt})")
+    return ckpt
+
+
+def save_checkpoint(result: TrainResult, ds: TransitionDataset, path) -> Path:
+    "Write `result` (trained on `ds`) as a predictor checkpoint."
+    h = result.history
+    best = int(h.epoch[h.val_mse.idxmin()]) if h.val_mse.notna().any() else int(h.epoch.iloc[-1])
+    return save_model(
+        path,
+        CHECKPOINT_FORMAT,
+        config=asdict(result.model.config),
+        state_dict=result.model.state_dict(),
+        normalizer=result.normalizer.to_dict(),
+        train_tasks=result.train_tasks,
+        val_tasks=result.val_tasks,
+        dataset=json.loads(json.dumps(ds.metadata)),
+        history=h.to_dict("list"),
+        best_epoch=best,
+    )
 
 
 def load_predictor(path) -> tuple[IIDAModel, Normalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict saved by `train_predictor`."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a meta_rl IIDA predictor checkpoint (format {CHECKPOINT_FORMAT})")
+    ckpt = load_model(path, CHECKPOINT_FORMAT, "meta_rl IIDA predictor checkpoint")
     model = IIDAModel(PredictorConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
     model.eval()

@@ -24,7 +24,16 @@ from tqdm.auto import tqdm
 from .baselines import torch_threads
 from .benchmark import EncoderSource, register_benchmark, register_encoder, task_seed
 from .context import ContextEncoder, Transition, add_context
-from .iida_predictor import MEMORIES, MIN_STD, PREDICTOR_CONTEXTS, fit, linear_probe_r2, mlp
+from meta_rl.iida_predictor import (
+    MEMORIES,
+    MIN_STD,
+    PREDICTOR_CONTEXTS,
+    fit,
+    linear_probe_r2,
+    load_model,
+    mlp,
+    save_model,
+)
 import metaworld
 from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 from metaworld.policies import ENV_POLICY_MAP
@@ -775,36 +784,23 @@ def train_metaworld_predictor(
         )
     result = MetaWorldTrainResult(model, norm, history, path, train_ids, val_ids)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            dict(
-                format=PREDICTOR_FORMAT,
-                config=asdict(config),
-                state_dict=model.state_dict(),
-                normalizer=norm.to_dict(),
-                train_tasks=train_ids,
-                val_tasks=val_ids,
-                dataset=json.loads(json.dumps(ds.metadata)),
-                history=result.history.to_dict("list"),
-            ),
+        save_model(
             path,
+            PREDICTOR_FORMAT,
+            config=asdict(config),
+            state_dict=model.state_dict(),
+            normalizer=norm.to_dict(),
+            train_tasks=train_ids,
+            val_tasks=val_ids,
+            dataset=json.loads(json.dumps(ds.metadata)),
+            history=result.history.to_dict("list"),
         )
     return result
 
 
 def load_metaworld_predictor(path) -> tuple[MetaWorldPredictor, MetaWorldNormalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict written by `train_metaworld_predictor`."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no predictor checkpoint {str(path)!r}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(
-            f"{path} is not a Meta-World predictor checkpoint ({PREDICTOR_FORMAT}): {type(e).__name__}"
-        ) from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != PREDICTOR_FORMAT:
-        raise ValueError(f"{path} is not a Meta-World predictor checkpoint ({PREDICTOR_FORMAT})")
+    ckpt = load_model(path, PREDICTOR_FORMAT, "Meta-World predictor checkpoint")
     model = MetaWorldPredictor(MetaWorldPredictorConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
     model.eval()

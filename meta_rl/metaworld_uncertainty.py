@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
-import argparse, itertools, json
+import itertools, json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,9 +34,9 @@ from meta_rl.uncertainty_eval import (
     metrics_markdown,
     risk_coverage,
     uncertainty_metrics,
+    UncertaintyOptions,
     assess_and_report,
-    uncertainty_parser,
-    uncertainty_protocol,
+    options_protocol,
 )
 from meta_rl.metaworld import (
     OBS_DIM,
@@ -58,7 +58,7 @@ __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'MetaWorldPlayed', 'pla
            'MetaWorldUncertaintyEstimator', 'save_metaworld_estimator', 'load_metaworld_estimator',
            'MetaWorldUncertaintyProtocol', 'metaworld_sets', 'compare_part_subsets', 'metaworld_metrics_markdown',
            'write_metaworld_uncertainty_report', 'metaworld_run_agents', 'assess_metaworld_run',
-           'collect_metaworld_assessments', 'main']
+           'collect_metaworld_assessments', 'assess_metaworld_command']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #e5994d49
 @dataclass
@@ -550,39 +550,18 @@ def collect_metaworld_assessments(out_dir) -> pd.DataFrame:
     return collect_assessments(out_dir)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = uncertainty_parser(
-        "metarl-metaworld-uncertainty",
-        "Measure the uncertainty scores of a metarl-metaworld run's agents against what really happens.",
-        "the metarl-metaworld run folder (its trained agents and, if any, its context encoder)",
-        episodes_default=1,
-        ood_help="out-of-distribution goals (default 20; ML1 runs only: on ML10 the test skills are the novel tasks)",
-    )
-    p.add_argument(
-        "--tasks-per-split",
-        type=int,
-        help="assess on the first N tasks of each skill, train and test (default: all 50)",
-    )
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    "The `metarl-metaworld-uncertainty` command."
-    p = _parser()
-    a = p.parse_args(argv)
-    default = MetaWorldUncertaintyProtocol.quick() if a.quick else MetaWorldUncertaintyProtocol()
-    protocol = uncertainty_protocol(p, a, default, tasks_per_split=("--tasks-per-split", a.tasks_per_split))
-    try:
-        bench = _run_benchmark(a.run)
-        agent_folders(a.run, a.contexts)
-    except (FileNotFoundError, ValueError) as e:
-        p.error(str(e))
-    if bench.name != "ML1":  # ML10: no OOD goals; its held-out test skills are the novel tasks
-        if a.ood:
-            p.error(
-                f"--ood {a.ood}: OOD goals are defined for ML1 runs; {a.run} is a {bench.label} run, whose held-out "
-                f"test skills are the novel tasks"
+def assess_metaworld_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
+    "`metarl uncertainty` on a Meta-World run folder (ML10: no OOD goals; its held-out test skills are the novel ones)."
+    default = MetaWorldUncertaintyProtocol.quick() if options.quick else MetaWorldUncertaintyProtocol()
+    protocol = options_protocol(options, default, tasks_per_split=("--tasks-per-split", options.tasks_per_split))
+    bench = _run_benchmark(options.run)
+    agent_folders(options.run, options.context)
+    if bench.name != "ML1":
+        if options.ood:
+            raise ValueError(
+                f"--ood {options.ood}: OOD goals are defined for ML1 runs; {options.run} is a {bench.label} run, "
+                "whose held-out test skills are the novel tasks"
             )
         protocol = replace(protocol, ood_tasks=0)
     report = write_metaworld_uncertainty_report
-    return assess_and_report(p, a, protocol, assess_metaworld_run, report, "metarl-metaworld-uncertainty", argv)
+    return assess_and_report(options, protocol, assess_metaworld_run, report, command)

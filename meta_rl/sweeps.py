@@ -15,12 +15,13 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'run_trial', 'execute_trial',
-           'trial_status', 'SweepResult', 'run_sweep', 'collect_sweep', 'aggregate_sweep', 'main']
+           'trial_status', 'SweepResult', 'run_sweep', 'collect_sweep', 'aggregate_sweep', 'SweepOptions', 'sweep',
+           'sweep_report']
 
 # %% ../nbs/11_sweeps.ipynb #02b1b12a
 import meta_rl.iida_predictor  # noqa: F401  registers the Striker's latent encoder (chapter 03's encoder_source)
 import meta_rl.metaworld  # noqa: F401  registers the Meta-World benchmark and its encoder
-from .baselines import OneLineParser, PPOConfig
+from .baselines import PPOConfig
 from meta_rl.evaluation import (
     RunConfig,
     run,
@@ -366,53 +367,51 @@ def _assignments(items, what: str) -> dict:
     return out
 
 
-def main(argv=None) -> int:
-    "The `metarl sweep` command (`metarl-sweep`)."
-    p = OneLineParser(
-        prog="metarl sweep", description="Run a grid of run configs (any benchmark) locally or on Ray, then aggregate."
-    )
-    p.add_argument("spec", nargs="?", help="a sweep spec (.json or .yaml); or give --grid")
-    p.add_argument(
-        "--grid", nargs="+", default=[], metavar="KEY=V1,V2", help="grid values, e.g. context=none,explicit seed=0,1,2"
-    )
-    p.add_argument(
-        "--fixed", nargs="+", default=[], metavar="KEY=VALUE", help="settings shared by all trials, e.g. quick=true"
-    )
-    p.add_argument("--num-cpus", type=int, default=1, help="CPUs per trial (default 1)")
-    p.add_argument("--out", required=True, help="the sweep folder")
-    p.add_argument("--backend", default="local", choices=BACKENDS)
-    p.add_argument("--address", help="a Ray cluster address (with --backend ray), e.g. auto or ray://HEAD:10001")
-    p.add_argument("--max-workers", type=int, help="trials at once with the local backend (default: cores / num-cpus)")
-    a = p.parse_args(argv)
+@dataclass(frozen=True)
+class SweepOptions:
+    "What `metarl sweep` runs: a spec file, or a grid and fixed settings given as options."
+
+    out: str  # the sweep folder
+    spec: str | None = None  # a sweep spec (.json or .yaml); or give --grid
+    grid: tuple[str, ...] = ()  # grid values KEY=V1,V2, e.g. context=none,explicit seed=0,1,2
+    fixed: tuple[str, ...] = ()  # settings shared by all trials KEY=VALUE, e.g. quick=true benchmark=metaworld
+    num_cpus: int = 1  # CPUs per trial
+    backend: str = "local"  # one of BACKENDS
+    address: str | None = None  # a Ray cluster address (with --backend ray), e.g. auto or ray://HEAD:10001
+    max_workers: int | None = None  # trials at once with the local backend (default: cores / num-cpus)
+
+    def sweep_spec(self) -> SweepSpec:
+        "The spec the options give; a `ValueError` naming the option otherwise."
+        if self.spec and (self.grid or self.fixed):
+            raise ValueError("give either a spec file or --grid/--fixed, not both")
+        if self.spec:
+            if not Path(self.spec).exists():
+                raise ValueError(f"spec file {self.spec!r} does not exist")
+            return SweepSpec.load(self.spec)
+        if not self.grid:
+            raise ValueError("give a spec file or --grid")
+        grid = {k: [_value(x) for x in v.split(",")] for k, v in _assignments(self.grid, "--grid").items()}
+        fixed = {k: _value(v) for k, v in _assignments(self.fixed, "--fixed").items()}
+        return SweepSpec(grid=grid, fixed=fixed, num_cpus=self.num_cpus, name=Path(self.out).name)
+
+
+def sweep(options: SweepOptions) -> SweepResult:
+    "Run the sweep `options` ask for. Bad options, or a missing optional library, are a one-line `ValueError`."
     import matplotlib
 
     matplotlib.use("Agg")
-    try:
-        if a.spec and (a.grid or a.fixed):
-            raise ValueError("give either a spec file or --grid/--fixed, not both")
-        if a.spec:
-            if not Path(a.spec).exists():
-                raise ValueError(f"spec file {a.spec!r} does not exist")
-            spec = SweepSpec.load(a.spec)
-        elif a.grid:
-            grid = {k: [_value(x) for x in v.split(",")] for k, v in _assignments(a.grid, "--grid").items()}
-            spec = SweepSpec(
-                grid=grid,
-                fixed={k: _value(v) for k, v in _assignments(a.fixed, "--fixed").items()},
-                num_cpus=a.num_cpus,
-                name=Path(a.out).name,
-            )
-        else:
-            raise ValueError("give a spec file or --grid")
-        if a.max_workers is not None and a.max_workers < 1:
-            raise ValueError(f"--max-workers={a.max_workers} must be >= 1")
-        result = run_sweep(spec, a.out, a.backend, address=a.address, max_workers=a.max_workers)
-    except (ValueError, ImportError) as e:
-        p.exit(2, f"metarl sweep: error: {e}\n")
-    done = sum(r["status"] == "done" for r in result.records)
-    print(f"{done} of {len(result.records)} trials done; report: {Path(a.out) / 'summary.md'}")
-    for r in result.failed:
-        print(f"FAILED {r['id']}: {r['error']} (log: {Path(a.out) / 'trials' / r['id'] / 'log.txt'})")
-    if result.summary is not None:
-        print((Path(a.out) / "summary.md").read_text())
-    return 1 if result.failed else 0
+    if options.max_workers is not None and options.max_workers < 1:
+        raise ValueError(f"--max-workers={options.max_workers} must be >= 1")
+    try:  # PyYAML for a .yaml spec, Ray for backend="ray": optional
+        spec = options.sweep_spec()
+        return run_sweep(spec, options.out, options.backend, address=options.address, max_workers=options.max_workers)
+    except ImportError as e:
+        raise ValueError(str(e)) from None
+
+
+def sweep_report(result: SweepResult, out) -> str:
+    "What `metarl sweep` prints: how many trials are done, the failed ones with their logs, the summary."
+    out, done = Path(out), sum(r["status"] == "done" for r in result.records)
+    lines = [f"{done} of {len(result.records)} trials done; report: {out / 'summary.md'}"]
+    lines += [f"FAILED {r['id']}: {r['error']} (log: {out / 'trials' / r['id'] / 'log.txt'})" for r in result.failed]
+    return "\n".join(lines + ([(out / "summary.md").read_text()] if result.summary is not None else []))

@@ -29,6 +29,8 @@ from meta_rl.iida_predictor import (
     PredictorConfig,
     ContextSampler,
     fit,
+    load_model,
+    save_model,
     features,
     split_validation,
 )
@@ -574,22 +576,17 @@ ENSEMBLE_FORMAT = "meta_rl.uncertainty/1"
 
 def save_trained_ensemble(t: TrainedEnsemble, path) -> Path:
     "Write the ensemble with the IIDA model and normaliser it reads latents from to the file `path`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        dict(
-            format=ENSEMBLE_FORMAT,
-            config=asdict(t.ensemble.config),
-            latent_dim=t.ensemble.latent_dim,
-            state_dict=t.ensemble.state_dict(),
-            iida_config=asdict(t.iida.config),
-            iida_state_dict=t.iida.state_dict(),
-            normalizer=t.normalizer.to_dict(),
-            history=None if t.history is None else t.history.to_dict("list"),
-        ),
+    return save_model(
         path,
+        ENSEMBLE_FORMAT,
+        config=asdict(t.ensemble.config),
+        latent_dim=t.ensemble.latent_dim,
+        state_dict=t.ensemble.state_dict(),
+        iida_config=asdict(t.iida.config),
+        iida_state_dict=t.iida.state_dict(),
+        normalizer=t.normalizer.to_dict(),
+        history=None if t.history is None else t.history.to_dict("list"),
     )
-    return path
 
 
 def save_calibration(est: UncertaintyEstimator, path: Path) -> dict:
@@ -628,12 +625,7 @@ def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = 
 
 
 def load_trained_ensemble(path) -> TrainedEnsemble:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no ensemble checkpoint {str(path)!r}")
-    ck = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ck, dict) or ck.get("format") != ENSEMBLE_FORMAT:
-        raise ValueError(f"{path} is not a meta_rl ensemble checkpoint (format {ENSEMBLE_FORMAT})")
+    ck = load_model(path, ENSEMBLE_FORMAT, "meta_rl ensemble checkpoint")
     ens = PredictorEnsemble(EnsembleConfig(**ck["config"]), ck["latent_dim"])
     ens.load_state_dict(ck["state_dict"])
     ens.eval()

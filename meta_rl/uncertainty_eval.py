@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_uncertainty_eval.ipynb #c8d48393
 from __future__ import annotations
-import argparse, json, re, sys, time
+import json, re, time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -19,7 +19,6 @@ from .dynamics import Dynamics, Split, ood_tasks
 from .baselines import Agent, load_agent
 from .iida_data import TransitionDataset
 from .iida_predictor import load_predictor, train_context_encoder
-from .baselines import OneLineParser
 from meta_rl.uncertainty import (
     DEFAULT_K,
     DEFAULT_PARTS,
@@ -39,8 +38,8 @@ __all__ = ['SETS', 'AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'UncertaintyProt
            'run_ensemble', 'assess_agent', 'assess_run', 'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci',
            'uncertainty_metrics', 'calibration_table', 'risk_coverage', 'plot_uncertainty_map', 'plot_reliability',
            'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown', 'write_uncertainty_report',
-           'uncertainty_parser', 'protocol_from_args', 'record_command', 'uncertainty_protocol', 'assess_and_report',
-           'main', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
+           'UncertaintyOptions', 'options_protocol', 'record_command', 'assess_and_report', 'assess_striker_run',
+           'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
            'uncertainty_sweep']
 
 # %% ../nbs/09_uncertainty_eval.ipynb #cfd550f0
@@ -101,7 +100,7 @@ def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, l
 def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
     "The trained agents' folders of a `metarl-striker` run, per context mode: `{context: [run/context/seedN, ...]}`."
     if not (Path(run_dir) / "split.json").is_file():
-        raise FileNotFoundError(f"{run_dir} is not a metarl-striker run folder (no split.json)")
+        raise FileNotFoundError(f"{run_dir} is not a run folder of metarl run (no split.json)")
     return agent_folders(run_dir, contexts)
 
 
@@ -579,100 +578,64 @@ def write_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: s
     return table
 
 # %% ../nbs/09_uncertainty_eval.ipynb #45c26ab2
-def uncertainty_parser(
-    prog: str,
-    description: str,
-    run_help: str,
-    episodes_default: int,
-    ood_help: str = "out-of-distribution tasks (default 20)",
-) -> argparse.ArgumentParser:
-    """The arguments an uncertainty command takes (`metarl-uncertainty` here, `metarl-metaworld-uncertainty` in chapter
-    11)."""
-    p = OneLineParser(prog=prog, description=description)
-    p.add_argument("--run", required=True, help=run_help)
-    p.add_argument("--out", help="where the report goes (default: RUN/uncertainty)")
-    p.add_argument(
-        "--contexts", nargs="+", choices=CONTEXT_MODES, help="which context modes to assess (default: all the run has)"
-    )
-    p.add_argument("--episodes", type=int, help=f"episodes per task (default {episodes_default})")
-    p.add_argument("--ood", type=int, help=ood_help)
-    p.add_argument(
-        "--ks",
-        type=int,
-        nargs="+",
-        help=f"numbers of transitions K to score after (default 10 25 50 100 200; must include {DEFAULT_K})",
-    )
-    p.add_argument("--quick", action="store_true", help="tiny budget: the whole path in well under a minute")
-    p.add_argument("--no-progress", action="store_true")
-    return p
+@dataclass(frozen=True)
+class UncertaintyOptions:
+    "What `metarl uncertainty` measures: the uncertainty scores of a run's agents against what really happens."
+
+    run: str  # the run folder: its agents, and its encoder if it has one (the Striker's or Meta-World's)
+    out: str | None = None  # where the report goes (default: RUN/uncertainty)
+    context: tuple[str, ...] | None = None  # which context modes to assess (default: all the run has)
+    episodes: int | None = None  # episodes per task (default 5 on the Striker, 1 on Meta-World)
+    ood: int | None = None  # out-of-distribution tasks (default 20; none on ML10, whose test skills are the novel ones)
+    ks: tuple[int, ...] | None = None  # transitions K to score after (default 10 25 50 100 200; must include 100)
+    tasks_per_split: int | None = None  # Meta-World: assess on the first N tasks of each skill (default all)
+    quick: bool = False  # the tiny budget: the whole path in well under a minute
+    no_progress: bool = False  # no progress bars
 
 
-def protocol_from_args(p: argparse.ArgumentParser, protocol, flags: dict):
-    """`protocol` with the values given on the command line, `flags = {field: (flag, value or None)}`; a bad value ends
-    the command, named by its flag."""
+def options_protocol(options: UncertaintyOptions, protocol, **fields):
+    """`protocol` with the values the options give (`--episodes`, `--ood`, `--ks` and the benchmark's `fields`,
+    `{field: (option, value or None)}`); a bad value or a repeated `--context` is a `ValueError` naming the option."""
+    if options.context and len(set(options.context)) != len(options.context):
+        raise ValueError(f"--context repeats a mode: {' '.join(options.context)}")
+    ks = tuple(sorted(set(options.ks))) if options.ks else None
+    given = dict(episodes=("--episodes", options.episodes), ood_tasks=("--ood", options.ood), ks=("--ks", ks), **fields)
     try:
-        return replace(protocol, **{name: v for name, (_, v) in flags.items() if v is not None})
+        return replace(protocol, **{name: v for name, (_, v) in given.items() if v is not None})
     except ValueError as e:
         message = str(e)
-        for name, (flag, _) in flags.items():
-            message = re.sub(rf"\b{name}=", f"{flag} ", message)
-        p.error(message)
+        for name, (option, _) in given.items():
+            message = re.sub(rf"\b{name}=", f"{option} ", message)
+        raise ValueError(message) from None
 
 
-def record_command(out: Path, prog: str, argv: Sequence[str] | None) -> str:
-    "Add this command line to `out/commands.json`; all the commands that wrote the folder, for the report's header."
-    command = " ".join([prog, *(sys.argv[1:] if argv is None else argv)])
+def record_command(out: Path, command: str) -> str:
+    "Add `command` to `out/commands.json`; all the commands that wrote the folder, for the report's header."
     commands = json.loads((out / "commands.json").read_text()) if (out / "commands.json").is_file() else []
     (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
     return "`; `".join(commands + [command])
 
 
-def uncertainty_protocol(p: argparse.ArgumentParser, a, protocol, **flags):
-    """`protocol` with the values an uncertainty command's flags ask for (`--episodes`, `--ood`, `--ks` and the `flags`
-    of the benchmark, `{field: (flag, value or None)}`); a bad value or a repeated `--contexts` ends the command."""
-    ks = tuple(sorted(set(a.ks))) if a.ks else None
-    common = dict(episodes=("--episodes", a.episodes), ood_tasks=("--ood", a.ood), ks=("--ks", ks))
-    protocol = protocol_from_args(p, protocol, {**common, **flags})
-    if a.contexts and len(set(a.contexts)) != len(a.contexts):
-        p.error(f"--contexts repeats a mode: {a.contexts}")
-    return protocol
-
-
-def assess_and_report(p: argparse.ArgumentParser, a, protocol, assess, write_report, prog: str, argv) -> int:
+def assess_and_report(options: UncertaintyOptions, protocol, assess, write_report, command: str) -> str:
     """Run `assess(run, out, protocol, ...)` into `--out` (default `RUN/uncertainty`), then `write_report` on every row
-    there; print the table and where the report is. What every uncertainty command ends with."""
-    out = Path(a.out or Path(a.run) / "uncertainty")
+    there; the table and where the report is. What `metarl uncertainty` ends with, on any benchmark."""
+    out = Path(options.out or Path(options.run) / "uncertainty")
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
-    try:
-        assess(a.run, out, protocol, contexts=a.contexts, quick=a.quick, progress=not a.no_progress)
-    except ValueError as e:
-        p.error(str(e))
-    print(write_report(collect_assessments(out), out, protocol.reps, record_command(out, prog, argv)))
-    print(f"report: {out / 'summary.md'}")
-    return 0
+    progress = not options.no_progress
+    assess(options.run, out, protocol, contexts=options.context, quick=options.quick, progress=progress)
+    table = write_report(collect_assessments(out), out, protocol.reps, record_command(out, command))
+    return f"{table}\nreport: {out / 'summary.md'}"
 
 
-def _parser() -> argparse.ArgumentParser:
-    return uncertainty_parser(
-        "metarl-uncertainty",
-        "Measure the agents' uncertainty scores of a metarl-striker run against what really happens.",
-        "the metarl-striker run folder (its trained agents and, if any, its IIDA encoder)",
-        episodes_default=5,
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    "The `metarl-uncertainty` command."
-    p = _parser()
-    a = p.parse_args(argv)
-    protocol = uncertainty_protocol(p, a, UncertaintyProtocol.quick() if a.quick else UncertaintyProtocol())
-    try:
-        run_agents(a.run, a.contexts)
-    except (FileNotFoundError, ValueError) as e:
-        p.error(str(e))
-    return assess_and_report(p, a, protocol, assess_run, write_uncertainty_report, "metarl-uncertainty", argv)
+def assess_striker_run(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
+    "`metarl uncertainty` on a Striker run folder."
+    if options.tasks_per_split is not None:
+        raise ValueError("--tasks-per-split is only used with a Meta-World run")
+    protocol = options_protocol(options, UncertaintyProtocol.quick() if options.quick else UncertaintyProtocol())
+    run_agents(options.run, options.context)
+    return assess_and_report(options, protocol, assess_run, write_uncertainty_report, command)
 
 # %% ../nbs/09_uncertainty_eval.ipynb #bfcb7ada
 def _estimators(folder) -> dict[str, Path]:
@@ -680,7 +643,7 @@ def _estimators(folder) -> dict[str, Path]:
     found = {d.name: d for d in sorted((folder / "estimators").glob("*-seed*")) if (d / "estimator.json").is_file()}
     if not found:
         raise FileNotFoundError(
-            f"{folder} holds no saved estimators (estimators/CONTEXT-seedN); run metarl-uncertainty first"
+            f"{folder} holds no saved estimators (estimators/CONTEXT-seedN); run metarl uncertainty first"
         )
     return found
 

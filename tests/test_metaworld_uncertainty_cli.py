@@ -9,15 +9,6 @@ import pytest
 pytest.importorskip("metaworld", reason="Meta-World is not installed (pip install metaworld==3.1.1)")
 
 
-def cli(name, module):
-    "The console script once installed; the same `main` through the interpreter otherwise."
-    return (
-        [shutil.which(name)]
-        if shutil.which(name)
-        else [sys.executable, "-c", f"import sys; from {module} import main; sys.exit(main(sys.argv[1:]))"]
-    )
-
-
 def run(command, *args, timeout=300):
     return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
@@ -27,7 +18,15 @@ TRAIN = (
     if shutil.which("metarl-metaworld")
     else [sys.executable, "-c", "import sys; from meta_rl.cli import metaworld; sys.exit(metaworld())"]
 )
-ASSESS = cli("metarl-metaworld-uncertainty", "meta_rl.metaworld_uncertainty")
+ASSESS = (
+    [shutil.which("metarl")] + ["uncertainty"]
+    if shutil.which("metarl")
+    else [
+        sys.executable,
+        "-c",
+        "import sys; from meta_rl.cli import main; sys.exit(main(['uncertainty', *sys.argv[1:]]))",
+    ]
+)
 
 
 def test_quick_assessment_of_a_quick_run(tmp_path):
@@ -70,7 +69,7 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     assert set(metrics.score) == {"score", "latent_std", "latent_novelty", "surprise", "policy_disagreement"}
     assert ((metrics.value.isna()) | metrics.value.between(0, 1)).all()
     assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) |" in r.stdout
-    assert json.loads((u / "commands.json").read_text())[0].startswith("metarl-metaworld-uncertainty --run")
+    assert json.loads((u / "commands.json").read_text())[0].startswith("metarl uncertainty --run")
     # the saved estimator loads back with both agents
     from meta_rl.metaworld_uncertainty import load_metaworld_estimator
 
@@ -133,7 +132,7 @@ def test_quick_assessment_of_an_ml10_run(tmp_path):
     [
         (["--run", "/nonexistent/run"], "is not a run folder of metarl run"),
         (["--run", ".", "--ks", "10"], "must include the default K=100"),
-        (["--run", ".", "--contexts", "none", "none"], "repeats a mode"),
+        (["--run", ".", "--context", "none", "none"], "repeats a mode"),
     ],
 )
 def test_bad_arguments(args, reason):

@@ -86,7 +86,7 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
     [
         ([], "give a spec file or --grid"),
         (["--grid", "colour=red"], "unknown sweep key 'colour'"),
-        (["--grid", "seed=0", "--backend", "slurm"], "invalid choice: 'slurm'"),
+        (["--grid", "seed=0", "--backend", "slurm"], "unknown backend 'slurm'"),
         (["missing.yaml"], "spec file 'missing.yaml' does not exist"),
     ],
 )
@@ -134,7 +134,7 @@ def test_a_trial_uses_at_most_its_num_cpus(tmp_path, monkeypatch):
     assert seen[0].workers == 3 and seen[0].resume  # the run config's process limit, and a killed trial resumes
 
 
-BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.sweeps import main; main({argv!r})"
+BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.cli import main; sys.exit(main(['sweep', *{argv!r}]))"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""The `metarl-uncertainty` command end to end at a tiny budget, on a tiny run of all three context modes, and its bad
-arguments."""
+"""`metarl uncertainty` (through its first name, `metarl-uncertainty`) end to end at a tiny budget, on a tiny run of all
+three context modes, and its bad arguments."""
 
 import shutil, subprocess
 
@@ -71,10 +71,10 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
 @pytest.mark.parametrize(
     "args, reason",
     [
-        (["--run", "no/such/run"], "not a metarl-striker run folder"),
+        (["--run", "no/such/run"], "is not a run folder of metarl run"),
         (["--ks", "25", "50"], "must include the default K=100"),
         (["--episodes", "0"], "--episodes 0 must be a positive integer"),
-        (["--contexts", "none", "none"], "--contexts repeats a mode"),
+        (["--contexts", "none", "none"], "--context repeats a mode"),
         (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be a positive integer"),
     ],
 )
