@@ -5,7 +5,7 @@
 # %% ../nbs/12_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
 import itertools, json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Sequence
@@ -13,7 +13,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from .baselines import Agent, load_agent, torch_threads  # first: chapter 01 checks MUJOCO_GL early
 from .benchmark import make_benchmark, task_seed
@@ -28,7 +27,8 @@ from meta_rl.uncertainty import (
 )
 from meta_rl.uncertainty_eval import (
     agent_folders,
-    assess_agent,
+    assess_agents,
+    start_assessment,
     auroc,
     collect_assessments,
     metrics_markdown,
@@ -486,62 +486,36 @@ def assess_metaworld_run(
     progress: bool = True,
     log=print,
 ) -> pd.DataFrame:
-    """Score every agent of the run `run_dir` (chapter 09's `assess_agent`); each agent's estimator and rows go to
-    `out_dir/estimators/CONTEXT-seedN/`.
+    """Score every agent of the Meta-World run `run_dir` (chapter 09's `assess_agents`); each agent's estimator and rows
+    go to `out_dir/estimators/CONTEXT-seedN/`.
 
     An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed
     again."""
-    run_dir, out_dir = Path(run_dir), Path(out_dir)
-    bench, dirs_by_context = _run_benchmark(run_dir), agent_folders(run_dir, contexts)
+    run_dir, bench, dirs_by_context = Path(run_dir), _run_benchmark(run_dir), agent_folders(run_dir, contexts)
     if bench.name != "ML1" and protocol.ood_tasks:
         raise ValueError(
             f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, "
             f"whose held-out test skills are the novel tasks (use ood_tasks=0)"
         )
-    record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
-    if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
-        raise ValueError(
-            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
+    out_dir = start_assessment(run_dir, out_dir, protocol)
     checkpoint = run_dir / "encoder" / "predictor.pt"
     if not checkpoint.is_file():
         checkpoint = out_dir / "encoder" / "predictor.pt"
         if not checkpoint.is_file():
             log(f"training a context encoder on {bench.label}'s training tasks into {checkpoint.parent}")
-            train_metaworld_encoder(
-                bench.train.head(3) if quick else bench.train,
-                checkpoint.parent,
-                seed=protocol.seed,
-                quick=quick,
-                progress=progress,
-            )
+            tasks = bench.train.head(3) if quick else bench.train
+            train_metaworld_encoder(tasks, checkpoint.parent, seed=protocol.seed, quick=quick, progress=progress)
     model, norm, _ = load_metaworld_predictor(checkpoint)
     ood = (
         ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
         if protocol.ood_tasks
         else None
     )
-    rows = []
-    for context, dirs in dirs_by_context.items():
-        agents = [load_agent(d) for d in dirs]
-        for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
-            # assessed before, under this protocol
-            if (done := out_dir / "estimators" / f"{context}-{d.name}" / "episodes.csv").is_file():
-                log(f"{context} {d.name}: assessed before, kept")
-                rows.append(pd.read_csv(done))
-                continue
-            est = MetaWorldUncertaintyEstimator(model, norm, agents, METAWORLD_PARTS, checkpoint=checkpoint.resolve())
-            df = assess_agent(agent, est, metaworld_sets(bench, ood, protocol), protocol).assign(
-                benchmark=bench.label, context=context, seed=agent.seed
-            )
-            folder = save_metaworld_estimator(
-                est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs]
-            )
-            df.to_csv(folder / "episodes.csv", index=False)
-            rows.append(df)
-    return pd.concat(rows, ignore_index=True)
+    make = lambda agents: MetaWorldUncertaintyEstimator(
+        model, norm, agents, METAWORLD_PARTS, checkpoint=checkpoint.resolve()
+    )
+    sets, save = metaworld_sets(bench, ood, protocol), save_metaworld_estimator
+    return assess_agents(dirs_by_context, out_dir, make, sets, protocol, save, progress, log, benchmark=bench.label)
 
 
 def collect_metaworld_assessments(out_dir) -> pd.DataFrame:

@@ -35,12 +35,12 @@ from meta_rl.uncertainty import (
 
 # %% auto #0
 __all__ = ['SETS', 'AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
-           'run_ensemble', 'assess_agent', 'assess_run', 'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci',
-           'uncertainty_metrics', 'calibration_table', 'risk_coverage', 'plot_uncertainty_map', 'plot_reliability',
-           'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown', 'write_uncertainty_report',
-           'UncertaintyOptions', 'options_protocol', 'record_command', 'assess_and_report', 'assess_striker_run',
-           'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer',
-           'uncertainty_sweep']
+           'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments',
+           'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
+           'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
+           'write_uncertainty_report', 'UncertaintyOptions', 'options_protocol', 'record_command', 'assess_and_report',
+           'assess_striker_run', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep',
+           'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/09_uncertainty_eval.ipynb #cfd550f0
 @dataclass(frozen=True)
@@ -147,8 +147,42 @@ def assess_agent(agent: Agent, est: UncertaintyEstimator, sets: dict, protocol) 
     return parts.drop(columns=[c for c in parts.columns if c[0] == "z" and c[1:].isdigit()])
 
 
-def _protocol_record(protocol: UncertaintyProtocol, run_dir) -> dict:
-    return json.loads(json.dumps(dict(run=str(Path(run_dir).resolve()), **asdict(protocol))))
+def start_assessment(run_dir, out_dir, protocol) -> Path:
+    """Refuse an `out_dir` that holds an assessment of another run or protocol, else record this one there
+    (`protocol.json`); the folder, made if need be."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
+    if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
+        raise ValueError(
+            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
+    return out_dir
+
+
+def assess_agents(
+    dirs_by_context: dict, out_dir, make_estimator, sets: dict, protocol, save, progress=True, log=print, **columns
+) -> pd.DataFrame:
+    """`assess_agent` for every agent of `dirs_by_context` (`{context: [run/context/seedN, ...]}`), with the estimator
+    `make_estimator(agents of its context)`; `save(est, folder, agent_dirs)` writes it to
+    `out_dir/estimators/CONTEXT-seedN/` beside its rows (`episodes.csv`, with `columns` added). An agent whose rows are
+    there already (an interrupted or earlier call, same run and protocol) is kept, not assessed again."""
+    rows = []
+    for context, dirs in dirs_by_context.items():
+        agents = [load_agent(d) for d in dirs]
+        for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
+            folder = Path(out_dir) / "estimators" / f"{context}-{d.name}"
+            if (folder / "episodes.csv").is_file():
+                log(f"{context} {d.name}: assessed before, kept")
+                rows.append(pd.read_csv(folder / "episodes.csv"))
+                continue
+            est = make_estimator(agents)
+            df = assess_agent(agent, est, sets, protocol).assign(**columns, context=context, seed=agent.seed)
+            save(est, folder, [str(x.resolve()) for x in dirs])
+            df.to_csv(folder / "episodes.csv", index=False)
+            rows.append(df)
+    return pd.concat(rows, ignore_index=True)
 
 
 def assess_run(
@@ -162,23 +196,14 @@ def assess_run(
     progress: bool = True,
     log=print,
 ) -> pd.DataFrame:
-    """Score every agent of the run `run_dir` (`assess_agent`); return all rows.
+    """Score every agent of the Striker run `run_dir` (`assess_agents`); return all rows.
 
     Each agent's estimator and its rows go to `out_dir/estimators/CONTEXT-seedN/` (`episodes.csv`), so a later call for
     other contexts adds to the same folder (`collect_assessments` gathers them). Without `trained`, the ensemble is
     trained once and saved as `out_dir/ensemble.pt` (`run_ensemble`; `quick` trains a toy IIDA encoder when the run has
     none), and reused after."""
-    run_dir, out_dir = Path(run_dir), Path(out_dir)
-    agents_dirs = run_agents(run_dir, contexts)
-    split = Split.load(run_dir / "split.json")
-    record = _protocol_record(protocol, run_dir)
-    if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
-        raise ValueError(
-            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
-    ood = ood_tasks(protocol.ood_tasks, protocol.ood_seed)
+    run_dir, agents_dirs = Path(run_dir), run_agents(run_dir, contexts)
+    split, out_dir = Split.load(run_dir / "split.json"), start_assessment(run_dir, out_dir, protocol)
     if trained is None and (out_dir / "ensemble.pt").is_file():
         trained = load_trained_ensemble(out_dir / "ensemble.pt")
         log(f"reusing the predictor ensemble {out_dir / 'ensemble.pt'}")
@@ -187,19 +212,9 @@ def assess_run(
         trained = run_ensemble(run_dir, out_dir, protocol.ensemble, quick=quick, progress=progress)
         save_trained_ensemble(trained, out_dir / "ensemble.pt")
         log(f"trained the predictor ensemble ({protocol.ensemble.members} members) in {time.perf_counter() - t0:.0f} s")
-    rows = []
-    for context, dirs in agents_dirs.items():
-        agents = [load_agent(d) for d in dirs]
-        for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
-            est = UncertaintyEstimator(trained, agents, parts=PARTS)
-            sets = dict(train=split.train, test=split.test, ood=ood)
-            df = assess_agent(agent, est, sets, protocol).assign(context=context, seed=agent.seed)
-            folder = save_estimator(
-                est, out_dir / "estimators" / f"{context}-{d.name}", [str(x.resolve()) for x in dirs]
-            )
-            df.to_csv(folder / "episodes.csv", index=False)
-            rows.append(df)
-    return pd.concat(rows, ignore_index=True)
+    sets = dict(train=split.train, test=split.test, ood=ood_tasks(protocol.ood_tasks, protocol.ood_seed))
+    make = lambda agents: UncertaintyEstimator(trained, agents, parts=PARTS)
+    return assess_agents(agents_dirs, out_dir, make, sets, protocol, save_estimator, progress, log)
 
 
 def collect_assessments(out_dir) -> pd.DataFrame:

@@ -134,7 +134,9 @@ def test_a_trial_uses_at_most_its_num_cpus(tmp_path, monkeypatch):
     assert seen[0].workers == 3 and seen[0].resume  # the run config's process limit, and a killed trial resumes
 
 
-BLOCKED = "import sys; sys.modules[{module!r}] = None; from meta_rl.cli import main; sys.exit(main(['sweep', *{argv!r}]))"
+BLOCKED = (
+    "import sys; sys.modules[{module!r}] = None; from meta_rl.cli import main; sys.exit(main(['sweep', *{argv!r}]))"
+)
 
 
 @pytest.mark.parametrize(
