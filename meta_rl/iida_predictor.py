@@ -27,10 +27,10 @@ __all__ = ['PREDICTOR_CONTEXTS', 'POOLINGS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 
            'CHECKPOINT_FORMAT', 'MEMORIES', 'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS',
            'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig', 'Normalizer', 'model_states', 'ball_speed_features',
            'moving_mask', 'features', 'mlp', 'IIDAModel', 'ContextSampler', 'TrainResult', 'split_validation', 'fit',
-           'train_predictor', 'save_model', 'load_model', 'save_checkpoint', 'load_predictor', 'IIDAEncoder',
-           'IIDAEncoderFactory', 'encoder_factory', 'load_context_encoder', 'episode_latents', 'ball_moved',
-           'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame',
-           'iida_study', 'plot_study', 'train_context_encoder', 'PredictorTraining', 'train_from_files']
+           'train_predictor', 'save_model', 'load_model', 'load_trained', 'save_checkpoint', 'load_predictor',
+           'IIDAEncoder', 'IIDAEncoderFactory', 'encoder_factory', 'load_context_encoder', 'episode_latents',
+           'ball_moved', 'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2',
+           'latent_frame', 'iida_study', 'plot_study', 'train_context_encoder', 'PredictorTraining', 'train_from_files']
 
 # %% ../nbs/06_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
@@ -425,6 +425,15 @@ def load_model(path, fmt: str, what: str) -> dict:
     return ckpt
 
 
+def load_trained(path, fmt: str, what: str, model_class, config_class, normalizer_class) -> tuple:
+    "The model (in eval mode), its normaliser and the whole checkpoint dict of a `save_model` checkpoint."
+    ckpt = load_model(path, fmt, what)
+    model = model_class(config_class(**ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    return model, normalizer_class.from_dict(ckpt["normalizer"]), ckpt
+
+
 def save_checkpoint(result: TrainResult, ds: TransitionDataset, path) -> Path:
     "Write `result` (trained on `ds`) as a predictor checkpoint."
     h = result.history
@@ -445,11 +454,8 @@ def save_checkpoint(result: TrainResult, ds: TransitionDataset, path) -> Path:
 
 def load_predictor(path) -> tuple[IIDAModel, Normalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict saved by `train_predictor`."
-    ckpt = load_model(path, CHECKPOINT_FORMAT, "meta_rl IIDA predictor checkpoint")
-    model = IIDAModel(PredictorConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, Normalizer.from_dict(ckpt["normalizer"]), ckpt
+    what = "meta_rl IIDA predictor checkpoint"
+    return load_trained(path, CHECKPOINT_FORMAT, what, IIDAModel, PredictorConfig, Normalizer)
 
 # %% ../nbs/06_iida_predictor.ipynb #682eb4e1
 MEMORIES = ("episode", "task")  # what the encoder remembers: this episode, or every episode of the current task

@@ -30,7 +30,7 @@ from meta_rl.iida_predictor import (
     PREDICTOR_CONTEXTS,
     fit,
     linear_probe_r2,
-    load_model,
+    load_trained,
     mlp,
     save_model,
 )
@@ -800,11 +800,8 @@ def train_metaworld_predictor(
 
 def load_metaworld_predictor(path) -> tuple[MetaWorldPredictor, MetaWorldNormalizer, dict]:
     "The model, its normaliser and the whole checkpoint dict written by `train_metaworld_predictor`."
-    ckpt = load_model(path, PREDICTOR_FORMAT, "Meta-World predictor checkpoint")
-    model = MetaWorldPredictor(MetaWorldPredictorConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, MetaWorldNormalizer.from_dict(ckpt["normalizer"]), ckpt
+    what, config = "Meta-World predictor checkpoint", MetaWorldPredictorConfig
+    return load_trained(path, PREDICTOR_FORMAT, what, MetaWorldPredictor, config, MetaWorldNormalizer)
 
 # %% ../nbs/10_metaworld.ipynb #3c0bfc47
 class MetaWorldEncoder:
