@@ -30,7 +30,6 @@ from meta_rl.uncertainty_eval import (
     assess_agents,
     start_assessment,
     auroc,
-    collect_assessments,
     metrics_markdown,
     risk_coverage,
     uncertainty_metrics,
@@ -57,8 +56,7 @@ from meta_rl.metaworld import (
 __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'MetaWorldPlayed', 'play_metaworld', 'metaworld_uncertainty_parts',
            'MetaWorldUncertaintyEstimator', 'save_metaworld_estimator', 'load_metaworld_estimator',
            'MetaWorldUncertaintyProtocol', 'metaworld_sets', 'compare_part_subsets', 'metaworld_metrics_markdown',
-           'write_metaworld_uncertainty_report', 'metaworld_run_agents', 'assess_metaworld_run',
-           'collect_metaworld_assessments', 'assess_metaworld_command']
+           'write_metaworld_uncertainty_report', 'assess_metaworld_run', 'assess_metaworld_command']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #e5994d49
 @dataclass
@@ -470,12 +468,6 @@ def _run_benchmark(run_dir) -> MetaWorldBenchmark:
     return make_benchmark(**record).bench
 
 
-def metaworld_run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
-    "The trained agents' folders of a Meta-World run, per context mode: `{context: [run/context/seedN, ...]}`."
-    _run_benchmark(run_dir)  # a Meta-World run folder, or a clear error
-    return agent_folders(run_dir, contexts)
-
-
 def assess_metaworld_run(
     run_dir,
     out_dir,
@@ -516,12 +508,6 @@ def assess_metaworld_run(
     )
     sets, save = metaworld_sets(bench, ood, protocol), save_metaworld_estimator
     return assess_agents(dirs_by_context, out_dir, make, sets, protocol, save, progress, log, benchmark=bench.label)
-
-
-def collect_metaworld_assessments(out_dir) -> pd.DataFrame:
-    """All rows `assess_metaworld_run` wrote under `out_dir`, in context order (its folders have the layout of chapter
-    08's, so `collect_assessments` reads them)."""
-    return collect_assessments(out_dir)
 
 
 def assess_metaworld_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:

@@ -34,9 +34,9 @@ from meta_rl.uncertainty import (
 )
 
 # %% auto #0
-__all__ = ['SETS', 'AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
-           'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments',
-           'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
+__all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble',
+           'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments', 'auroc',
+           'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
            'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
            'write_uncertainty_report', 'UncertaintyOptions', 'options_protocol', 'record_command', 'assess_and_report',
            'assess_striker_run', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep',
@@ -126,9 +126,6 @@ def run_ensemble(
     return train_ensemble(TransitionDataset.load(data), iida, norm, config, progress=progress)
 
 # %% ../nbs/09_uncertainty_eval.ipynb #0d80f317
-SETS = ("train", "test", "ood")
-
-
 def assess_agent(agent: Agent, est: UncertaintyEstimator, sets: dict, protocol) -> pd.DataFrame:
     """Calibrate `est` on `agent`'s episodes on `sets["train"]`, then score fresh episodes on every task set of `sets`
     (name: tasks; None is skipped); one row per episode and K. Any benchmark: `est.play` plays its episodes."""
