@@ -19,7 +19,6 @@ from stable_baselines3 import PPO
 from meta_rl.baselines import PPOConfig, make_vec, torch_threads
 from meta_rl.benchmark import StrikerBenchmark
 from meta_rl.iida_predictor import (
-    IIDAEncoderFactory,
     IIDAModel,
     Normalizer,
     PredictorConfig,
@@ -79,9 +78,7 @@ def main(argv=None):
     if a.n_steps is not None and a.n_steps < 2:
         p.error("--n-steps must be at least 2")
     encoder = load_context_encoder(a.encoder) if a.encoder else untrained_encoder()
-    probing = IIDAEncoderFactory(
-        encoder.layers, encoder.normalizer, encoder.latent_dim, encoder.pooling, "episode", a.probe_steps
-    )
+    probing = encoder.replace(memory="episode", probe_steps=a.probe_steps)
     config = (
         PPOConfig()
         if a.n_steps is None

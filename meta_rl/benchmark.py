@@ -50,9 +50,10 @@ class Benchmark(Protocol):
     def record(self) -> dict: ...
 
 # %% ../nbs/03_benchmark.ipynb #9613ac74
-def task_seed(seed: int, task_id: str) -> int:
-    "The seed of the first episode on task `task_id` in an evaluation with `seed`; independent of the other tasks."
-    return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode())]).generate_state(1)[0])
+def task_seed(seed: int, task_id: str, *salt: int) -> int:
+    """The seed of the first episode on task `task_id` in an evaluation with `seed`; independent of the other tasks
+    (`salt`: more integers, for a stream of its own)."""
+    return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode()), *salt]).generate_state(1)[0])
 
 # %% ../nbs/03_benchmark.ipynb #d67f1761
 def play_episodes(
@@ -68,13 +69,17 @@ def play_episodes(
     warmup: int = 0,
     slots: Sequence[int] | None = None,
     batch_size: int | None = None,
+    record: bool = False,
+    salt: Sequence[int] = (),
 ) -> list[dict]:
     """Play `episodes` episodes on each of `tasks` of `benchmark` in lockstep with `policy`; one dict per episode:
     `task_id`, `episode`, `return` and `benchmark.outcome` of its steps. `warmup` stochastic episodes come first and
     are not returned (an agent with a task memory explores in them).
 
     The policy acts on a batch of `batch_size` rows (default: one per task) with task `i` in row `slots[i]` (default:
-    `i`), so that tasks split over processes see the batch one process would."""
+    `i`), so that tasks split over processes see the batch one process would. `record`: each row also holds the
+    episode's `transitions`, a dict of arrays with a row per step: the env's own `obs` and `next_obs` (without the
+    context), the `agent_obs` the policy saw (with it), the `action` and the `reward`. `salt`: see `task_seed`."""
     slots = list(range(len(tasks))) if slots is None else list(slots)
     batch_size = len(tasks) if batch_size is None else batch_size
     if len(slots) != len(tasks) or len(set(slots)) != len(slots) or not all(0 <= s < batch_size for s in slots):
@@ -85,7 +90,8 @@ def play_episodes(
             envs.append(benchmark.make_env(context, t, encoder))
         for ep in range(warmup + episodes):
             scored = ep >= warmup
-            played = _play_round(benchmark, policy, envs, tasks, ep, seed, deterministic and scored, slots, batch_size)
+            args = (ep, seed, deterministic and scored, slots, batch_size, record and scored, salt)
+            played = _play_round(benchmark, policy, envs, tasks, *args)
             rows += [{**r, "episode": ep - warmup} for r in played] if scored else []
     finally:
         for e in envs:
@@ -93,23 +99,37 @@ def play_episodes(
     return rows
 
 
-def _play_round(benchmark, policy, envs, tasks, ep, seed, deterministic, slots, batch_size) -> list[dict]:
+def _play_round(benchmark, policy, envs, tasks, ep, seed, deterministic, slots, batch_size, record, salt) -> list[dict]:
     "One episode on every env at once."
-    first = [e.reset(seed=task_seed(seed, t.id) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
+    first = [e.reset(seed=task_seed(seed, t.id, *salt) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
     batch = np.zeros((batch_size, *first[0].shape), first[0].dtype)
     batch[slots] = first
     n = len(envs)
     ret, infos, running = np.zeros(n), [[] for _ in range(n)], np.ones(n, bool)
+    steps = [[] for _ in range(n)]  # with `record`: (agent obs, action, reward, next agent obs) per step
     while running.any():
         actions = policy.predict(batch, deterministic=deterministic)[0][slots]
         for i in np.flatnonzero(running):
             o, r, term, trunc, info = envs[i].step(actions[i])
+            if record:
+                steps[i].append((batch[slots[i]].copy(), np.asarray(actions[i], np.float64), r, o))
             batch[slots[i]], ret[i] = o, ret[i] + r
             infos[i].append(info)
             running[i] = not (term or trunc)
-    return [
+    rows = [
         dict(task_id=t.id, episode=ep, **{"return": ret[i]}, **benchmark.outcome(infos[i])) for i, t in enumerate(tasks)
     ]
+    for row, env, s in zip(rows, envs, steps) if record else ():
+        row["transitions"] = _transitions(s, env.unwrapped.observation_space.shape[0])
+    return rows
+
+
+def _transitions(steps: list[tuple], raw_dim: int) -> dict[str, np.ndarray]:
+    "One episode's steps as arrays; the env's own observation is the first `raw_dim` entries of the agent's."
+    agent_obs, action, reward, next_obs = (np.stack(c).astype(np.float64) for c in zip(*steps))
+    return dict(
+        obs=agent_obs[:, :raw_dim], action=action, reward=reward, next_obs=next_obs[:, :raw_dim], agent_obs=agent_obs
+    )
 
 # %% ../nbs/03_benchmark.ipynb #42b554a9
 @dataclass

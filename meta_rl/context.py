@@ -16,8 +16,9 @@ from .dynamics import Dynamics, DynamicsBounds, EPI_TRAIN_BOUNDS, Task, TaskSet
 from .striker import StrikerEnv, STRIKER_VARIANTS
 
 # %% auto #0
-__all__ = ['CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder', 'OracleEncoder', 'ExplicitContext',
-           'LatentContext', 'add_context', 'make_striker']
+__all__ = ['MIN_STD', 'POOLINGS', 'MEMORIES', 'CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder',
+           'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext', 'add_context',
+           'make_striker']
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
@@ -36,7 +37,7 @@ class ContextEncoder(Protocol):
 
     - `latent_dim`: the size of the latent;
     - `reset(env)`: a new episode starts in `env` (forget the last episode's transitions, unless the encoder is
-      built to remember its task across episodes, as `meta_rl.iida_predictor.IIDAEncoder(memory="task")` is);
+      built to remember its task across episodes, as `PooledEncoder(memory="task")` is);
     - `update(transition)`: one more `Transition` of this episode;
     - `latent`: the current estimate, a finite float array of shape `(latent_dim,)`.
     """
@@ -84,6 +85,151 @@ class OracleEncoder:
     @property
     def latent(self) -> np.ndarray:
         return self._z
+
+# %% ../nbs/02_context.ipynb #37eb55f0
+MIN_STD = 1e-2  # the floor of each transition's latent std, softplus(raw) + MIN_STD, in training and online alike
+POOLINGS = ("mean", "product")  # the mean of the transitions' (mu, raw), or the product of their Gaussians with N(0, 1)
+MEMORIES = ("episode", "task")  # what an encoder remembers: this episode, or every episode of the current task
+
+
+def _latent_standardization(shift, scale, latent_dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if (shift is None) != (scale is None):
+        raise ValueError("give both shift and scale, or neither")
+    if shift is None:
+        return None, None
+    shift, scale = np.asarray(shift, np.float64), np.asarray(scale, np.float64)
+    if shift.shape != (latent_dim,) or scale.shape != (latent_dim,) or not (scale > 0).all():
+        raise ValueError(
+            f"shift and scale must have shape ({latent_dim},), scale > 0; got {shift.shape} and {scale.shape}"
+        )
+    return shift, scale
+
+
+class PooledEncoder:
+    """A trained context encoder run in numpy, as a `ContextEncoder`: an MLP (`layers`, `(weight, bias)` pairs with ReLU
+    between them) maps each transition's features to a Gaussian over the latent, mean `mu` and standard deviation
+    `softplus(raw) + MIN_STD`; the posterior pools the transitions so far, in O(1) per step.
+
+    A subclass says what the network reads: `read(tr, x)` writes a transition's raw features into `x`, which
+    `input_shift` and `input_scale` normalise. `pooling` (`POOLINGS`): `"product"` multiplies the Gaussians and the
+    N(0, 1) prior, `"mean"` averages the `mu`s and the `raw`s. `memory` (`MEMORIES`): `"episode"` forgets at every
+    reset, `"task"` keeps the evidence while the env's task (its id and dynamics) stays the same. `shift`, `scale`
+    (arrays of `latent_dim`): `latent` and `std` are reported as `(z - shift) / scale` and `std / scale`."""
+
+    def __init__(
+        self,
+        layers,
+        input_shift,
+        input_scale,
+        latent_dim: int,
+        pooling="product",
+        memory="episode",
+        shift=None,
+        scale=None,
+    ):
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; choose one of {list(POOLINGS)}")
+        if memory not in MEMORIES:
+            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
+        self.shift, self.scale = _latent_standardization(shift, scale, latent_dim)
+        self.latent_dim, self.pooling, self.memory, self._task = latent_dim, pooling, memory, None
+        # W ((x - shift) / scale) + b = (W / scale) x + (b - (W / scale) shift)
+        w0, b0 = layers[0]
+        w0 = w0 / np.asarray(input_scale, np.float64)
+        self._layers = [(w0, b0 - w0 @ np.asarray(input_shift, np.float64)), *layers[1:]]
+        # preallocated buffers: the input row, each layer's output, the pooling's scratch
+        self._x, self._h, self._p = (
+            np.zeros(w0.shape[1]),
+            [np.zeros(w.shape[0]) for w, _ in layers],
+            np.zeros(latent_dim),
+        )
+        self.reset(None)
+
+    def read(self, tr: Transition, x: np.ndarray) -> None:
+        "Write the network's raw input for `tr` into `x` (what a subclass defines)."
+        raise NotImplementedError
+
+    def forgot(self, env) -> None:
+        "Called after every reset that drops the evidence (a subclass may pool a probe here)."
+
+    def reset(self, env) -> None:
+        u = getattr(env, "unwrapped", None)
+        task = getattr(u, "task", None)
+        key = None if task is None else (task.id, getattr(u, "dynamics", None))
+        if self.memory == "task" and key is not None and key == self._task:
+            return  # the same task: keep the evidence
+        self._task, self.n, d = key, 0, self.latent_dim
+        self._sum_mu, self._sum_raw, self._prec, self._prec_mu = np.zeros(d), np.zeros(d), np.ones(d), np.zeros(d)
+        self.forgot(env)
+
+    def embed(self, tr: Transition) -> np.ndarray:
+        "The network's output `(mu, raw)` for `tr`, in a buffer that the next call overwrites."
+        self.read(tr, self._x)
+        h, last = self._x, len(self._layers) - 1
+        for i, ((w, b), out) in enumerate(zip(self._layers, self._h)):
+            np.dot(w, h, out=out)
+            out += b
+            if i < last:
+                np.maximum(out, 0, out=out)
+            h = out
+        return h
+
+    def update(self, tr: Transition) -> None:
+        h = self.embed(tr)
+        mu, raw, p = h[: self.latent_dim], h[self.latent_dim :], self._p
+        self.n += 1
+        if self.pooling == "mean":
+            self._sum_mu += mu
+            self._sum_raw += raw
+            return
+        np.logaddexp(0, raw, out=p)
+        p += MIN_STD
+        np.square(p, out=p)
+        np.reciprocal(p, out=p)  # the precision, 1 / (softplus(raw) + MIN_STD) ** 2
+        self._prec += p
+        p *= mu
+        self._prec_mu += p
+
+    @property
+    def latent(self) -> np.ndarray:
+        "The posterior mean (float32, shape `(latent_dim,)`)."
+        z = self._sum_mu / max(self.n, 1) if self.pooling == "mean" else self._prec_mu / self._prec
+        return (z if self.shift is None else (z - self.shift) / self.scale).astype(np.float32)
+
+    @property
+    def std(self) -> np.ndarray:
+        "The posterior standard deviation."
+        if self.pooling == "product":
+            s = 1 / np.sqrt(self._prec)
+        else:
+            s = np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)
+        return (s if self.scale is None else s / self.scale).astype(np.float32)
+
+
+class EncoderFactory:
+    """A picklable zero-argument factory of fresh encoders `encoder_class(**settings)` (one per env, e.g. inside
+    `SubprocVecEnv` workers); the settings read as attributes; `checkpoint` (if any): where the weights came from."""
+
+    def __init__(self, encoder_class: type, checkpoint: str | None = None, **settings):
+        self.encoder_class, self.checkpoint, self.settings = encoder_class, checkpoint, settings
+        self()  # checks the settings now, not in a worker
+
+    def __call__(self) -> ContextEncoder:
+        return self.encoder_class(**self.settings)
+
+    def __getattr__(self, name):
+        settings = self.__dict__.get("settings", {})
+        if name in settings:
+            return settings[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or setting {name!r}")
+
+    def replace(self, **changes) -> EncoderFactory:
+        "The same factory with some settings changed."
+        return type(self)(self.encoder_class, self.checkpoint, **{**self.settings, **changes})
+
+    def __repr__(self):
+        shown = {k: v for k, v in self.settings.items() if isinstance(v, (int, float, str))}
+        return f"{type(self).__name__}({self.encoder_class.__name__}, {shown}, checkpoint={self.checkpoint!r})"
 
 # %% ../nbs/02_context.ipynb #b77f6570
 def _extend_box(space: spaces.Box, n: int) -> spaces.Box:

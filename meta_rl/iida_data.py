@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from .context import make_striker
 
 # %% auto #0
 __all__ = ['GENERATORS', 'BALL_XY', 'ACTION_LIMIT', 'ScriptedStrikes', 'RandomActions', 'PPOGenerator', 'CollectConfig',
-           'collect_task', 'TransitionDataset', 'collect', 'GenerateConfig', 'generate']
+           'collect_task', 'Transitions', 'TransitionDataset', 'collect', 'GenerateConfig', 'generate']
 
 # %% ../nbs/05_iida_data.ipynb #da169ad0
 GENERATORS = ("scripted", "random", "ppo")
@@ -164,39 +165,120 @@ def collect_task(task: Task, task_index: int, config: CollectConfig) -> dict[str
     )
 
 # %% ../nbs/05_iida_data.ipynb #6d6e09fe
-class TransitionDataset:
-    """Transitions `obs`, `action`, `next_obs` with their `task_index` (into `tasks`), `episode` and `step`, and the
-    collection's `metadata`."""
+class Transitions:
+    """What every transition dataset shares: equal-length arrays `ARRAYS` (a row per transition; `task_index` points
+    into `tasks`, episodes are stored contiguously and start at `step` 0), per-task arrays `TASK_ARRAYS` (a row per
+    task), the `tasks` and the collection's `metadata`. A benchmark's dataset names its arrays, its `FORMAT` and how its
+    tasks are written (`tasks_to_json`, `tasks_from_json`), listed (`task_ids`) and subset (`subset_tasks`)."""
 
-    ARRAYS = ("obs", "action", "next_obs", "task_index", "episode", "step")
+    ARRAYS: ClassVar[tuple[str, ...]] = ("obs", "action", "next_obs", "task_index", "episode", "step")
+    TASK_ARRAYS: ClassVar[tuple[str, ...]] = ()
+    FORMAT: ClassVar[str] = "meta_rl.transitions/1"
 
-    def __init__(self, obs, action, next_obs, task_index, episode, step, tasks: TaskSet, metadata: dict | None = None):
-        self.obs, self.action, self.next_obs = (
-            np.asarray(obs, np.float64),
-            np.asarray(action, np.float64),
-            np.asarray(next_obs, np.float64),
-        )
-        self.task_index, self.episode, self.step = (
-            np.asarray(task_index, np.int32),
-            np.asarray(episode, np.int32),
-            np.asarray(step, np.int32),
-        )
+    def __init__(self, tasks, metadata: dict | None = None, **arrays):
+        name, expected = type(self).__name__, {*self.ARRAYS, *self.TASK_ARRAYS}
+        if set(arrays) != expected:
+            raise ValueError(f"{name} needs the arrays {sorted(expected)}, got {sorted(arrays)}")
+        for k, v in arrays.items():
+            a = np.asarray(v)
+            setattr(self, k, a.astype(np.int32) if k in ("task_index", "episode", "step") else _float64(a))
         self.tasks, self.metadata = tasks, dict(metadata or {})
-        n = len(self.obs)
-        for name in self.ARRAYS:
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"TransitionDataset: {name} has {len(getattr(self, name))} rows, obs has {n}")
-        if n and (self.task_index.min() < 0 or self.task_index.max() >= len(tasks)):
+        n, n_tasks = len(self.task_index), len(self.task_ids)
+        for k in self.ARRAYS:
+            if len(getattr(self, k)) != n:
+                raise ValueError(f"{name}: {k} has {len(getattr(self, k))} rows, task_index has {n}")
+        for k in self.TASK_ARRAYS:
+            if len(getattr(self, k)) != n_tasks:
+                raise ValueError(f"{name}: {k} has {len(getattr(self, k))} rows for {n_tasks} tasks")
+        if n and (self.task_index.min() < 0 or self.task_index.max() >= n_tasks):
             raise ValueError(
-                f"TransitionDataset: task_index must lie in [0, {len(tasks)}), got [{self.task_index.min()}, "
-                f"{self.task_index.max()}]"
+                f"{name}: task_index must lie in [0, {n_tasks}), got [{self.task_index.min()}, {self.task_index.max()}]"
             )
         starts = np.r_[True, self.episode[1:] != self.episode[:-1]] if n else np.zeros(0, bool)
         if n and not np.array_equal(starts, self.step == 0):
-            raise ValueError("TransitionDataset: every episode must be stored contiguously, starting at step 0")
+            raise ValueError(f"{name}: every episode must be stored contiguously, starting at step 0")
+
+    @property
+    def task_ids(self) -> list[str]:
+        return list(self.tasks.ids)
+
+    def subset_tasks(self, task_ids: list[str]):
+        "The tasks of `task_ids`, in their order, as `tasks` holds them."
+        return type(self.tasks)([self.tasks[t] for t in task_ids], self.tasks.name)
+
+    def tasks_to_json(self):
+        return dict(name=self.tasks.name, tasks=self.tasks.to_list())
+
+    @classmethod
+    def tasks_from_json(cls, saved):
+        return TaskSet.from_list(saved["tasks"], saved["name"])
 
     def __len__(self):
-        return len(self.obs)
+        return len(self.task_index)
+
+    @property
+    def n_episodes(self) -> int:
+        return len(np.unique(self.episode))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({len(self)} transitions, {len(self.task_ids)} tasks, {self.n_episodes} episodes)"
+
+    def select(self, task_ids) -> Transitions:
+        "The transitions of the tasks `task_ids` (tasks in that order, episodes renumbered from 0)."
+        ids = self.task_ids
+        missing = [t for t in task_ids if t not in ids]
+        if missing:
+            raise KeyError(f"no tasks {missing} in this dataset; it holds {ids[:3]}{'...' if len(ids) > 3 else ''}")
+        old = [ids.index(t) for t in task_ids]
+        remap = np.full(len(ids), -1, np.int32)
+        remap[old] = np.arange(len(old))
+        keep = np.isin(self.task_index, old)
+        arrays = {k: getattr(self, k)[keep] for k in self.ARRAYS}
+        arrays.update(
+            task_index=remap[arrays["task_index"]], episode=np.unique(arrays["episode"], return_inverse=True)[1]
+        )
+        arrays.update({k: getattr(self, k)[old] for k in self.TASK_ARRAYS})
+        meta = {**self.metadata, "selected_tasks": list(task_ids)}
+        return type(self)(self.subset_tasks(list(task_ids)), meta, **arrays)
+
+    def save(self, path) -> Path:
+        "Write arrays, tasks and metadata to one compressed `.npz` (the tasks and the metadata as JSON)."
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = json.dumps(dict(format=self.FORMAT, tasks=self.tasks_to_json(), metadata=self.metadata))
+        with open(path, "wb") as f:
+            np.savez_compressed(
+                f, header=np.array(header), **{k: getattr(self, k) for k in self.ARRAYS + self.TASK_ARRAYS}
+            )
+        return path
+
+    @classmethod
+    def load(cls, path) -> Transitions:
+        "A dataset that `save` wrote; any other file is refused with one line that names it."
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no dataset file {str(path)!r}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header = json.loads(str(z["header"]))
+                if header.get("format") != cls.FORMAT:
+                    raise ValueError(f"format {header.get('format')!r}")
+                arrays = {k: z[k] for k in cls.ARRAYS + cls.TASK_ARRAYS}
+            tasks = cls.tasks_from_json(header["tasks"])
+        except Exception as e:
+            raise ValueError(f"{path} is not a {cls.__name__} file (format {cls.FORMAT}): {e}") from None
+        return cls(tasks, header["metadata"], **arrays)
+
+
+def _float64(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float64) if a.dtype.kind == "f" else a
+
+
+class TransitionDataset(Transitions):
+    """The Striker's transitions: `obs`, `action`, `next_obs` with their `task_index` (into the `TaskSet` `tasks`),
+    `episode` and `step`, and the collection's `metadata`."""
+
+    FORMAT = "meta_rl.iida_data.dataset/1"
 
     def __repr__(self):
         return (
@@ -216,24 +298,6 @@ class TransitionDataset:
         before[self.step == 0] = 0
         return before
 
-    def select(self, task_ids) -> TransitionDataset:
-        "The transitions of the tasks `task_ids` (their order kept)."
-        missing = [t for t in task_ids if t not in self.tasks]
-        if missing:
-            raise KeyError(f"no tasks {missing} in this dataset; it has {self.tasks.ids}")
-        keep = np.isin(self.task_index, [self.tasks.ids.index(t) for t in task_ids])
-        sub = TaskSet([self.tasks[t] for t in task_ids], self.tasks.name)
-        remap = np.full(len(self.tasks), -1, np.int32)
-        remap[[self.tasks.ids.index(t) for t in task_ids]] = np.arange(len(task_ids))
-        return TransitionDataset(
-            *(getattr(self, a)[keep] for a in self.ARRAYS[:3]),
-            remap[self.task_index[keep]],
-            self.episode[keep],
-            self.step[keep],
-            sub,
-            {**self.metadata, "selected_tasks": list(task_ids)},
-        )
-
     def summary(self) -> pd.DataFrame:
         "One row per task: its dynamics, episodes, and the share of episodes in which the ball moved more than 5 cm."
         travel = (
@@ -251,29 +315,6 @@ class TransitionDataset:
             ball_moved=g.travel.apply(lambda s: (s > 0.05).mean()).values,
             mean_travel_m=g.travel.mean().values,
         ).reset_index(drop=True)
-
-    def save(self, path) -> Path:
-        "Write arrays, tasks and metadata to one compressed `.npz`."
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps({**self.metadata, "tasks": self.tasks.to_list(), "tasks_name": self.tasks.name})
-        with open(path, "wb") as f:
-            np.savez_compressed(f, metadata=np.array(meta), **{a: getattr(self, a) for a in self.ARRAYS})
-        return path
-
-    @classmethod
-    def load(cls, path) -> TransitionDataset:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no dataset file {str(path)!r}")
-        with np.load(path) as z:
-            missing = [k for k in ("metadata", *cls.ARRAYS) if k not in z.files]
-            if missing:
-                raise ValueError(f"{path} is not a TransitionDataset file: it lacks {missing}")
-            meta = json.loads(str(z["metadata"]))
-            arrays = {a: z[a] for a in cls.ARRAYS}
-        tasks = TaskSet.from_list(meta.pop("tasks"), meta.pop("tasks_name", ""))
-        return cls(**arrays, tasks=tasks, metadata=meta)
 
 # %% ../nbs/05_iida_data.ipynb #bbca11ea
 def collect(

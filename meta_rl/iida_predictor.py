@@ -18,23 +18,23 @@ from tqdm.auto import tqdm
 
 from .benchmark import EncoderSource, register_encoder
 from .dynamics import EPI_TRAIN_BOUNDS, TaskSet, make_split
-from .context import Transition
+from .context import MIN_STD, POOLINGS, EncoderFactory, PooledEncoder, Transition
 from .iida_data import ACTION_LIMIT, BALL_XY, CollectConfig, TransitionDataset, collect
 from .striker import STRIKE_ACTION, StrikerEnv
 
 # %% auto #0
-__all__ = ['PREDICTOR_CONTEXTS', 'POOLINGS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM', 'MOVING_SPEED', 'MIN_STD',
-           'CHECKPOINT_FORMAT', 'MEMORIES', 'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS',
-           'DEFAULT_EPISODES_PER_TASK', 'PredictorConfig', 'Normalizer', 'model_states', 'ball_speed_features',
-           'moving_mask', 'features', 'mlp', 'IIDAModel', 'ContextSampler', 'TrainResult', 'split_validation', 'fit',
-           'train_predictor', 'save_model', 'load_model', 'load_trained', 'save_checkpoint', 'load_predictor',
-           'IIDAEncoder', 'IIDAEncoderFactory', 'encoder_factory', 'load_context_encoder', 'episode_latents',
-           'ball_moved', 'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig', 'linear_probe_r2',
-           'latent_frame', 'iida_study', 'plot_study', 'train_context_encoder', 'PredictorTraining', 'train_from_files']
+__all__ = ['PREDICTOR_CONTEXTS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM', 'MOVING_SPEED', 'CHECKPOINT_FORMAT',
+           'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS', 'DEFAULT_EPISODES_PER_TASK',
+           'PredictorConfig', 'spread', 'Statistics', 'Normalizer', 'model_states', 'ball_speed_features',
+           'moving_mask', 'features', 'mlp', 'pooled_posterior', 'IIDAModel', 'ContextSampler', 'TrainResult',
+           'split_validation', 'fit', 'train_predictor', 'save_model', 'load_model', 'load_trained', 'save_checkpoint',
+           'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory', 'numpy_layers', 'encoder_factory',
+           'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners', 'prediction_errors',
+           'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study', 'plot_study',
+           'train_context_encoder', 'PredictorTraining', 'train_from_files']
 
 # %% ../nbs/06_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
-POOLINGS = ("mean", "product")
 OBS_DIM, ACT_DIM = 23, 7
 STATE_DIM = OBS_DIM + 2  # the observation and the ball's last displacement
 SPEED_DIM = 2  # the encoder's extra inputs: log speeds of the ball before and during the transition
@@ -96,8 +96,25 @@ class PredictorConfig:
         return {"latent": self.latent_dim, "none": 0, "true": 3}[self.context]
 
 
+def spread(std, floor: float = 0.0) -> np.ndarray:
+    "A standard deviation to divide by: at least `floor`, and 1 where the data do not vary (left unscaled)."
+    std = np.asarray(std, np.float64)
+    return np.where(std > 1e-8, np.maximum(std, floor), 1.0)
+
+
+class Statistics:
+    "A dataclass of arrays and numbers that saves as JSON (`to_dict`) and comes back from it (`from_dict`)."
+
+    def to_dict(self) -> dict:
+        return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        return cls(**{k: float(v) if np.ndim(v) == 0 else np.asarray(v, np.float64) for k, v in d.items()})
+
+
 @dataclass
-class Normalizer:
+class Normalizer(Statistics):
     "Mean and standard deviation of the predictor's states and of the observation changes, from the training data."
 
     state_mean: np.ndarray
@@ -107,16 +124,8 @@ class Normalizer:
 
     @classmethod
     def fit(cls, ds: TransitionDataset) -> Normalizer:
-        s, d = model_states(ds), ds.next_obs - ds.obs
-        floor = lambda x: np.where(x > 1e-8, x, 1.0)  # constant entries (the goal, the ball's height) stay unscaled
-        return cls(s.mean(0), floor(s.std(0)), d.mean(0), floor(d.std(0)))
-
-    def to_dict(self) -> dict:
-        return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Normalizer:
-        return cls(**{k: np.asarray(v, np.float64) for k, v in d.items()})
+        s, d = model_states(ds), ds.next_obs - ds.obs  # constant entries (the goal, the ball's height) stay unscaled
+        return cls(s.mean(0), spread(s.std(0)), d.mean(0), spread(d.std(0)))
 
 
 def model_states(ds: TransitionDataset) -> np.ndarray:
@@ -165,7 +174,22 @@ def mlp(sizes) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-MIN_STD = 1e-2
+def pooled_posterior(
+    out: torch.Tensor, mask: torch.Tensor, pooling: str = "product"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and std of the latent from per-transition outputs `out` (B, K, 2 * latent_dim: `mu`, `raw`) of which `mask`
+    (B, K) marks the real ones, pooled as `meta_rl.context.PooledEncoder` does online; an empty set gives N(0, 1)."""
+    mu, raw = out.chunk(2, dim=-1)
+    m = mask.unsqueeze(-1)
+    n = m.sum(1)
+    if pooling == "mean":
+        mean = (mu * m).sum(1) / n.clamp(min=1)
+        std = F.softplus((raw * m).sum(1) / n.clamp(min=1)) + MIN_STD
+        empty = n == 0
+        return torch.where(empty, 0.0, mean), torch.where(empty, 1.0, std)
+    prec = m / (F.softplus(raw) + MIN_STD) ** 2  # product of Gaussians with an N(0, 1) prior
+    total = 1 + prec.sum(1)
+    return (prec * mu).sum(1) / total, total.rsqrt()
 
 
 class IIDAModel(nn.Module):
@@ -196,17 +220,7 @@ class IIDAModel(nn.Module):
     def posterior(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and std of the latent from transitions `x` (B, K, in) of which `mask` (B, K) marks the real ones; an
         empty set gives the prior N(0, 1)."""
-        mu, raw = self.encoder(x).chunk(2, dim=-1)
-        m = mask.unsqueeze(-1)
-        n = m.sum(1)
-        if self.config.pooling == "mean":
-            mean = (mu * m).sum(1) / n.clamp(min=1)
-            std = F.softplus((raw * m).sum(1) / n.clamp(min=1)) + MIN_STD
-            empty = n == 0
-            return torch.where(empty, 0.0, mean), torch.where(empty, 1.0, std)
-        prec = m / (F.softplus(raw) + MIN_STD) ** 2  # product of Gaussians with an N(0, 1) prior
-        total = 1 + prec.sum(1)
-        return (prec * mu).sum(1) / total, total.rsqrt()
+        return pooled_posterior(self.encoder(x), mask, self.config.pooling)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
         "Predicted normalised delta-s for inputs `x` (..., s+a) and contexts `z` (..., context_dim) or None."
@@ -280,10 +294,10 @@ def _loss(model: IIDAModel, f: dict, ctx, mask, tgt, sample: bool):
 
 @dataclass
 class TrainResult:
-    "What `train_predictor` returns."
+    "What a predictor's training returns (`train_predictor`, chapter 10's `train_metaworld_predictor`)."
 
-    model: IIDAModel
-    normalizer: Normalizer
+    model: nn.Module
+    normalizer: Statistics
     history: pd.DataFrame
     checkpoint: Path | None
     train_tasks: list[str]
@@ -458,26 +472,20 @@ def load_predictor(path) -> tuple[IIDAModel, Normalizer, dict]:
     return load_trained(path, CHECKPOINT_FORMAT, what, IIDAModel, PredictorConfig, Normalizer)
 
 # %% ../nbs/06_iida_predictor.ipynb #682eb4e1
-MEMORIES = ("episode", "task")  # what the encoder remembers: this episode, or every episode of the current task
 # the probe: STRIKE_ACTION for 10 steps from a seeded start, then rest
-PROBE_SWING, PROBE_SEED, PROBE_REST = (
-    10,
-    0,
-    np.zeros(7),
-)
+PROBE_SWING, PROBE_SEED, PROBE_REST = 10, 0, np.zeros(7)
 
 
-class IIDAEncoder:
-    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far,
-    updated in O(1) per step.
+class IIDAEncoder(PooledEncoder):
+    """The trained IIDA encoder as a `meta_rl.context.PooledEncoder`: it reads the observation, the ball's last
+    displacement (which it tracks), the action, the change of the observation and the ball's log speeds before and
+    during the transition, normalised by `normalizer`.
 
-    `memory` (one of `MEMORIES`) says what "so far" means: `"episode"` forgets at every reset (the episode's transitions
-    only); `"task"` keeps the evidence across resets while the env's task (id and dynamics) stays the same.
-    `probe_steps` > 0: whenever it forgets, the encoder first plays a probe of that many steps, a fixed strike
-    (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's dynamics, and pools its
-    transitions (the original meta_rl's probing rollout, shorter). `shift`, `scale` (arrays of `latent_dim`): `latent`
-    and `std` are reported as `(z - shift) / scale` and `std / scale` (`IIDAEncoderFactory.standardized` sets them from
-    the training tasks)."""
+    `memory` (`MEMORIES`): `"episode"` forgets at every reset, `"task"` keeps the evidence while the task (id and
+    dynamics) stays the same. `probe_steps` > 0: whenever it forgets, the encoder first plays a probe of that many
+    steps, a fixed strike (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's
+    dynamics, and pools its transitions (the original meta_rl's probing rollout, shorter). `shift`, `scale`: see
+    `PooledEncoder` (`IIDAEncoderFactory.standardized` sets them from the training tasks)."""
 
     def __init__(
         self,
@@ -490,56 +498,19 @@ class IIDAEncoder:
         shift=None,
         scale=None,
     ):
-        if (shift is None) != (scale is None):
-            raise ValueError("give both shift and scale, or neither")
-        self.shift = None if shift is None else np.asarray(shift, np.float64)
-        self.scale = None if scale is None else np.asarray(scale, np.float64)
-        if self.shift is not None and (
-            self.shift.shape != (latent_dim,) or self.scale.shape != (latent_dim,) or not (self.scale > 0).all()
-        ):
-            raise ValueError(
-                f"shift and scale must have shape ({latent_dim},), scale > 0; got {self.shift.shape} and "
-                f"{self.scale.shape}"
-            )
-        if memory not in MEMORIES:
-            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
         if isinstance(probe_steps, bool) or not isinstance(probe_steps, (int, np.integer)) or probe_steps < 0:
             raise ValueError(f"probe_steps={probe_steps!r} must be an integer >= 0")
-        self.layers, self.norm, self.latent_dim, self.pooling, self.memory = (
-            layers,
-            normalizer,
-            latent_dim,
-            pooling,
-            memory,
-        )
-        self.probe_steps, self._task = int(probe_steps), None
-        # fold the input normalisation into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W /
-        # scale) shift)
-        shift = np.concatenate([normalizer.state_mean, np.zeros(ACT_DIM), normalizer.delta_mean, np.zeros(SPEED_DIM)])
-        scale = np.concatenate(
-            [normalizer.state_std, np.full(ACT_DIM, ACTION_LIMIT), normalizer.delta_std, np.ones(SPEED_DIM)]
-        )
-        w0, b0 = layers[0]
-        self._layers = [(w0 / scale, b0 - (w0 / scale) @ shift), *layers[1:]]
-        # preallocated buffers: the input row, each layer's output, the pooling's scratch
-        self._x, self._h = np.zeros(w0.shape[1]), [np.zeros(w.shape[0]) for w, _ in layers]
-        self._p = np.zeros(latent_dim)
-        self.reset(None)
+        self.probe_steps, self._ball_velocity, n = int(probe_steps), np.zeros(2), normalizer
+        shift_in = np.concatenate([n.state_mean, np.zeros(ACT_DIM), n.delta_mean, np.zeros(SPEED_DIM)])
+        scale_in = np.concatenate([n.state_std, np.full(ACT_DIM, ACTION_LIMIT), n.delta_std, np.ones(SPEED_DIM)])
+        super().__init__(layers, shift_in, scale_in, latent_dim, pooling, memory, shift, scale)
 
     def reset(self, env) -> None:
-        self._ball_velocity = np.zeros(2)  # a new episode: the ball starts at rest
-        u = getattr(env, "unwrapped", None)
-        task = getattr(u, "task", None)
-        key = None if task is None else (task.id, u.dynamics)
-        if self.memory == "task" and key is not None and key == self._task:
-            return  # the same task: keep the evidence
-        self._task, self.n = key, 0
-        self._sum_mu, self._sum_raw = np.zeros(self.latent_dim), np.zeros(self.latent_dim)  # mean pooling
-        # product pooling (the prior's precision is 1)
-        self._prec, self._prec_mu = (
-            np.ones(self.latent_dim),
-            np.zeros(self.latent_dim),
-        )
+        self._ball_velocity[:] = 0  # a new episode: the ball starts at rest
+        super().reset(env)
+
+    def forgot(self, env) -> None:
+        task = getattr(getattr(env, "unwrapped", None), "task", None)
         if self.probe_steps and task is not None:
             self.probe(task)
 
@@ -552,148 +523,71 @@ class IIDAEncoder:
                 next_obs = env.step(a)[0]
                 self.update(Transition(obs, a, next_obs))
                 obs = next_obs
-        self._ball_velocity = np.zeros(2)  # the agent's episode starts with the ball at rest
+        self._ball_velocity[:] = 0  # the agent's episode starts with the ball at rest
 
-    def _embed(self, obs, action, next_obs, ball_velocity) -> np.ndarray:
-        "The network's output for one transition, in a buffer that the next call overwrites."
-        x, (bx, by), a, d = self._x, ball_velocity.tolist(), STATE_DIM, STATE_DIM + ACT_DIM
-        x[:OBS_DIM] = obs
-        x[OBS_DIM:STATE_DIM] = ball_velocity
-        np.minimum(action, ACTION_LIMIT, out=x[a:d])
+    def read(self, tr: Transition, x: np.ndarray) -> None:
+        (bx, by), a, d = self._ball_velocity.tolist(), STATE_DIM, STATE_DIM + ACT_DIM
+        x[:OBS_DIM] = tr.obs
+        x[OBS_DIM:STATE_DIM] = self._ball_velocity
+        np.minimum(tr.action, ACTION_LIMIT, out=x[a:d])
         np.maximum(x[a:d], -ACTION_LIMIT, out=x[a:d])  # np.clip, without its overhead
-        np.subtract(next_obs, obs, out=x[d : d + OBS_DIM])
+        np.subtract(tr.next_obs, tr.obs, out=x[d : d + OBS_DIM])
         dx, dy = x[d + BALL_XY.start : d + BALL_XY.stop].tolist()  # the ball's displacement in this step
         x[-2] = (math.log(math.sqrt(bx * bx + by * by) + 1e-4) + 6.5) / 2.5  # ball_speed_features, in scalar math
         x[-1] = (math.log(math.sqrt(dx * dx + dy * dy) + 1e-4) + 6.5) / 2.5
-        h, last = x, len(self._layers) - 1
-        for i, ((w, b), out) in enumerate(zip(self._layers, self._h)):
-            np.dot(w, h, out=out)
-            out += b
-            if i < last:
-                np.maximum(out, 0, out=out)
-            h = out
-        return h
-
-    def embed(self, obs, action, next_obs, ball_velocity) -> tuple[np.ndarray, np.ndarray]:
-        "The per-transition network's (mu, raw) for one transition."
-        h = self._embed(np.asarray(obs), np.asarray(action), np.asarray(next_obs), np.asarray(ball_velocity)).copy()
-        return h[: self.latent_dim], h[self.latent_dim :]
 
     def update(self, tr: Transition) -> None:
-        h = self._embed(tr.obs, tr.action, tr.next_obs, self._ball_velocity)
-        mu, raw = h[: self.latent_dim], h[self.latent_dim :]
+        super().update(tr)
         d = STATE_DIM + ACT_DIM + BALL_XY.start
         self._ball_velocity[:] = self._x[d : d + 2]  # the ball's displacement in this step, for the next
-        self.n += 1
-        if self.pooling == "mean":
-            self._sum_mu += mu
-            self._sum_raw += raw
-        else:
-            p = self._p  # 1 / (softplus(raw) + MIN_STD) ** 2
-            np.logaddexp(0, raw, out=p)
-            p += MIN_STD
-            np.square(p, out=p)
-            np.reciprocal(p, out=p)
-            self._prec += p
-            p *= mu
-            self._prec_mu += p
-
-    @property
-    def latent(self) -> np.ndarray:
-        "The posterior mean (float32, shape `(latent_dim,)`)."
-        if self.pooling == "mean":
-            z = self._sum_mu / max(self.n, 1)
-        else:
-            z = self._prec_mu / self._prec
-        if self.shift is not None:
-            z = (z - self.shift) / self.scale
-        return z.astype(np.float32)
-
-    @property
-    def std(self) -> np.ndarray:
-        "The posterior standard deviation."
-        if self.pooling == "mean":
-            s = np.logaddexp(0, self._sum_raw / self.n) + MIN_STD if self.n else np.ones(self.latent_dim)
-        else:
-            s = 1 / np.sqrt(self._prec)
-        return (s if self.scale is None else s / self.scale).astype(np.float32)
 
 
-class IIDAEncoderFactory:
-    """A picklable zero-argument factory of fresh `IIDAEncoder`s (one per env, e.g. inside `SubprocVecEnv` workers), all
-    with the same settings."""
-
-    def __init__(
-        self,
-        layers,
-        normalizer: Normalizer,
-        latent_dim: int,
-        pooling: str,
-        memory: str = "episode",
-        probe_steps: int = 0,
-        shift=None,
-        scale=None,
-    ):
-        self.layers, self.normalizer, self.latent_dim, self.pooling, self.memory, self.probe_steps = (
-            layers,
-            normalizer,
-            latent_dim,
-            pooling,
-            memory,
-            probe_steps,
-        )
-        self.shift, self.scale = shift, scale
-        self()  # checks the settings now, not in a worker
-
-    def __call__(self) -> IIDAEncoder:
-        return IIDAEncoder(
-            self.layers,
-            self.normalizer,
-            self.latent_dim,
-            self.pooling,
-            self.memory,
-            self.probe_steps,
-            self.shift,
-            self.scale,
-        )
+class IIDAEncoderFactory(EncoderFactory):
+    "An `EncoderFactory` of `IIDAEncoder`s that can standardise their latents over a set of tasks' probes."
 
     def standardized(self, tasks: TaskSet, min_scale: float = 1e-3) -> IIDAEncoderFactory:
         """A copy whose latents are standardised per dimension (mean 0, std 1) over the probe latents of `tasks` (a
         probe of `probe_steps`, or 50 steps)."""
-        enc = IIDAEncoder(
-            self.layers, self.normalizer, self.latent_dim, self.pooling, "episode", self.probe_steps or 50
-        )
+        enc = self.replace(memory="episode", probe_steps=self.probe_steps or 50, shift=None, scale=None)()
         z = np.zeros((len(tasks), self.latent_dim))
         with StrikerEnv(tasks) as env:
             for i, t in enumerate(tasks):
                 env.reset(options={"task": t})
                 enc.reset(env)  # the reset plays the probe
                 z[i] = enc.latent
-        shift, scale = z.mean(0), np.maximum(z.std(0), min_scale)
-        return IIDAEncoderFactory(
-            self.layers,
-            self.normalizer,
-            self.latent_dim,
-            self.pooling,
-            self.memory,
-            self.probe_steps,
-            shift.tolist(),
-            scale.tolist(),
-        )
+        return self.replace(shift=z.mean(0).tolist(), scale=np.maximum(z.std(0), min_scale).tolist())
 
 
-def encoder_factory(
-    model: IIDAModel, normalizer: Normalizer, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None
-) -> IIDAEncoderFactory:
-    "Export the encoder of a trained `latent` model to numpy."
+def numpy_layers(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
+    "The `(weight, bias)` pairs (float64) of the encoder of a trained `latent` predictor, for a `PooledEncoder`."
     if model.config.context != "latent":
         raise ValueError(
             f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'"
         )
     linears = [m for m in model.encoder if isinstance(m, nn.Linear)]
-    layers = [(l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy()) for l in linears]
+    return [(m.weight.detach().double().numpy().copy(), m.bias.detach().double().numpy().copy()) for m in linears]
+
+
+def encoder_factory(
+    model: IIDAModel,
+    normalizer: Normalizer,
+    memory: str = "episode",
+    probe_steps: int = 0,
+    shift=None,
+    scale=None,
+    checkpoint: str | None = None,
+) -> IIDAEncoderFactory:
+    "Export the encoder of a trained `latent` model to numpy."
+    settings = dict(latent_dim=model.config.latent_dim, pooling=model.config.pooling, memory=memory)
     return IIDAEncoderFactory(
-        layers, normalizer, model.config.latent_dim, model.config.pooling, memory, probe_steps, shift, scale
+        IIDAEncoder,
+        checkpoint,
+        layers=numpy_layers(model),
+        normalizer=normalizer,
+        **settings,
+        probe_steps=probe_steps,
+        shift=shift,
+        scale=scale,
     )
 
 
@@ -703,7 +597,7 @@ def load_context_encoder(
     """A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a
     `predictor.pt` checkpoint of a `latent` predictor."""
     model, norm, _ = load_predictor(path)
-    return encoder_factory(model, norm, memory, probe_steps, shift, scale)
+    return encoder_factory(model, norm, memory, probe_steps, shift, scale, str(path))
 
 # %% ../nbs/06_iida_predictor.ipynb #7697f43e
 CONTEXT_FROM = ("random", "first", "moving", "still")

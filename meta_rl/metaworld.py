@@ -17,38 +17,40 @@ import pandas as pd
 import torch
 from gymnasium import spaces
 from torch import nn
-from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 # ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
 from .baselines import torch_threads
 from .benchmark import EncoderSource, register_benchmark, register_encoder, task_seed
-from .context import ContextEncoder, Transition, add_context
+from .context import ContextEncoder, EncoderFactory, PooledEncoder, Transition, add_context
+from .iida_data import Transitions
 from meta_rl.iida_predictor import (
-    MEMORIES,
-    MIN_STD,
     PREDICTOR_CONTEXTS,
     fit,
     linear_probe_r2,
     load_trained,
     mlp,
+    numpy_layers,
+    pooled_posterior,
     save_model,
+    spread,
+    Statistics,
+    TrainResult,
 )
 import metaworld
 from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 from metaworld.policies import ENV_POLICY_MAP
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_FORMAT', 'DATASET_ARRAYS',
-           'ACT_DIM', 'ENCODER_IN', 'DECODER_IN', 'PREDICTOR_FORMAT', 'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY',
-           'MIN_OBJECT_GOAL', 'PUBLISHED', 'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark',
-           'metaworld_benchmark', 'skill_space', 'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext',
-           'make_metaworld', 'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld',
+__all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_ARRAYS', 'ACT_DIM', 'ENCODER_IN',
+           'DECODER_IN', 'PREDICTOR_FORMAT', 'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL',
+           'PUBLISHED', 'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space',
+           'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld',
+           'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld',
            'MetaWorldPredictorConfig', 'MetaWorldNormalizer', 'metaworld_features', 'MetaWorldPredictor',
-           'MetaWorldTrainResult', 'train_metaworld_predictor', 'load_metaworld_predictor', 'MetaWorldEncoder',
-           'MetaWorldEncoderFactory', 'metaworld_encoder_factory', 'load_metaworld_encoder', 'metaworld_latents',
-           'metaworld_prediction_errors', 'goal_probe_r2', 'metaworld_study', 'train_metaworld_encoder',
-           'ood_metaworld_tasks', 'MetaWorldAdapter']
+           'train_metaworld_predictor', 'load_metaworld_predictor', 'MetaWorldEncoder', 'metaworld_encoder_factory',
+           'load_metaworld_encoder', 'metaworld_latents', 'metaworld_prediction_errors', 'goal_probe_r2',
+           'metaworld_study', 'train_metaworld_encoder', 'ood_metaworld_tasks', 'MetaWorldAdapter']
 
 # %% ../nbs/10_metaworld.ipynb #2afd96b9
 BENCHMARKS = ("ML1", "ML10")
@@ -380,87 +382,31 @@ def goal_observation(env: MetaWorldEnv, obs: np.ndarray) -> np.ndarray:
     return np.concatenate([obs[:OBS_DIM], env._env._get_pos_goal()])
 
 
-DATASET_FORMAT = "meta_rl.metaworld.dataset/1"
 DATASET_ARRAYS = ("obs", "action", "reward", "next_obs", "task_index", "episode", "step", "random_episode")
 
 
-@dataclass
-class MetaWorldDataset:
-    """Transitions (s, a, r, s') of Meta-World tasks; `task_index` points into `tasks` (ids), `params` (raw `rand_vec`)
-    and `task_params` (scaled, the explicit context)."""
+class MetaWorldDataset(Transitions):
+    """Transitions (s, a, r, s') of Meta-World tasks (`random_episode`: whether the transition's episode was played with
+    random actions only); `task_index` points into `tasks` (ids), `params` (raw `rand_vec`, zero-padded to `PARAM_DIM`)
+    and `task_params` (`normalized_params`, the explicit context)."""
 
-    obs: np.ndarray
-    action: np.ndarray
-    reward: np.ndarray
-    next_obs: np.ndarray
-    task_index: np.ndarray
-    episode: np.ndarray  # a running episode number over the whole dataset; episodes are contiguous
-    step: np.ndarray
-    random_episode: np.ndarray  # whether the transition's episode was played with random actions only
-    tasks: list[str]
-    params: np.ndarray  # (tasks, PARAM_DIM): `MetaWorldTask.params`, zero-padded
-    task_params: np.ndarray  # (tasks, PARAM_DIM): `normalized_params`
-    metadata: dict
+    ARRAYS = DATASET_ARRAYS
+    TASK_ARRAYS = ("params", "task_params")
+    FORMAT = "meta_rl.metaworld.dataset/2"
 
-    def __len__(self):
-        return len(self.reward)
+    @property
+    def task_ids(self) -> list[str]:
+        return list(self.tasks)
 
-    def __repr__(self):
-        return (
-            f"MetaWorldDataset({len(self)} transitions, {len(self.tasks)} tasks, "
-            f"{self.episode.max() + 1 if len(self) else 0} episodes)"
-        )
+    def subset_tasks(self, task_ids: list[str]) -> list[str]:
+        return list(task_ids)
 
-    def select(self, task_ids: Sequence[str]) -> MetaWorldDataset:
-        "The transitions of `task_ids` only (episodes renumbered, tasks in the given order)."
-        missing = [t for t in task_ids if t not in self.tasks]
-        if missing:
-            raise KeyError(f"no task {missing[0]!r} in the dataset; it holds {self.tasks[:2]}...")
-        old = [self.tasks.index(t) for t in task_ids]
-        new_index = np.full(len(self.tasks), -1)
-        new_index[old] = np.arange(len(old))
-        keep = np.isin(self.task_index, old)
-        arrays = {k: getattr(self, k)[keep] for k in DATASET_ARRAYS}
-        arrays["task_index"] = new_index[arrays["task_index"]]
-        arrays["episode"] = np.unique(arrays["episode"], return_inverse=True)[1]
-        return MetaWorldDataset(
-            **arrays,
-            tasks=list(task_ids),
-            params=self.params[old],
-            task_params=self.task_params[old],
-            metadata={**self.metadata, "selected": list(task_ids)},
-        )
-
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            path,
-            **{k: getattr(self, k) for k in DATASET_ARRAYS},
-            tasks=np.array(self.tasks),
-            params=self.params,
-            task_params=self.task_params,
-            metadata=np.array(json.dumps(self.metadata)),
-        )
-        return path
+    def tasks_to_json(self) -> list[str]:
+        return list(self.tasks)
 
     @classmethod
-    def load(cls, path) -> MetaWorldDataset:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no Meta-World dataset {str(path)!r}")
-        with np.load(path, allow_pickle=False) as f:
-            if "metadata" not in f or json.loads(str(f["metadata"])).get("format") != DATASET_FORMAT:
-                raise ValueError(
-                    f"{path} is not a Meta-World transition dataset (format {DATASET_FORMAT}) of collect_metaworld"
-                )
-            return cls(
-                **{k: f[k] for k in DATASET_ARRAYS},
-                tasks=[str(t) for t in f["tasks"]],
-                params=f["params"],
-                task_params=f["task_params"],
-                metadata=json.loads(str(f["metadata"])),
-            )
+    def tasks_from_json(cls, saved) -> list[str]:
+        return [str(t) for t in saved]
 
 
 def _play_generator(
@@ -525,7 +471,6 @@ def collect_metaworld(
     arrays["reward"] = arrays["reward"].astype(np.float64)
     pad = lambda p: np.r_[p, np.zeros(PARAM_DIM - len(p))]
     metadata = dict(
-        format=DATASET_FORMAT,
         tasks=tasks.ids,
         task_set=tasks.name,
         episodes_per_task=int(episodes_per_task),
@@ -610,7 +555,7 @@ class MetaWorldPredictorConfig:
 
 
 @dataclass
-class MetaWorldNormalizer:
+class MetaWorldNormalizer(Statistics):
     """Means and standard deviations of states, state changes and rewards, from the training data (constant entries stay
     unscaled)."""
 
@@ -625,23 +570,15 @@ class MetaWorldNormalizer:
     def fit(cls, ds: MetaWorldDataset, min_obs_std: float = 1e-2, min_delta_std: float = 1e-3) -> MetaWorldNormalizer:
         """From `ds`; standard deviations are floored (1 cm for states, 1 mm per step for their changes) so that entries
         that barely move in the training data do not blow up on new tasks."""
-        constant = lambda x, floor: np.where(x > 1e-8, np.maximum(x, floor), 1.0)
         d = ds.next_obs - ds.obs
         return cls(
             ds.obs.mean(0),
-            constant(ds.obs.std(0), min_obs_std),
+            spread(ds.obs.std(0), min_obs_std),
             d.mean(0),
-            constant(d.std(0), min_delta_std),
+            spread(d.std(0), min_delta_std),
             float(ds.reward.mean()),
-            float(constant(ds.reward.std(), 1e-8)),
+            float(spread(ds.reward.std())),
         )
-
-    def to_dict(self) -> dict:
-        return {k: np.asarray(v, np.float64).tolist() for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> MetaWorldNormalizer:
-        return cls(**{k: (float(v) if k.startswith("reward") else np.asarray(v, np.float64)) for k, v in d.items()})
 
 
 def metaworld_features(ds: MetaWorldDataset, norm: MetaWorldNormalizer) -> dict[str, np.ndarray]:
@@ -673,10 +610,7 @@ class MetaWorldPredictor(nn.Module):
     def posterior(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and std of the latent from transitions `x` (B, K, ENCODER_IN), `mask` (B, K) marking the real ones: the
         product of their Gaussians and the N(0, 1) prior."""
-        mu, raw = self.encoder(x).chunk(2, dim=-1)
-        precision = mask.unsqueeze(-1) / (F.softplus(raw) + MIN_STD) ** 2
-        total = 1 + precision.sum(1)
-        return (precision * mu).sum(1) / total, total.rsqrt()
+        return pooled_posterior(self.encoder(x), mask)
 
     def forward(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
         """Normalised (s' - s, r), shape (..., OBS_DIM + 1), for inputs `x` (..., DECODER_IN) and contexts `z` (...,
@@ -716,18 +650,6 @@ def _predictor_loss(
     return err[..., :OBS_DIM].mean(), err[..., OBS_DIM].mean(), kl
 
 
-@dataclass
-class MetaWorldTrainResult:
-    "What `train_metaworld_predictor` returns."
-
-    model: MetaWorldPredictor
-    normalizer: MetaWorldNormalizer
-    history: pd.DataFrame
-    checkpoint: Path | None
-    train_tasks: list[str]
-    val_tasks: list[str]
-
-
 PREDICTOR_FORMAT = "meta_rl.metaworld.predictor/1"
 
 
@@ -737,7 +659,7 @@ def train_metaworld_predictor(
     out_dir=None,
     *,
     progress: bool = True,
-) -> MetaWorldTrainResult:
+) -> TrainResult:
     """Train encoder and decoder on `ds`, validating on `config.val_tasks` of its tasks held out; best epoch to
     `out_dir/predictor.pt`."""
     if config.val_tasks >= len(ds.tasks):
@@ -782,7 +704,7 @@ def train_metaworld_predictor(
             desc=f"train {config.context}",
             progress=progress,
         )
-    result = MetaWorldTrainResult(model, norm, history, path, train_ids, val_ids)
+    result = TrainResult(model, norm, history, path, train_ids, val_ids)
     if path is not None:
         save_model(
             path,
@@ -804,134 +726,38 @@ def load_metaworld_predictor(path) -> tuple[MetaWorldPredictor, MetaWorldNormali
     return load_trained(path, PREDICTOR_FORMAT, what, MetaWorldPredictor, config, MetaWorldNormalizer)
 
 # %% ../nbs/10_metaworld.ipynb #3c0bfc47
-class MetaWorldEncoder:
-    """The trained context encoder as a `meta_rl.context.ContextEncoder`: the posterior over the transitions so far,
-    updated in O(1) per step.
+class MetaWorldEncoder(PooledEncoder):
+    """The trained Meta-World encoder as a `meta_rl.context.PooledEncoder` (product pooling): it reads (s, a, r, s' - s)
+    of each transition, normalised by `normalizer`; `memory` as there (`"task"` by default)."""
 
-    `memory` (one of `MEMORIES`): `"episode"` forgets at every reset; `"task"` keeps the evidence across resets while
-    the env's task (`env.unwrapped.task.id`) stays the same, so that adaptation episodes inform the evaluation
-    episodes."""
-
-    def __init__(
-        self,
-        layers: list[tuple[np.ndarray, np.ndarray]],
-        normalizer: MetaWorldNormalizer,
-        latent_dim: int,
-        memory: str = "task",
-    ):
-        if memory not in MEMORIES:
-            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
-        self.latent_dim, self.memory = latent_dim, memory
-        # the input normalisation folded into the first layer: W ((x - shift) / scale) + b = (W / scale) x + (b - (W /
-        # scale) shift)
+    def __init__(self, layers, normalizer: MetaWorldNormalizer, latent_dim: int, memory: str = "task"):
         n = normalizer
         shift = np.concatenate([n.obs_mean, np.zeros(ACT_DIM), [n.reward_mean], n.delta_mean])
         scale = np.concatenate([n.obs_std, np.ones(ACT_DIM), [n.reward_std], n.delta_std])
-        w0, b0 = layers[0]
-        self._layers = [(w0 / scale, b0 - (w0 / scale) @ shift), *layers[1:]]
-        self._x, self._h, self._p = (
-            np.zeros(ENCODER_IN),
-            [np.zeros(w.shape[0]) for w, _ in layers],
-            np.zeros(latent_dim),
-        )
-        self._task = None
-        self.reset(None)
+        super().__init__(layers, shift, scale, latent_dim, "product", memory)
 
-    def reset(self, env) -> None:
-        task = getattr(getattr(env, "unwrapped", None), "task", None)
-        key = None if task is None else task.id
-        if self.memory == "task" and key is not None and key == self._task:
-            return  # the same task: keep the evidence
-        self._task, self.n = key, 0
-        self._prec, self._prec_mu = np.ones(self.latent_dim), np.zeros(self.latent_dim)  # the N(0, 1) prior
-
-    def update(self, tr: Transition) -> None:
+    def read(self, tr: Transition, x: np.ndarray) -> None:
         if tr.reward != tr.reward:
             raise ValueError("MetaWorldEncoder needs the transition's reward (Transition.reward is NaN)")
-        x, a, r = self._x, OBS_DIM, OBS_DIM + ACT_DIM
+        a, r = OBS_DIM, OBS_DIM + ACT_DIM
         x[:a] = tr.obs
         np.clip(tr.action, -1, 1, out=x[a:r])
         x[r] = tr.reward
         np.subtract(tr.next_obs, tr.obs, out=x[r + 1 :])
-        h, last = x, len(self._layers) - 1
-        for i, ((w, b), out) in enumerate(zip(self._layers, self._h)):
-            np.dot(w, h, out=out)
-            out += b
-            if i < last:
-                np.maximum(out, 0, out=out)
-            h = out
-        mu, raw, p = h[: self.latent_dim], h[self.latent_dim :], self._p
-        np.logaddexp(0, raw, out=p)
-        p += MIN_STD
-        np.square(p, out=p)
-        np.reciprocal(p, out=p)  # 1 / (softplus(raw) + MIN_STD) ** 2
-        self._prec += p
-        p *= mu
-        self._prec_mu += p
-        self.n += 1
-
-    @property
-    def latent(self) -> np.ndarray:
-        "The posterior mean (float32, shape `(latent_dim,)`)."
-        return (self._prec_mu / self._prec).astype(np.float32)
-
-    @property
-    def std(self) -> np.ndarray:
-        "The posterior standard deviation."
-        return (1 / np.sqrt(self._prec)).astype(np.float32)
-
-
-class MetaWorldEncoderFactory:
-    """A picklable zero-argument factory of fresh `MetaWorldEncoder`s with the same `memory`; `checkpoint` (if any) is
-    where the weights came from."""
-
-    def __init__(
-        self,
-        layers,
-        normalizer: MetaWorldNormalizer,
-        latent_dim: int,
-        memory: str = "task",
-        checkpoint: str | None = None,
-    ):
-        if memory not in MEMORIES:
-            raise ValueError(f"unknown memory {memory!r}; choose one of {list(MEMORIES)}")
-        self.layers, self.normalizer, self.latent_dim, self.memory, self.checkpoint = (
-            layers,
-            normalizer,
-            latent_dim,
-            memory,
-            checkpoint,
-        )
-
-    def __call__(self) -> MetaWorldEncoder:
-        return MetaWorldEncoder(self.layers, self.normalizer, self.latent_dim, self.memory)
-
-    def __repr__(self):
-        return (
-            f"MetaWorldEncoderFactory(latent_dim={self.latent_dim}, memory={self.memory!r}, "
-            f"checkpoint={self.checkpoint!r})"
-        )
 
 
 def metaworld_encoder_factory(
     model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, memory: str = "task", checkpoint=None
-) -> MetaWorldEncoderFactory:
-    "Export the encoder of a trained `latent` predictor to numpy."
-    if model.config.context != "latent":
-        raise ValueError(
-            f"a predictor with context={model.config.context!r} has no encoder; train one with context='latent'"
-        )
-    layers = [
-        (l.weight.detach().double().numpy().copy(), l.bias.detach().double().numpy().copy())
-        for l in model.encoder
-        if isinstance(l, nn.Linear)
-    ]
-    return MetaWorldEncoderFactory(
-        layers, normalizer, model.config.latent_dim, memory, None if checkpoint is None else str(checkpoint)
+) -> EncoderFactory:
+    "Export the encoder of a trained `latent` predictor to numpy: a factory of `MetaWorldEncoder`s."
+    checkpoint = None if checkpoint is None else str(checkpoint)
+    layers, latent_dim = numpy_layers(model), model.config.latent_dim
+    return EncoderFactory(
+        MetaWorldEncoder, checkpoint, layers=layers, normalizer=normalizer, latent_dim=latent_dim, memory=memory
     )
 
 
-def load_metaworld_encoder(path, memory: str = "task") -> MetaWorldEncoderFactory:
+def load_metaworld_encoder(path, memory: str = "task") -> EncoderFactory:
     """A picklable factory of `MetaWorldEncoder`s with `memory` from a `predictor.pt` of `train_metaworld_predictor`
     (its path is recorded)."""
     model, norm, _ = load_metaworld_predictor(path)

@@ -5,7 +5,8 @@
 # %% ../nbs/12_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
 import itertools, json
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Sequence
@@ -14,39 +15,34 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .baselines import Agent, load_agent, torch_threads  # first: chapter 01 checks MUJOCO_GL early
-from .benchmark import make_benchmark, task_seed
-from .context import CONTEXT_MODES
+from .baselines import Agent  # first: chapter 01 checks MUJOCO_GL early
+from .benchmark import make_benchmark
 from meta_rl.uncertainty import (
     DEFAULT_K,
-    Uncertainty,
+    ESTIMATORS,
+    save_estimator,
+    Played,
+    play,
     UncertaintyEstimator,
-    load_calibration,
-    policy_values,
-    save_calibration,
+    episode_windows,
 )
 from meta_rl.uncertainty_eval import (
     agent_folders,
     assess_agents,
     start_assessment,
     auroc,
-    metrics_markdown,
-    risk_coverage,
-    uncertainty_metrics,
+    ReportSettings,
+    UncertaintyProtocol,
+    write_uncertainty_report,
     UncertaintyOptions,
     assess_and_report,
     options_protocol,
-    plot_risk_coverage,
 )
 from meta_rl.metaworld import (
-    OBS_DIM,
     PARAM_DIM,
     MetaWorldBenchmark,
     MetaWorldNormalizer,
     MetaWorldPredictor,
-    MetaWorldTask,
-    MetaWorldTaskSet,
-    as_taskset,
     load_metaworld_predictor,
     metaworld_features,
     ood_metaworld_tasks,
@@ -54,101 +50,9 @@ from meta_rl.metaworld import (
 )
 
 # %% auto #0
-__all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'MetaWorldPlayed', 'play_metaworld', 'metaworld_uncertainty_parts',
-           'MetaWorldUncertaintyEstimator', 'save_metaworld_estimator', 'load_metaworld_estimator',
-           'MetaWorldUncertaintyProtocol', 'metaworld_sets', 'compare_part_subsets', 'metaworld_metrics_markdown',
-           'write_metaworld_uncertainty_report', 'assess_metaworld_run', 'assess_metaworld_command']
-
-# %% ../nbs/12_metaworld_uncertainty.ipynb #e5994d49
-@dataclass
-class MetaWorldPlayed:
-    """Episodes of one agent: one row per episode in `episodes` and their transitions, episode after episode (`step`
-    counts from 0 in each)."""
-
-    episodes: pd.DataFrame
-    obs: np.ndarray
-    action: np.ndarray
-    reward: np.ndarray
-    next_obs: np.ndarray
-    agent_obs: np.ndarray
-    step: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.reward)
-
-    @property
-    def starts(self) -> np.ndarray:
-        return np.flatnonzero(self.step == 0)
-
-    @property
-    def lengths(self) -> np.ndarray:
-        return np.diff(np.r_[self.starts, len(self)])
-
-
-def play_metaworld(
-    agent: Agent, tasks: MetaWorldTaskSet | MetaWorldTask, episodes: int = 1, seed: int = 0, chunk: int = 25
-) -> MetaWorldPlayed:
-    """Play `agent` deterministically for `episodes` full episodes on every task of `tasks` (`chunk` tasks at a time,
-    one batched policy call per step)."""
-    tasks = as_taskset(tasks)
-    for name, v in (("episodes", episodes), ("chunk", chunk)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name}={v!r} must be a positive integer")
-    played = []  # (task index, episode, row, transitions)
-    with torch_threads(1):
-        for start in range(0, len(tasks), chunk):
-            group = tasks.tasks[start : start + chunk]
-            envs = [agent.make_env(t) for t in group]
-            try:
-                for ep in range(episodes):
-                    obs = np.stack(
-                        [
-                            e.reset(seed=task_seed(seed, t.id) if ep == 0 else None, options={"task": t})[0]
-                            for e, t in zip(envs, group)
-                        ]
-                    )
-                    n = len(envs)
-                    running, ret, success = np.ones(n, bool), np.zeros(n), np.zeros(n, bool)
-                    buf = [dict(agent_obs=[], action=[], reward=[], next_obs=[]) for _ in envs]
-                    while running.any():
-                        actions, _ = agent.model.predict(obs, deterministic=True)
-                        for i in np.flatnonzero(running):
-                            o, r, term, trunc, info = envs[i].step(actions[i])
-                            b = buf[i]
-                            b["agent_obs"].append(obs[i].copy())
-                            b["action"].append(actions[i])
-                            b["reward"].append(r)
-                            b["next_obs"].append(o[:OBS_DIM])
-                            obs[i], ret[i], success[i] = o, ret[i] + r, success[i] or info["success"]
-                            if term or trunc:
-                                running[i] = False
-                    for i, t in enumerate(group):
-                        row = dict(
-                            task_id=t.id,
-                            env_name=t.env_name,
-                            split=t.split,
-                            episode=ep,
-                            **{"return": ret[i]},
-                            success=bool(success[i]),
-                            steps=len(buf[i]["reward"]),
-                            **{f"p{j}": v for j, v in enumerate(t.params)},
-                        )
-                        played.append((start + i, ep, row, {k: np.asarray(v, np.float64) for k, v in buf[i].items()}))
-            finally:
-                for e in envs:
-                    e.close()
-    played.sort(key=lambda x: x[:2])
-    cat = lambda k: np.concatenate([tr[k] for *_, tr in played])
-    agent_obs = cat("agent_obs")
-    return MetaWorldPlayed(
-        pd.DataFrame([row for _, _, row, _ in played]),
-        agent_obs[:, :OBS_DIM],
-        cat("action"),
-        cat("reward"),
-        cat("next_obs"),
-        agent_obs,
-        np.concatenate([np.arange(len(tr["reward"])) for *_, tr in played]),
-    )
+__all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'METAWORLD_PROTOCOL', 'METAWORLD_QUICK', 'METAWORLD_REPORT',
+           'metaworld_uncertainty_parts', 'MetaWorldUncertaintyEstimator', 'compare_part_subsets',
+           'assess_metaworld_run', 'assess_metaworld_command']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #11aebdbf
 METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreement")
@@ -156,7 +60,7 @@ METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreem
 
 @torch.no_grad()
 def metaworld_uncertainty_parts(
-    played: MetaWorldPlayed,
+    played: Played,
     model: MetaWorldPredictor,
     normalizer: MetaWorldNormalizer,
     ks: Sequence[int] = (DEFAULT_K,),
@@ -164,8 +68,7 @@ def metaworld_uncertainty_parts(
 ) -> pd.DataFrame:
     """Every part (`METAWORLD_PARTS`, `latent_novelty` left NaN) and the latent of each episode of `played` after each K
     in `ks`; one row per episode and K."""
-    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-        raise ValueError(f"ks={list(ks)!r} must be positive integers")
+    w = episode_windows(played, ks, agents)
     if model.config.context != "latent":
         raise ValueError(
             f"the predictor has context={model.config.context!r}: the uncertainty parts need its latent encoder"
@@ -179,19 +82,10 @@ def metaworld_uncertainty_parts(
         task_index=np.zeros(len(played), int),
     )
     f = {k: torch.from_numpy(v) for k, v in metaworld_features(data, normalizer).items()}
-    starts, lengths = played.starts, played.lengths
-    L = int(lengths.max())
-    pos = np.arange(L)
-    rows = torch.from_numpy(np.minimum(starts[:, None] + pos, len(played) - 1))
-    valid = torch.from_numpy(pos[None] < lengths[:, None])
-    values = (
-        torch.from_numpy(policy_values(agents, played.agent_obs).std(0)[rows.numpy()].astype(np.float32))
-        if len(agents) >= 2
-        else None
-    )
+    rows, values, L = w.rows, w.values, w.rows.shape[1]
     out = []
     for k in ks:
-        seen = (valid & (torch.from_numpy(pos)[None] < k)).float()  # (E, L): the evidence
+        seen = w.seen(k).float()
         per_step = lambda t: ((t * seen).sum(1) / seen.sum(1).clamp(min=1)).numpy()
         mean_z, std_z = model.posterior(f["encoder"][rows], seen)
         error = ((model(f["decoder"][rows], mean_z[:, None].expand(-1, L, -1)) - f["target"][rows]) ** 2).mean(-1)
@@ -218,8 +112,9 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
     """Chapter 08's estimator on Meta-World: the parts of `metaworld_uncertainty_parts` from the context encoder `model`
     (and the critics of `agents`)."""
 
-    play = staticmethod(play_metaworld)
+    play = staticmethod(partial(play, chunk=25))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
+    kind = "metaworld"
 
     def __init__(
         self,
@@ -244,106 +139,31 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
             None if checkpoint is None else str(checkpoint),
         )
 
-    def parts_of(self, played: MetaWorldPlayed, ks: Sequence[int] = (DEFAULT_K,)) -> pd.DataFrame:
+    def parts_of(self, played: Played, ks: Sequence[int] = (DEFAULT_K,)) -> pd.DataFrame:
         "The parts of every episode of `played` at each K, with `latent_novelty` filled in once calibrated."
         p = metaworld_uncertainty_parts(played, self.model, self.normalizer, ks, self.agents)
         return self.with_novelty(p) if self.latent_reference is not None else p
 
-    def assess(self, agent: Agent, task: MetaWorldTask, k: int = DEFAULT_K, seed: int = 0) -> Uncertainty:
-        "Play one episode of `agent` on `task` and report the uncertainty after its first `k` transitions."
-        if self.reference is None:
-            raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
-        if k not in self.reference.index:
-            raise ValueError(f"no reference at K={k}; calibrated for K in {sorted(self.reference.index.tolist())}")
-        p = self.parts_of(play_metaworld(agent, task, 1, seed), (k,))
-        z, row = self.standardize(p).iloc[0], p.iloc[0]
-        return Uncertainty(
-            float(z[list(self.parts)].mean()),
-            {q: float(row[q]) for q in self.parts},
-            {q: float(z[q]) for q in self.parts},
-            int(row.transitions),
-            row[[c for c in p.columns if c[0] == "z" and c[1:].isdigit()]].to_numpy(np.float32),
-            {c: row[c] for c in ("task_id", "return", "success", "steps")},
-        )
+    def path_of(self, played: Played) -> None:
+        "Meta-World has no ball to draw."
 
-# %% ../nbs/12_metaworld_uncertainty.ipynb #815061d8
-def save_metaworld_estimator(est: MetaWorldUncertaintyEstimator, path, agent_dirs: Sequence[str] = ()) -> Path:
-    """Write `est` to the folder `path`: its reference, latent reference, parts, encoder checkpoint and its agents' run
-    folders `agent_dirs`."""
-    if est.checkpoint is None:
-        raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    latents = save_calibration(est, path)
-    (path / "estimator.json").write_text(
-        json.dumps(
-            dict(
-                parts=list(est.parts),
-                encoder=est.checkpoint,
-                agents=[str(d) for d in agent_dirs],
-                latent_reference=latents,
-            ),
-            indent=1,
-        )
-    )
-    return path
-
-
-def load_metaworld_estimator(path, agents: Sequence[Agent] | None = None) -> MetaWorldUncertaintyEstimator:
-    """The estimator `save_metaworld_estimator` wrote to the folder `path` (its agents reloaded from their run folders
-    unless given)."""
-    path = Path(path)
-    if not (path / "estimator.json").is_file():
-        raise FileNotFoundError(f"{path} holds no estimator.json: not a saved MetaWorldUncertaintyEstimator")
-    meta = json.loads((path / "estimator.json").read_text())
-    if agents is None:
-        agents = [load_agent(d) for d in meta["agents"]]
-    ref, latents = load_calibration(path, meta)
-    model, norm, _ = load_metaworld_predictor(meta["encoder"])
-    return MetaWorldUncertaintyEstimator(model, norm, agents, meta["parts"], ref, latents, meta["encoder"])
-
-# %% ../nbs/12_metaworld_uncertainty.ipynb #6ea3d6c4
-@dataclass(frozen=True)
-class MetaWorldUncertaintyProtocol:
-    """How `assess_metaworld_run` measures: episodes per task, tasks per split, OOD tasks, the K values, seeds and the
-    bootstrap size."""
-
-    episodes: int = 1  # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
-    tasks_per_split: int | None = None  # the first N tasks of each skill, train and test (None: all 50)
-    ood_tasks: int = 20  # OOD goals of the ML1 skill; 0 on ML10, whose held-out test skills are the novel tasks
-    ood_seed: int = 0
-    ood_widen: float = 0.5
-    ks: tuple[int, ...] = (10, 25, 50, 100, 200)
-    seed: int = 0
-    reps: int = 2000
-
-    def __post_init__(self):
-        object.__setattr__(self, "ks", tuple(self.ks))
-        for name, least in (("episodes", 1), ("ood_tasks", 0), ("reps", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
-                raise ValueError(f"{name}={v!r} must be " + ("a positive integer" if least else "an integer >= 0"))
-        if self.tasks_per_split is not None and (
-            isinstance(self.tasks_per_split, bool)
-            or not isinstance(self.tasks_per_split, (int, np.integer))
-            or self.tasks_per_split < 2
-        ):
-            raise ValueError(f"tasks_per_split={self.tasks_per_split!r} must be an integer >= 2 or None")
-        if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
-            raise ValueError(f"ks={list(self.ks)!r} must be positive integers")
-        if DEFAULT_K not in self.ks:
-            raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
+    def save_model(self, folder: Path) -> dict:
+        "Nothing to write: `estimator.json` records the encoder's checkpoint."
+        if self.checkpoint is None:
+            raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
+        return dict(encoder=self.checkpoint)
 
     @classmethod
-    def quick(cls) -> MetaWorldUncertaintyProtocol:
-        return cls(tasks_per_split=2, ood_tasks=2, ks=(25, DEFAULT_K), reps=200)
+    def load_saved(cls, folder: Path, meta: dict, agents, reference, latent_reference) -> MetaWorldUncertaintyEstimator:
+        model, norm, _ = load_metaworld_predictor(meta["encoder"])
+        return cls(model, norm, agents, meta["parts"], reference, latent_reference, meta["encoder"])
 
 
-def metaworld_sets(bench: MetaWorldBenchmark, ood: MetaWorldTaskSet | None, protocol: MetaWorldUncertaintyProtocol):
-    "The task sets `assess_agent` plays on a Meta-World run: its first train and test tasks per skill, and `ood`."
-    n = protocol.tasks_per_split
-    train, test = (bench.train, bench.test) if n is None else (bench.train.head(n), bench.test.head(n))
-    return dict(train=train, test=test, ood=ood)
+ESTIMATORS["metaworld"] = MetaWorldUncertaintyEstimator
+
+# %% ../nbs/12_metaworld_uncertainty.ipynb #6ea3d6c4
+METAWORLD_PROTOCOL = UncertaintyProtocol(episodes=1)  # chapter 09's protocol, one episode per task: 500 steps each
+METAWORLD_QUICK = UncertaintyProtocol.quick(tasks_per_split=2, ood_tasks=2)  # the tiny budget (`--quick`)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #0bf3dbb3
 def compare_part_subsets(df: pd.DataFrame, k: int = DEFAULT_K, parts: Sequence[str] = METAWORLD_PARTS) -> pd.DataFrame:
@@ -371,85 +191,12 @@ def compare_part_subsets(df: pd.DataFrame, k: int = DEFAULT_K, parts: Sequence[s
     return table.sort_values("worst", ascending=False, kind="stable").reset_index(drop=True)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #b70e23ef
-def metaworld_metrics_markdown(metrics: pd.DataFrame, k: int = DEFAULT_K) -> str:
-    "Chapter 09's metrics table with Meta-World's metrics (OOD, held-out and failure AUROC) and parts."
-    shown = ("ood_auroc", "heldout_auroc", "failure_auroc")
-    return metrics_markdown(metrics, k, shown, METAWORLD_PARTS, METAWORLD_DEFAULT_PARTS)
-
-
-def write_metaworld_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: str = "") -> str:
-    """Write episodes.csv, metrics.csv, risk_coverage.csv, figures and summary.md under `out`; return the metrics table
-    (Markdown)."""
-    import matplotlib.pyplot as plt, seaborn as sns
-
-    out = Path(out)
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    # the score of today's default parts
-    df = df.assign(score=df[[f"u_{p}" for p in METAWORLD_DEFAULT_PARTS if f"u_{p}" in df]].mean(1))
-    metrics, rc = uncertainty_metrics(df, reps), risk_coverage(df)
-    df.to_csv(out / "episodes.csv", index=False)
-    metrics.to_csv(out / "metrics.csv", index=False)
-    rc.to_csv(out / "risk_coverage.csv", index=False)
-    d = df[df.k == DEFAULT_K].assign(outcome=lambda x: np.where(x.success, "success", "failure"))
-    order = [c for c in CONTEXT_MODES if c in set(d.context)]
-    g = sns.catplot(
-        d,
-        x="set",
-        y="score",
-        hue="outcome",
-        hue_order=["success", "failure"],
-        col="context",
-        col_order=order,
-        kind="strip",
-        dodge=True,
-        height=3.4,
-        aspect=1.0,
-        s=12,
-        alpha=0.6,
-    )
-    g.set_titles("{col_name}")
-    g.set_axis_labels("task set", f"score at K={DEFAULT_K} (training-task SDs)")
-    g.figure.savefig(figures / "score_by_set.png", dpi=110, bbox_inches="tight")
-    plt.close(g.figure)
-    fig = plot_risk_coverage(rc).figure
-    fig.savefig(figures / "risk_coverage.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    table = metaworld_metrics_markdown(metrics)
-    at = rc[rc.coverage.round(2).isin([0.5, 1.0])].groupby(["context", "coverage"]).failure.mean().unstack("coverage")
-    rc_lines = ["| context | failure, all test + OOD episodes | failure, the most certain half |", "|---|---:|---:|"]
-    rc_lines += [f"| {c} | {at.loc[c].iloc[-1]:.0%} | {at.loc[c].iloc[0]:.0%} |" for c in order if c in at.index]
-    sets = df[df.k == DEFAULT_K].groupby(["context", "set"]).success.mean().unstack("set")
-    sets = sets[[s for s in ("train", "test", "ood") if s in sets.columns]]
-    text = [
-        f"# Meta-World uncertainty report: {out.name}",
-        "",
-        f"Command: `{command}`" if command else "",
-        "",
-        f"K = {DEFAULT_K} transitions of the first episode; each part standardised against the agent's own "
-        f"training-task episodes; "
-        f"{df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). AUROC 0.5 = chance. "
-        "OOD: OOD vs test episodes; held-out: test vs training-task episodes; failure: failed vs successful episodes; "
-        "– : no episodes to compare.",
-        "",
-        table,
-        "",
-        "## Success per task set (the scored episodes)",
-        "",
-        "| context | " + " | ".join(sets.columns) + " |",
-        "|---|" + "---:|" * len(sets.columns),
-        *[f"| {c} | " + " | ".join(f"{v:.0%}" for v in sets.loc[c]) + " |" for c in order],
-        "",
-        "## Abstaining on the most uncertain episodes",
-        "",
-        *rc_lines,
-        "",
-        "![score by set](figures/score_by_set.png)",
-        "",
-        "![risk-coverage](figures/risk_coverage.png)",
-    ]
-    (out / "summary.md").write_text("\n".join(text) + "\n")
-    return table
+METAWORLD_REPORT = ReportSettings(
+    "Meta-World uncertainty report",
+    METAWORLD_PARTS,
+    METAWORLD_DEFAULT_PARTS,
+    ("ood_auroc", "heldout_auroc", "failure_auroc"),
+)  # chapter 09's report with Meta-World's parts and metrics (OOD, held-out and failure AUROC)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #a69ba19c
 def _run_benchmark(run_dir) -> MetaWorldBenchmark:
@@ -466,7 +213,7 @@ def _run_benchmark(run_dir) -> MetaWorldBenchmark:
 def assess_metaworld_run(
     run_dir,
     out_dir,
-    protocol: MetaWorldUncertaintyProtocol = MetaWorldUncertaintyProtocol(),
+    protocol: UncertaintyProtocol = METAWORLD_PROTOCOL,
     *,
     contexts: Sequence[str] | None = None,
     quick: bool = False,
@@ -501,14 +248,15 @@ def assess_metaworld_run(
     make = lambda agents: MetaWorldUncertaintyEstimator(
         model, norm, agents, METAWORLD_PARTS, checkpoint=checkpoint.resolve()
     )
-    sets, save = metaworld_sets(bench, ood, protocol), save_metaworld_estimator
-    return assess_agents(dirs_by_context, out_dir, make, sets, protocol, save, progress, log, benchmark=bench.label)
+    sets = protocol.sets(bench.train, bench.test, ood, kind=lambda t: t.env_name)
+    return assess_agents(
+        dirs_by_context, out_dir, make, sets, protocol, save_estimator, progress, log, benchmark=bench.label
+    )
 
 
 def assess_metaworld_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
     "`metarl uncertainty` on a Meta-World run folder (ML10: no OOD goals; its held-out test skills are the novel ones)."
-    default = MetaWorldUncertaintyProtocol.quick() if options.quick else MetaWorldUncertaintyProtocol()
-    protocol = options_protocol(options, default, tasks_per_split=("--tasks-per-split", options.tasks_per_split))
+    protocol = options_protocol(options, METAWORLD_QUICK if options.quick else METAWORLD_PROTOCOL)
     bench = _run_benchmark(options.run)
     agent_folders(options.run, options.context)
     if bench.name != "ML1":
@@ -518,5 +266,5 @@ def assess_metaworld_command(options: UncertaintyOptions, command: str = "metarl
                 "whose held-out test skills are the novel tasks"
             )
         protocol = replace(protocol, ood_tasks=0)
-    report = write_metaworld_uncertainty_report
+    report = partial(write_uncertainty_report, settings=METAWORLD_REPORT)
     return assess_and_report(options, protocol, assess_metaworld_run, report, command)

@@ -12,7 +12,7 @@ from unittest import mock
 # %% auto #0
 __all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'STRIKE_ACTION',
            'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable', 'offscreen_gl', 'BallDynamics',
-           'StrikerEnv', 'strike_path', 'open_strikers', 'plot_strike', 'image_slider']
+           'StrikerEnv', 'strike_path', 'open_strikers', 'draw_table', 'plot_strike', 'image_slider']
 
 # %% ../nbs/01_striker.ipynb #3f9009e2
 GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
@@ -487,6 +487,14 @@ def open_strikers():
         yield live
 
 # %% ../nbs/01_striker.ipynb #a4509b21
+def draw_table(ax, title: str = "", xlim: tuple[float, float] = (-0.4, 1.0)) -> None:
+    "The table's x-y plane on `ax`, with the goal disc (0.2 m around (0, 1), the default `success_radius`)."
+    import matplotlib.pyplot as plt
+
+    ax.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25, label="goal"))
+    ax.set(xlim=xlim, ylim=(-0.5, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)", title=title)
+
+
 def plot_strike(dynamics: Dynamics, steps: int = 80, ax=None):
     "The ball's path under the fixed open-loop strike (`strike_path`), on the table with the goal."
     import matplotlib.pyplot as plt, seaborn as sns
@@ -494,20 +502,12 @@ def plot_strike(dynamics: Dynamics, steps: int = 80, ax=None):
     path, info = strike_path(dynamics, steps)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4.2))
-    ax.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25, label="goal"))
+    travel = math.dist(path[-1], path[0])
+    draw_table(ax, f"mass x{dynamics.mass_scale:.2g}, damping {dynamics.damping:.2g}: travel {travel:.2f} m")
     sns.scatterplot(
         x=path[:, 0], y=path[:, 1], hue=np.arange(len(path)) * 0.05, palette="viridis", s=14, ax=ax, legend=False
     )
     ax.plot(*path[0], "ko", ms=5, label="start")
-    ax.set(
-        xlim=(-0.4, 1.0),
-        ylim=(-0.5, 1.3),
-        aspect="equal",
-        xlabel="x (m)",
-        ylabel="y (m)",
-        title=f"mass x{dynamics.mass_scale:.2g}, damping {dynamics.damping:.2g}: travel "
-        f"{math.dist(path[-1], path[0]):.2f} m",
-    )
     ax.legend(loc="lower left", fontsize=8)
     return ax
 

@@ -15,11 +15,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .dynamics import Dynamics, Task, TaskSet
+from .dynamics import Dynamics, Task
 from .striker import STRIKE_ACTION
 from .baselines import Agent, torch_threads
-from .benchmark import StrikerBenchmark
-from .iida_data import BALL_XY, TransitionDataset
+from .benchmark import StrikerBenchmark, play_episodes
+from .iida_data import BALL_XY, TransitionDataset, Transitions
 from meta_rl.iida_predictor import (
     OBS_DIM,
     ACT_DIM,
@@ -36,11 +36,11 @@ from meta_rl.iida_predictor import (
 )
 
 # %% auto #0
-__all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'DEFAULT_PARTS', 'DEFAULT_K', 'ENSEMBLE_FORMAT', 'ScriptedStriker',
-           'scripted_agent', 'Played', 'play', 'EnsembleConfig', 'BatchedLinear', 'PredictorEnsemble', 'predictive',
-           'TrainedEnsemble', 'train_ensemble', 'policy_values', 'uncertainty_parts', 'Uncertainty',
-           'UncertaintyEstimator', 'save_trained_ensemble', 'save_calibration', 'load_calibration', 'save_estimator',
-           'load_trained_ensemble', 'load_estimator']
+__all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'DEFAULT_PARTS', 'DEFAULT_K', 'ENSEMBLE_FORMAT', 'ESTIMATORS',
+           'ScriptedStriker', 'scripted_agent', 'Played', 'play', 'EnsembleConfig', 'BatchedLinear',
+           'PredictorEnsemble', 'predictive', 'TrainedEnsemble', 'train_ensemble', 'policy_values', 'Windows',
+           'episode_windows', 'uncertainty_parts', 'Uncertainty', 'UncertaintyEstimator', 'save_trained_ensemble',
+           'save_calibration', 'load_calibration', 'save_estimator', 'load_trained_ensemble', 'load_estimator']
 
 # %% ../nbs/08_uncertainty.ipynb #68edcfb8
 class ScriptedStriker:
@@ -67,109 +67,58 @@ def scripted_agent(push_steps: int = 10) -> Agent:
     return Agent(ScriptedStriker(push_steps), "none", StrikerBenchmark())
 
 # %% ../nbs/08_uncertainty.ipynb #82e2a665
-@dataclass
-class Played:
-    """Episodes of one agent: raw `transitions` (episodes contiguous), the agent's observations `agent_obs` (one row per
-    transition), and `episodes` (one row each)."""
+class Played(Transitions):
+    """Episodes of one agent, task by task: `episodes` (a row each: the task's columns, the return, the benchmark's
+    outcome, `steps`, the agent's context and seed) and their transitions, episode after episode: the env's own `obs`
+    and `next_obs`, the `agent_obs` the policy saw (with its context), `action`, `reward`, `task_index`, `episode`,
+    `step`."""
 
-    transitions: TransitionDataset
-    agent_obs: np.ndarray
-    episodes: pd.DataFrame
+    ARRAYS = ("obs", "action", "reward", "next_obs", "agent_obs", "task_index", "episode", "step")
+
+    def __init__(self, tasks, metadata: dict | None = None, episodes: pd.DataFrame | None = None, **arrays):
+        super().__init__(tasks, metadata, **arrays)
+        self.episodes = episodes
 
     @property
     def starts(self) -> np.ndarray:
-        return np.flatnonzero(self.transitions.step == 0)
+        return np.flatnonzero(self.step == 0)
 
     @property
     def lengths(self) -> np.ndarray:
-        return np.diff(np.r_[self.starts, len(self.transitions)])
+        return np.diff(np.r_[self.starts, len(self)])
 
 
-def _task_seed(seed: int, task_id: str) -> int:
-    import zlib
-
-    return int(np.random.SeedSequence([seed, zlib.crc32(task_id.encode()), 7]).generate_state(1)[0])
-
-
-def play(agent: Agent, tasks: TaskSet, episodes: int = 1, seed: int = 0, deterministic: bool = True) -> Played:
-    "Play `episodes` episodes of `agent` on every task of `tasks` in lockstep; keep the transitions."
-    if isinstance(tasks, Task):
-        tasks = TaskSet([tasks], tasks.id)
-    if not isinstance(episodes, (int, np.integer)) or episodes < 1:
-        raise ValueError(f"episodes={episodes!r} must be a positive integer")
-    envs = [agent.make_env(t) for t in tasks]
-    n = len(envs)
-    per_env = [[] for _ in range(n)]  # per env: (raw obs, action, raw next obs, agent obs) rows, episodes in order
-    rows = []
-    try:
-        with torch_threads(1):
-            for ep in range(episodes):
-                obs = np.stack(
-                    [e.reset(seed=_task_seed(seed, t.id) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
-                )
-                ret, min_dist, final, steps = np.zeros(n), np.full(n, np.inf), [None] * n, np.zeros(n, int)
-                running, start = np.ones(n, bool), np.ones(n, bool)
-                while running.any():
-                    actions, _ = agent.model.predict(obs, episode_start=start, deterministic=deterministic)
-                    start[:] = False
-                    for i in np.flatnonzero(running):
-                        a = np.clip(actions[i], -3.0, 3.0)
-                        o, r, term, trunc, info = envs[i].step(a)
-                        per_env[i].append((obs[i][:OBS_DIM].copy(), a, o[:OBS_DIM].copy(), obs[i].copy()))
-                        obs[i], ret[i], min_dist[i], steps[i] = (
-                            o,
-                            ret[i] + r,
-                            min(min_dist[i], info["distance"]),
-                            steps[i] + 1,
-                        )
-                        if term or trunc:
-                            running[i], final[i] = False, info
-                rows += [
-                    dict(
-                        task_id=t.id,
-                        kind=t.kind,
-                        mass_scale=t.dynamics.mass_scale,
-                        inertia_scale=t.dynamics.inertia_scale,
-                        damping=t.dynamics.damping,
-                        episode=ep,
-                        steps=steps[i],
-                        **{"return": ret[i]},
-                        final_distance=final[i]["distance"],
-                        min_distance=min_dist[i],
-                        success=bool(final[i]["success"]),
-                    )
-                    for i, t in enumerate(tasks)
-                ]
-    finally:
-        for e in envs:
-            e.close()
-    ep_df = pd.DataFrame(rows).sort_values(
-        ["task_id", "episode"],
-        key=lambda c: c.map({t: i for i, t in enumerate(tasks.ids)}) if c.name == "task_id" else c,
-        ignore_index=True,
-    )
-    obs_, act, nxt, aobs, task_index, episode, step = [], [], [], [], [], [], []
-    for i in range(n):  # task-major, episodes in order: the order of `ep_df`
-        lengths = ep_df.steps[ep_df.task_id == tasks[i].id].to_numpy()
-        o, a, x, ao = (np.stack(c) for c in zip(*per_env[i]))
-        obs_.append(o)
-        act.append(a)
-        nxt.append(x)
-        aobs.append(ao)
-        task_index.append(np.full(len(o), i))
-        step.append(np.concatenate([np.arange(L) for L in lengths]))
-        episode.append(np.repeat(np.arange(episodes) + i * episodes, lengths))
-    ds = TransitionDataset(
-        np.concatenate(obs_),
-        np.concatenate(act),
-        np.concatenate(nxt),
-        np.concatenate(task_index),
-        np.concatenate(episode),
-        np.concatenate(step),
+def play(
+    agent: Agent, tasks, episodes: int = 1, seed: int = 0, deterministic: bool = True, chunk: int | None = None
+) -> Played:
+    """Play `episodes` episodes of `agent` on every task of `tasks` (a task set of its benchmark, or one task) in
+    lockstep, `chunk` tasks at a time (None: all at once); keep the transitions."""
+    if not hasattr(tasks, "ids"):
+        tasks = type(agent.benchmark.train)([tasks], tasks.id)
+    for name, v in (("episodes", episodes), ("chunk", 1 if chunk is None else chunk)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}={v!r} must be a positive integer")
+    group, rows = chunk or len(tasks), []
+    with torch_threads(1):
+        for start in range(0, len(tasks), group):
+            some = list(tasks)[start : start + group]
+            args = (agent.context, agent.encoder, some, episodes, seed, deterministic)
+            rows += play_episodes(agent.benchmark, agent.model, *args, record=True, salt=(7,))
+    order = {t.id: i for i, t in enumerate(tasks)}
+    rows.sort(key=lambda r: (order[r["task_id"]], r["episode"]))  # task by task, episodes in order
+    steps = [r.pop("transitions") for r in rows]
+    lengths = [len(s["reward"]) for s in steps]
+    about = [agent.benchmark.task_columns(tasks[r["task_id"]]) for r in rows]
+    table = pd.DataFrame([{"task_id": r["task_id"], **a, **r, "steps": n} for r, a, n in zip(rows, about, lengths)])
+    return Played(
         tasks,
-        metadata=dict(agent_context=agent.context, seed=seed, episodes=episodes),
+        dict(agent_context=agent.context, seed=seed, episodes=episodes),
+        table.assign(context=agent.context, seed=agent.seed),
+        **{k: np.concatenate([s[k] for s in steps]) for k in steps[0]},
+        task_index=np.repeat([order[r["task_id"]] for r in rows], lengths),
+        episode=np.repeat(np.arange(len(rows)), lengths),
+        step=np.concatenate([np.arange(n) for n in lengths]),
     )
-    return Played(ds, np.concatenate(aobs), ep_df.assign(context=agent.context, seed=agent.seed))
 
 # %% ../nbs/08_uncertainty.ipynb #9cee3f3f
 @dataclass(frozen=True)
@@ -354,29 +303,50 @@ def policy_values(agents: Sequence[Agent], obs: np.ndarray) -> np.ndarray:
         return np.stack([a.model.policy.predict_values(x).squeeze(-1).numpy() for a in agents])
 
 
+@dataclass
+class Windows:
+    "The episodes of a `Played` as rows of their steps, padded to the longest episode."
+
+    rows: torch.Tensor  # (E, L): the transition index of each step of each episode (padded with the last transition)
+    valid: torch.Tensor  # (E, L): which steps are real
+    pos: torch.Tensor  # (L,): the step positions
+    values: torch.Tensor | None  # (E, L): the spread of the agents' value estimates (None with fewer than two agents)
+
+    def seen(self, k: int) -> torch.Tensor:
+        "(E, L): the first `k` steps of each episode, the evidence after `k` transitions."
+        return self.valid & (self.pos[None] < k)
+
+
+def episode_windows(played: Played, ks: Sequence[int], agents: Sequence[Agent] = ()) -> Windows:
+    "`played`'s episodes as `Windows` (and a check that `ks` are positive integers)."
+    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+        raise ValueError(f"ks={list(ks)!r} must be positive integers")
+    starts, lengths = played.starts, played.lengths
+    pos = np.arange(int(lengths.max()))
+    rows = np.minimum(starts[:, None] + pos, len(played) - 1)
+    values = None
+    if len(agents) >= 2:
+        values = torch.from_numpy(policy_values(agents, played.agent_obs).std(0)[rows].astype(np.float32))
+    return Windows(
+        torch.from_numpy(rows), torch.from_numpy(pos[None] < lengths[:, None]), torch.from_numpy(pos), values
+    )
+
+
 @torch.no_grad()
 def uncertainty_parts(
     played: Played, trained: TrainedEnsemble, ks: Sequence[int] = (100,), agents: Sequence[Agent] = ()
 ) -> pd.DataFrame:
     """Every part (`PARTS`) and the ensemble's calibration for each episode of `played` after each K in `ks`; one row
     per episode and K."""
-    if not len(ks) or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-        raise ValueError(f"ks={list(ks)!r} must be positive integers")
+    w = episode_windows(played, ks, agents)
     iida, ens, norm = trained.iida, trained.ensemble, trained.normalizer
-    f = {k: torch.from_numpy(v) for k, v in features(played.transitions, norm).items()}
-    starts, lengths = played.starts, played.lengths
-    L = int(lengths.max())
-    pos = np.arange(L)
-    rows = torch.from_numpy(np.minimum(starts[:, None] + pos, len(played.transitions) - 1))
-    valid = torch.from_numpy(pos[None] < lengths[:, None])
-    values = None
-    if len(agents) >= 2:
-        v = policy_values(agents, played.agent_obs)  # (agents, N)
-        values = torch.from_numpy(v.std(0)[rows.numpy()].astype(np.float32))  # (E, L)
+    transitions = TransitionDataset(played.tasks, **{k: getattr(played, k) for k in TransitionDataset.ARRAYS})
+    f = {k: torch.from_numpy(v) for k, v in features(transitions, norm).items()}
+    rows, valid, values, L = w.rows, w.valid, w.values, w.rows.shape[1]
     y = f["delta"][rows]  # (E, L, 23)
     out = []
     for k in ks:
-        seen = valid & (torch.from_numpy(pos)[None] < k)  # (E, L): the evidence
+        seen = w.seen(k)
         n_seen = seen.sum(1).clamp(min=1).float()
         mean_z, std_z = iida.posterior(f["encoder"][rows], seen.float())
         x = torch.cat([f["predictor"][rows], mean_z[:, None].expand(-1, L, -1)], -1)
@@ -453,10 +423,12 @@ def _latent_columns(parts: pd.DataFrame) -> list[str]:
 
 class UncertaintyEstimator:
     """Uncertainty scores from the predictor ensemble (and an agent ensemble): `calibrate` on training-task episodes,
-    then `score` or `assess`. `play` is how it plays episodes, `default_parts` what its default score averages."""
+    then `score` or `assess`. `play` is how it plays episodes, `default_parts` what its default score averages; `kind`
+    names its class in a saved `estimator.json`, `save_model` and `load_saved` write and read what it is made of."""
 
     play = staticmethod(play)
     default_parts = DEFAULT_PARTS
+    kind = "striker"
 
     def __init__(
         self,
@@ -547,8 +519,9 @@ class UncertaintyEstimator:
             raise ValueError(f"parts {bad} are not in this estimator's {list(self.parts)}")
         return self.standardize(parts)[use].mean(1).rename("score")
 
-    def assess(self, agent: Agent, task: Task | Dynamics, k: int = DEFAULT_K, seed: int = 0) -> Uncertainty:
-        "Play one episode of `agent` on `task` and report the uncertainty after its first `k` transitions."
+    def assess(self, agent: Agent, task, k: int = DEFAULT_K, seed: int = 0) -> Uncertainty:
+        """Play one episode of `agent` on `task` (a task of its benchmark, or the Striker's `Dynamics`) and report the
+        uncertainty after its first `k` transitions."""
         if self.reference is None:
             raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
         if k not in self.reference.index:
@@ -556,19 +529,33 @@ class UncertaintyEstimator:
         if isinstance(task, Dynamics):
             # a free-form task: kind "ood", the catch-all of `TASK_KINDS`
             task = Task(f"custom-{task.mass_scale:.3g}-{task.inertia_scale:.3g}-{task.damping:.3g}", task, "ood")
-        played = play(agent, TaskSet([task], task.id), 1, seed)
+        played = self.play(agent, task, 1, seed)
         p = self.parts_of(played, (k,))
         z, row = self.standardize(p).iloc[0], p.iloc[0]
-        tr = played.transitions
+        shown = [c for c in ("task_id", "return", *agent.benchmark.outcome_columns) if c in row]
         return Uncertainty(
             float(z[list(self.parts)].mean()),
             {q: float(row[q]) for q in self.parts},
             {q: float(z[q]) for q in self.parts},
             int(row.transitions),
             row[_latent_columns(p)].to_numpy(np.float32),
-            {c: row[c] for c in ("task_id", "return", "final_distance", "success")},
-            np.concatenate([tr.obs[:1, BALL_XY], tr.next_obs[:, BALL_XY]]),
+            {c: row[c] for c in shown},
+            self.path_of(played),
         )
+
+    def save_model(self, folder: Path) -> dict:
+        "Write the ensemble into `folder`; what `estimator.json` records of it (nothing more)."
+        save_trained_ensemble(self.trained, folder / "ensemble.pt")
+        return {}
+
+    @classmethod
+    def load_saved(cls, folder: Path, meta: dict, agents, reference, latent_reference) -> UncertaintyEstimator:
+        "The estimator saved in `folder` (`meta`: its `estimator.json`) with these agents and calibration."
+        return cls(load_trained_ensemble(folder / "ensemble.pt"), agents, meta["parts"], reference, latent_reference)
+
+    def path_of(self, played: Played) -> np.ndarray | None:
+        "The ball's x, y at every step of the one episode of `played`."
+        return np.concatenate([played.obs[:1, BALL_XY], played.next_obs[:, BALL_XY]])
 
 # %% ../nbs/08_uncertainty.ipynb #ffd67a6f
 ENSEMBLE_FORMAT = "meta_rl.uncertainty/1"
@@ -613,14 +600,14 @@ def load_calibration(path: Path, meta: dict) -> tuple[pd.DataFrame | None, dict 
 
 
 def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = ()) -> Path:
-    "Write `est` to the folder `path`; `agent_dirs` are the run folders of its agents (reloaded by `load_estimator`)."
+    """Write `est` to the folder `path`: what it is made of (`est.save_model`), its calibration and parts, and the run
+    folders `agent_dirs` of its agents (reloaded by `load_estimator`)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    save_trained_ensemble(est.trained, path / "ensemble.pt")
+    made_of = est.save_model(path)
     latents = save_calibration(est, path)
-    (path / "estimator.json").write_text(
-        json.dumps(dict(parts=list(est.parts), agents=[str(d) for d in agent_dirs], latent_reference=latents), indent=1)
-    )
+    record = dict(estimator=est.kind, parts=list(est.parts), agents=[str(d) for d in agent_dirs], **made_of)
+    (path / "estimator.json").write_text(json.dumps(dict(record, latent_reference=latents), indent=1))
     return path
 
 
@@ -641,15 +628,24 @@ def load_trained_ensemble(path) -> TrainedEnsemble:
 
 
 def load_estimator(path, agents: Sequence[Agent] | None = None) -> UncertaintyEstimator:
-    """The estimator saved by `save_estimator` in the folder `path` (its agents reloaded from their run folders unless
-    `agents` is given)."""
+    """The estimator saved by `save_estimator` in the folder `path`, of the class its `estimator.json` names (its agents
+    reloaded from their run folders unless `agents` is given)."""
     from meta_rl.baselines import load_agent
 
     path = Path(path)
     if not (path / "estimator.json").is_file():
         raise FileNotFoundError(f"{path} holds no estimator.json: not a saved UncertaintyEstimator")
     meta = json.loads((path / "estimator.json").read_text())
+    kind = meta.get("estimator", "striker")
+    if kind not in ESTIMATORS:
+        raise ValueError(
+            f"{path} holds a {kind!r} estimator, of a module not imported (meta_rl.metaworld_uncertainty registers "
+            f"'metaworld'); known: {list(ESTIMATORS)}"
+        )
     if agents is None:
         agents = [load_agent(d) for d in meta["agents"]]
     ref, latents = load_calibration(path, meta)
-    return UncertaintyEstimator(load_trained_ensemble(path / "ensemble.pt"), agents, meta["parts"], ref, latents)
+    return ESTIMATORS[kind].load_saved(path, meta, agents, ref, latents)
+
+
+ESTIMATORS: dict[str, type] = {"striker": UncertaintyEstimator}  # estimator.json's "estimator" -> its class

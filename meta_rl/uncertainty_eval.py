@@ -5,9 +5,10 @@
 # %% ../nbs/09_uncertainty_eval.ipynb #c8d48393
 from __future__ import annotations
 import json, re, time
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from .context import CONTEXT_MODES
+from .striker import draw_table
 from .dynamics import Dynamics, Split, ood_tasks
 from .baselines import Agent, load_agent
 from .iida_data import TransitionDataset
@@ -34,47 +36,65 @@ from meta_rl.uncertainty import (
 )
 
 # %% auto #0
-__all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'UncertaintyProtocol', 'agent_folders', 'run_agents', 'run_ensemble',
-           'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments', 'auroc',
-           'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
+__all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
+           'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments',
+           'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
            'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
-           'write_uncertainty_report', 'UncertaintyOptions', 'options_protocol', 'record_command', 'assess_and_report',
-           'assess_striker_run', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep',
-           'uncertainty_explorer', 'uncertainty_sweep']
+           'ReportSettings', 'plot_score_by_set', 'striker_sections', 'write_uncertainty_report', 'UncertaintyOptions',
+           'options_protocol', 'record_command', 'assess_and_report', 'assess_striker_run', 'load_assessor',
+           'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/09_uncertainty_eval.ipynb #cfd550f0
+def _check_count(name: str, v, least: int = 1) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        raise ValueError(f"{name}={v!r} must be " + ("a positive integer" if least == 1 else f"an integer >= {least}"))
+
+
 @dataclass(frozen=True)
 class UncertaintyProtocol:
-    "How `assess_run` measures: episodes per task, OOD tasks, the K values, seeds, the ensemble and the bootstrap size."
+    "How `metarl uncertainty` measures the agents of a run, on any benchmark."
 
-    episodes: int = 5  # per task, on the training tasks (twice: calibration, then scored), test and OOD tasks
-    ood_tasks: int = 20
-    ood_seed: int = 0
-    ks: tuple[int, ...] = (10, 25, 50, 100, 200)
-    seed: int = 0
-    ensemble: EnsembleConfig = EnsembleConfig()
-    reps: int = 2000
+    episodes: int = 5  # per task: on the training tasks twice (calibration, then scored), on test and OOD tasks once
+    tasks_per_split: int | None = None  # the first N training and test tasks of each kind (None: all)
+    ood_tasks: int = 20  # OOD tasks (0: none, as on ML10, whose held-out test skills are the novel tasks)
+    ood_seed: int = 0  # the seed that draws the OOD tasks
+    ood_widen: float = 0.5  # Meta-World: how far beyond the training goals the OOD goals lie (a share of their range)
+    ks: tuple[int, ...] = (10, 25, 50, 100, 200)  # transitions K to score after; must include DEFAULT_K
+    seed: int = 0  # the seed of the first calibration episode on each task (scored episodes use seed + 1)
+    ensemble: EnsembleConfig = EnsembleConfig()  # Striker: the predictor ensemble
+    reps: int = 2000  # bootstrap resamples of the CIs
 
     def __post_init__(self):
         object.__setattr__(self, "ks", tuple(self.ks))
-        for name in ("episodes", "ood_tasks", "reps"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}={v!r} must be a positive integer")
+        for name, least in (("episodes", 1), ("ood_tasks", 0), ("reps", 1)):
+            _check_count(name, getattr(self, name), least)
+        if self.tasks_per_split is not None:
+            _check_count("tasks_per_split", self.tasks_per_split, 2)
         if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
             raise ValueError(f"ks={list(self.ks)!r} must be positive integers")
         if DEFAULT_K not in self.ks:
             raise ValueError(f"ks={list(self.ks)} must include the default K={DEFAULT_K} (the one the summary reports)")
 
     @classmethod
-    def quick(cls) -> UncertaintyProtocol:
-        return cls(
-            episodes=1,
-            ood_tasks=4,
-            ks=(25, DEFAULT_K),
-            reps=200,
-            ensemble=EnsembleConfig(members=3, hidden=(32, 32), epochs=2, batches_per_epoch=10, val_tasks=1),
-        )
+    def quick(cls, **changes) -> UncertaintyProtocol:
+        "The tiny budget (`changes`: fields to set besides)."
+        ensemble = EnsembleConfig(members=3, hidden=(32, 32), epochs=2, batches_per_epoch=10, val_tasks=1)
+        return cls(**{**dict(episodes=1, ood_tasks=4, ks=(25, DEFAULT_K), reps=200, ensemble=ensemble), **changes})
+
+    def sets(self, train, test, ood, kind: Callable = lambda task: None) -> dict:
+        """The task sets to assess on: the first `tasks_per_split` tasks of each kind (`kind(task)`) of `train` and
+        `test`, and `ood` (None: none)."""
+        return dict(train=self._first(train, kind), test=self._first(test, kind), ood=ood)
+
+    def _first(self, tasks, kind):
+        if self.tasks_per_split is None:
+            return tasks
+        taken, keep = Counter(), []
+        for t in tasks:
+            if taken[kind(t)] < self.tasks_per_split:
+                taken[kind(t)] += 1
+                keep.append(t)
+        return type(tasks)(keep, tasks.name)
 
 # %% ../nbs/09_uncertainty_eval.ipynb #f3d440af
 def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
@@ -209,7 +229,8 @@ def assess_run(
         trained = run_ensemble(run_dir, out_dir, protocol.ensemble, quick=quick, progress=progress)
         save_trained_ensemble(trained, out_dir / "ensemble.pt")
         log(f"trained the predictor ensemble ({protocol.ensemble.members} members) in {time.perf_counter() - t0:.0f} s")
-    sets = dict(train=split.train, test=split.test, ood=ood_tasks(protocol.ood_tasks, protocol.ood_seed))
+    ood = ood_tasks(protocol.ood_tasks, protocol.ood_seed) if protocol.ood_tasks else None
+    sets = protocol.sets(split.train, split.test, ood, kind=lambda t: t.kind)
     make = lambda agents: UncertaintyEstimator(trained, agents, parts=PARTS)
     return assess_agents(agents_dirs, out_dir, make, sets, protocol, save_estimator, progress, log)
 
@@ -533,52 +554,122 @@ def metrics_markdown(
     return "\n".join(lines)
 
 
-def write_uncertainty_report(df: pd.DataFrame, out, reps: int = 2000, command: str = "") -> str:
-    """Write episodes.csv, metrics.csv, calibration.csv, risk_coverage.csv, figures and summary.md under `out`; return
-    the metrics table (Markdown)."""
+@dataclass(frozen=True)
+class ReportSettings:
+    "What `write_uncertainty_report` shows for a benchmark."
+
+    title: str = "Uncertainty report"  # the summary's heading
+    parts: tuple[str, ...] = PARTS  # the parts the metrics table lists
+    default_parts: tuple[str, ...] = DEFAULT_PARTS  # the parts the report's score averages
+    metrics: tuple[str, ...] = STRIKER_METRICS  # the metrics the table shows (keys of METRIC_NAMES)
+    # the benchmark's own sections: (df, out, reps) -> Markdown lines; it may write files and figures under `out`
+    sections: Callable[[pd.DataFrame, Path, int], list[str]] | None = None
+
+
+def _save_figure(fig, path: Path) -> None:
     import matplotlib.pyplot as plt
 
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_score_by_set(d: pd.DataFrame):
+    "The score of each episode per task set, split by outcome, a panel per context mode."
+    import seaborn as sns
+
+    order = [c for c in CONTEXT_MODES if c in set(d.context)]
+    d = d.assign(outcome=np.where(d.success, "success", "failure"))
+    g = sns.catplot(
+        d,
+        x="set",
+        y="score",
+        hue="outcome",
+        hue_order=["success", "failure"],
+        col="context",
+        col_order=order,
+        kind="strip",
+        dodge=True,
+        height=3.4,
+        aspect=1.0,
+        s=12,
+        alpha=0.6,
+    )
+    g.set_titles("{col_name}")
+    g.set_axis_labels("task set", f"score at K={d.k.iloc[0]} (training-task SDs)")
+    return g.figure
+
+
+def _success_and_abstaining(df: pd.DataFrame, rc: pd.DataFrame) -> list[str]:
+    "Markdown: success per task set, and the failure rate of all test + OOD episodes against the most certain half."
+    order = [c for c in CONTEXT_MODES if c in set(df.context)]
+    sets = df[df.k == DEFAULT_K].groupby(["context", "set"]).success.mean().unstack("set")
+    sets = sets[[s for s in ("train", "test", "ood") if s in sets.columns]]
+    at = rc[rc.coverage.round(2).isin([0.5, 1.0])].groupby(["context", "coverage"]).failure.mean().unstack("coverage")
+    return [
+        "## Success per task set (the scored episodes)",
+        "",
+        "| context | " + " | ".join(sets.columns) + " |",
+        "|---|" + "---:|" * len(sets.columns),
+        *[f"| {c} | " + " | ".join(f"{v:.0%}" for v in sets.loc[c]) + " |" for c in order],
+        "",
+        "## Abstaining on the most uncertain episodes",
+        "",
+        "| context | failure, all test + OOD episodes | failure, the most certain half |",
+        "|---|---:|---:|",
+        *[f"| {c} | {at.loc[c].iloc[-1]:.0%} | {at.loc[c].iloc[0]:.0%} |" for c in order if c in at.index],
+    ]
+
+
+def striker_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
+    "The Striker's own sections: the predictor ensemble's calibration (`calibration.csv`) and the grid figures."
+    cal = calibration_table(df, reps)
+    cal.to_csv(out / "calibration.csv", index=False)
+    _save_figure(plot_uncertainty_map(df), out / "figures" / "uncertainty_map.png")
+    _save_figure(plot_reliability(df).figure, out / "figures" / "reliability.png")
+    c = cal[cal.k == DEFAULT_K].pivot_table(index=["context", "set"], columns="metric", values="value")
+    lines = [f"## Predictor ensemble calibration (K = {DEFAULT_K})", ""]
+    lines += ["| context | set | " + " | ".join(c.columns) + " |", "|---|---|" + "---:|" * len(c.columns)]
+    lines += [f"| {ctx} | {st} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for (ctx, st), row in c.iterrows()]
+    return [*lines, "", *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability")]]
+
+
+STRIKER_REPORT = ReportSettings(sections=striker_sections)
+
+
+def write_uncertainty_report(
+    df: pd.DataFrame, out, reps: int = 2000, command: str = "", settings: ReportSettings = STRIKER_REPORT
+) -> str:
+    """Write episodes.csv, metrics.csv, risk_coverage.csv, figures, the benchmark's own sections (`settings`) and
+    summary.md under `out`; return the metrics table (Markdown)."""
     out = Path(out)
-    figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
-    # the score of today's default parts
-    df = df.assign(score=df[[f"u_{p}" for p in DEFAULT_PARTS if f"u_{p}" in df]].mean(1))
-    metrics, cal, rc = uncertainty_metrics(df, reps), calibration_table(df, reps), risk_coverage(df)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    df = df.assign(score=df[[f"u_{p}" for p in settings.default_parts if f"u_{p}" in df]].mean(1))
+    metrics, rc = uncertainty_metrics(df, reps), risk_coverage(df)
     df.to_csv(out / "episodes.csv", index=False)
     metrics.to_csv(out / "metrics.csv", index=False)
-    cal.to_csv(out / "calibration.csv", index=False)
     rc.to_csv(out / "risk_coverage.csv", index=False)
-    for name, make in (
-        ("uncertainty_map", lambda: plot_uncertainty_map(df)),
-        ("reliability", lambda: plot_reliability(df).figure),
-        ("risk_coverage", lambda: plot_risk_coverage(rc).figure),
-        ("metrics_vs_k", lambda: plot_metrics_vs_k(metrics)),
-    ):
-        fig = make()
-        fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-    table = metrics_markdown(metrics)
-    c = cal[cal.k == DEFAULT_K].pivot_table(index=["context", "set"], columns="metric", values="value")
-    cal_lines = ["| context | set | " + " | ".join(c.columns) + " |", "|---|---|" + "---:|" * len(c.columns)]
-    cal_lines += [f"| {ctx} | {st} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for (ctx, st), row in c.iterrows()]
+    _save_figure(plot_score_by_set(df[df.k == DEFAULT_K]), out / "figures" / "score_by_set.png")
+    _save_figure(plot_risk_coverage(rc).figure, out / "figures" / "risk_coverage.png")
+    _save_figure(plot_metrics_vs_k(metrics), out / "figures" / "metrics_vs_k.png")
+    table = metrics_markdown(metrics, DEFAULT_K, settings.metrics, settings.parts, settings.default_parts)
+    own = settings.sections(df, out, reps) if settings.sections else []
     text = [
-        f"# Uncertainty report: {out.name}",
+        f"# {settings.title}: {out.name}",
         "",
         f"Command: `{command}`" if command else "",
         "",
-        f"K = {DEFAULT_K} transitions of the first episode; scores standardised against each agent's training-task "
-        f"episodes; "
-        f"{df.seed.nunique()} seeds pooled; 95% percentile-bootstrap CIs ({reps} resamples).",
+        f"K = {DEFAULT_K} transitions of the first episode; each part standardised against the agent's own "
+        f"training-task episodes; {df.seed.nunique()} seed(s) pooled; 95% percentile-bootstrap CIs ({reps} resamples). "
+        "AUROC 0.5 = chance. OOD: OOD vs test episodes; held-out: test vs training-task episodes; failure: failed vs "
+        "successful episodes; – : no episodes to compare.",
         "",
         table,
         "",
-        f"## Predictor ensemble calibration (K = {DEFAULT_K})",
+        *_success_and_abstaining(df, rc),
         "",
-        *cal_lines,
+        *own,
         "",
-        "Risk-coverage (test and OOD episodes, most certain first): see `risk_coverage.csv`.",
-        "",
-        *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability", "risk_coverage", "metrics_vs_k")],
+        *[f"![{n}](figures/{n}.png)" for n in ("score_by_set", "risk_coverage", "metrics_vs_k")],
     ]
     (out / "summary.md").write_text("\n".join(text) + "\n")
     return table
@@ -594,7 +685,7 @@ class UncertaintyOptions:
     episodes: int | None = None  # episodes per task (default 5 on the Striker, 1 on Meta-World)
     ood: int | None = None  # out-of-distribution tasks (default 20; none on ML10, whose test skills are the novel ones)
     ks: tuple[int, ...] | None = None  # transitions K to score after (default 10 25 50 100 200; must include 100)
-    tasks_per_split: int | None = None  # Meta-World: assess on the first N tasks of each skill (default all)
+    tasks_per_split: int | None = None  # assess on the first N training and test tasks of each kind (default all)
     quick: bool = False  # the tiny budget: the whole path in well under a minute
     no_progress: bool = False  # no progress bars
 
@@ -605,7 +696,8 @@ def options_protocol(options: UncertaintyOptions, protocol, **fields):
     if options.context and len(set(options.context)) != len(options.context):
         raise ValueError(f"--context repeats a mode: {' '.join(options.context)}")
     ks = tuple(sorted(set(options.ks))) if options.ks else None
-    given = dict(episodes=("--episodes", options.episodes), ood_tasks=("--ood", options.ood), ks=("--ks", ks), **fields)
+    given = dict(episodes=("--episodes", options.episodes), ood_tasks=("--ood", options.ood), ks=("--ks", ks))
+    given.update(tasks_per_split=("--tasks-per-split", options.tasks_per_split), **fields)
     try:
         return replace(protocol, **{name: v for name, (_, v) in given.items() if v is not None})
     except ValueError as e:
@@ -637,8 +729,6 @@ def assess_and_report(options: UncertaintyOptions, protocol, assess, write_repor
 
 def assess_striker_run(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
     "`metarl uncertainty` on a Striker run folder."
-    if options.tasks_per_split is not None:
-        raise ValueError("--tasks-per-split is only used with a Meta-World run")
     protocol = options_protocol(options, UncertaintyProtocol.quick() if options.quick else UncertaintyProtocol())
     run_agents(options.run, options.context)
     return assess_and_report(options, protocol, assess_run, write_uncertainty_report, command)
@@ -670,21 +760,16 @@ def plot_assessment(report, dynamics: Dynamics, title: str = ""):
     import matplotlib.pyplot as plt, seaborn as sns
 
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw=dict(width_ratios=[1, 1.3]))
-    a0.add_patch(plt.Circle((0, 1), 0.2, color="tab:red", alpha=0.25))
-    path = report.ball_path
+    e, path = report.episode, report.ball_path
+    draw_table(
+        a0,
+        f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
+        f"return {e['return']:.0f}, {'success' if e['success'] else 'missed'} ({e['final_distance']:.2f} m)",
+        xlim=(-1, 1),
+    )
     a0.plot(path[:, 0], path[:, 1], "-", color="tab:blue", lw=1.5)
     a0.plot(*path[0], "ko", ms=4)
     a0.plot(*path[-1], "o", color="tab:blue", ms=6)
-    a0.set(
-        xlim=(-1, 1),
-        ylim=(-0.5, 1.3),
-        aspect="equal",
-        xlabel="x (m)",
-        ylabel="y (m)",
-        title=f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
-        f"return {report.episode['return']:.0f}, {'success' if report.episode['success'] else 'missed'} "
-        f"({report.episode['final_distance']:.2f} m)",
-    )
     bars = pd.Series({**report.standardized, "score": report.score})
     sns.barplot(
         x=bars.values, y=bars.index, hue=bars.index, palette=["#9bb"] * (len(bars) - 1) + ["#c44"], legend=False, ax=a1

@@ -57,6 +57,7 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
         "summary.md",
         "figures/score_by_set.png",
         "figures/risk_coverage.png",
+        "figures/metrics_vs_k.png",
         "encoder/predictor.pt",
     ):
         assert (u / f).is_file(), f
@@ -71,9 +72,10 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) |" in r.stdout
     assert json.loads((u / "commands.json").read_text())[0].startswith("metarl uncertainty --run")
     # the saved estimator loads back with both agents
-    from meta_rl.metaworld_uncertainty import load_metaworld_estimator
+    import meta_rl.metaworld_uncertainty  # noqa: F401  registers the Meta-World estimator
+    from meta_rl.uncertainty import load_estimator
 
-    est = load_metaworld_estimator(u / "estimators" / "none-seed1")
+    est = load_estimator(u / "estimators" / "none-seed1")
     assert len(est.agents) == 2 and est.reference is not None
     # the same command again keeps both assessed agents and rewrites the report
     again = run(ASSESS, "--run", tmp_path / "run", "--quick", "--no-progress", "--out", u)
@@ -119,7 +121,7 @@ def test_quick_assessment_of_an_ml10_run(tmp_path):
     assert set(episodes.set) == {"train", "test"} and episodes.benchmark.eq("ML10").all()
     train, test = episodes[episodes.set == "train"], episodes[episodes.set == "test"]
     assert (
-        train.env_name.nunique() == 10 and test.env_name.nunique() == 5 and not set(train.env_name) & set(test.env_name)
+        train.kind.nunique() == 10 and test.kind.nunique() == 5 and not set(train.kind) & set(test.kind)
     )
     assert len(episodes) == 2 * (10 + 5) * 2 * 2  # agents x skills x 2 tasks per skill x K values
     assert {"heldout_auroc", "failure_auroc"} == set(metrics.metric)

@@ -50,6 +50,7 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
         "metrics_vs_k.png",
         "reliability.png",
         "risk_coverage.png",
+        "score_by_set.png",
         "uncertainty_map.png",
     ]
     assert sorted(p.name for p in (out / "estimators").iterdir()) == [
@@ -64,6 +65,8 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
     # quick agents fail every episode: no failure AUROC, which needs successes too
     assert {"ood_auroc", "heldout_auroc", "spearman_loss"} <= set(metrics.metric)
     table = (out / "summary.md").read_text()
+    for section in ("## Success per task set", "## Abstaining on the most uncertain episodes", "## Predictor ensemble"):
+        assert section in table, section
     for context in ("none", "explicit", "latent"):
         assert f"| {context} | **score**" in table and f"| {context} | **score**" in r.stdout
 
@@ -75,7 +78,8 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
         (["--ks", "25", "50"], "must include the default K=100"),
         (["--episodes", "0"], "--episodes 0 must be a positive integer"),
         (["--contexts", "none", "none"], "--context repeats a mode"),
-        (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be a positive integer"),
+        (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be an integer >= 0"),
+        (["--tasks-per-split", "1"], "--tasks-per-split 1 must be an integer >= 2"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(tiny_run, tmp_path, args, reason):
