@@ -120,9 +120,7 @@ def test_quick_assessment_of_an_ml10_run(tmp_path):
     episodes, metrics = pd.read_csv(tmp_path / "u" / "episodes.csv"), pd.read_csv(tmp_path / "u" / "metrics.csv")
     assert set(episodes.set) == {"train", "test"} and episodes.benchmark.eq("ML10").all()
     train, test = episodes[episodes.set == "train"], episodes[episodes.set == "test"]
-    assert (
-        train.kind.nunique() == 10 and test.kind.nunique() == 5 and not set(train.kind) & set(test.kind)
-    )
+    assert train.kind.nunique() == 10 and test.kind.nunique() == 5 and not set(train.kind) & set(test.kind)
     assert len(episodes) == 2 * (10 + 5) * 2 * 2  # agents x skills x 2 tasks per skill x K values
     assert {"heldout_auroc", "failure_auroc"} == set(metrics.metric)
     assert json.loads((tmp_path / "u" / "protocol.json").read_text())["ood_tasks"] == 0
