@@ -4,30 +4,36 @@
 
 # %% ../nbs/04_baselines.ipynb #fb537544
 from __future__ import annotations
-import json, math, re, zipfile
+import hashlib, io, json, math, re, sys, zipfile
 from numbers import Integral, Real
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import gymnasium as gym
+import numpy as np
 import pandas as pd
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 
 from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
+from .dynamics import read_json, write_atomic, write_json
 
 # %% auto #0
-__all__ = ['VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'PPOConfig', 'torch_threads', 'Agent', 'make_vec', 'episode_returns',
-           'by_task', 'LearningCurve', 'checkpoints', 'load_agent', 'run_benchmark', 'check_resumable', 'train_ppo',
-           'train']
+__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
+           'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
+           'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
+           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'Checkpoints', 'load_agent',
+           'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
+MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
 ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
@@ -53,7 +59,8 @@ class PPOConfig:
     activation: str = "tanh"
     eval_freq: int = 200_000  # env steps between learning-curve points
     eval_episodes: int = 3  # episodes per task for each learning-curve point
-    checkpoint_freq: int = 100_000  # env steps between checkpoints
+    checkpoint_freq: int = 100_000  # env steps between checkpoints (at most a tenth of the run, in whole rollouts)
+    keep_checkpoints: int = 3  # the newest checkpoints kept on disk (older ones are deleted)
     torch_threads: int = 1
     fused_adam: bool = True  # Adam as one fused kernel (same update as SB3's default Adam, eps 1e-5; faster)
     episodes_per_task: int = 1  # training trials: each drawn task is kept for this many episodes (StrikerEnv)
@@ -68,6 +75,7 @@ class PPOConfig:
         "eval_freq",
         "eval_episodes",
         "checkpoint_freq",
+        "keep_checkpoints",
         "torch_threads",
         "episodes_per_task",
     )
@@ -78,6 +86,11 @@ class PPOConfig:
             if isinstance(v, bool) or not isinstance(v, Integral) or v < low:
                 raise ValueError(f"PPOConfig.{name}={v!r} must be an integer >= {low}")
             object.__setattr__(self, name, int(v))
+        if self.total_timesteps > MAX_TIMESTEPS:
+            raise ValueError(
+                f"PPOConfig.total_timesteps={self.total_timesteps} is beyond {MAX_TIMESTEPS:.0e}, about a year of "
+                "training on a 2-core machine"
+            )
 
         def real(name, ok, allowed):
             v = getattr(self, name)
@@ -301,31 +314,243 @@ class LearningCurve(BaseCallback):
         if self.num_timesteps not in self._recorded():
             self._record()
 
-# %% ../nbs/04_baselines.ipynb #794c41d2
-def _complete(path: Path) -> bool:
-    "A checkpoint zip that was written to the end (a kill during `save` leaves a truncated file)."
+# %% ../nbs/04_baselines.ipynb #088d60d8
+MANIFEST = "manifest.json"  # in each folder of model files: every file's size and SHA-256, as written
+
+
+def manifest(folder) -> dict | None:
+    "The manifest of `folder` (`{file name: {size, sha256}}`), or None if it has none; a damaged one fails, naming it."
+    p = Path(folder) / MANIFEST
+    if not p.is_file():
+        return None
+    try:
+        entries = json.loads(p.read_text())
+    except ValueError:
+        raise ValueError(f"{p} is damaged (not JSON); delete it to trust the files it listed without their hashes")
+    return entries
+
+
+def _digest(data: bytes) -> dict:
+    return dict(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def record(path: Path, data: bytes | None) -> None:
+    "Set (or, with `data=None`, drop) the manifest entry of the file `path`."
+    entries = manifest(path.parent) or {}
+    if data is None:
+        entries.pop(path.name, None)
+    else:
+        entries[path.name] = _digest(data)
+    write_atomic(path.parent / MANIFEST, json.dumps(entries, indent=1).encode())
+
+
+def save_model(path, fmt: str, **entries) -> Path:
+    """Write a model file of the format `fmt` (a name and a version) with `entries`: configs as dicts, state dicts,
+    statistics, histories. Only tensors, numbers, strings, lists and dicts go in, so that loading it runs no code. The
+    file appears whole or not at all (`write_atomic`), then its size and hash go into its folder's manifest."""
+    buffer = io.BytesIO()
+    torch.save(dict(format=fmt, **entries), buffer)
+    path = write_atomic(path, buffer.getvalue())
+    record(path, buffer.getvalue())
+    return path
+
+
+def load_model(path, fmt: str, what: str) -> dict:
+    """The model file at `path` (no pickled objects: `weights_only`); a missing or damaged file (its hash is not the one
+    its folder's manifest recorded), or one of another format, fails with one line that names it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} {str(path)!r}")
+    if _sb3_zip(path):
+        raise ValueError(
+            f"{path} is a Stable-Baselines3 zip: loading it unpickles objects stored in it, which can run code; "
+            f"convert one you trust with: metarl convert {path} --trust-pickles"
+        )
+    data, entries = path.read_bytes(), manifest(path.parent)
+    if entries is not None and path.name in entries and entries[path.name] != _digest(data):
+        raise ValueError(f"{path} is damaged: its size or SHA-256 differs from the one {MANIFEST} recorded")
+    try:
+        ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as e:  # not a torch file, a truncated one, or one holding objects other than data
+        raise ValueError(f"{path} is not a {what} (format {fmt}), or is damaged: {type(e).__name__}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != fmt:
+        raise ValueError(f"{path} is not a {what} (format {fmt})")
+    return ckpt
+
+
+def _sb3_zip(path: Path) -> bool:
+    "A Stable-Baselines3 save (a zip with its pickled `data`), not a torch file (a zip too)."
     try:
         with zipfile.ZipFile(path) as z:
             return "data" in z.namelist() and "policy.pth" in z.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
 
+# %% ../nbs/04_baselines.ipynb #53863e11
+PPO_FORMAT = "meta_rl.ppo/1"
+MODEL_FIELDS = (  # the PPOConfig fields that build a PPO model (the others drive a run)
+    *("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range"),
+    *("ent_coef", "vf_coef", "max_grad_norm", "net_arch", "activation", "fused_adam", "seed"),
+)
 
-def checkpoints(run_dir) -> list[tuple[int, Path]]:
-    "The complete checkpoints of a run, `(steps, path)`, oldest first."
+
+def ppo_config_of(model: PPO) -> PPOConfig:
+    "The `PPOConfig` that builds `model` again; a model no `PPOConfig` describes is refused, saying why."
+    kw, name = model.policy_kwargs, {v: k for k, v in ACTIVATIONS.items()}
+    activation, net_arch = name.get(kw.get("activation_fn", torch.nn.Tanh)), kw.get("net_arch", [64, 64])
+    fused = kw.get("optimizer_kwargs") == dict(eps=1e-5, fused=True)
+    problems = [
+        "a learning-rate schedule" if callable(model.learning_rate) else "",
+        "an activation other than tanh or relu" if activation is None else "",
+        "a network other than one list of layer sizes" if not all(isinstance(h, int) for h in net_arch) else "",
+        "other optimizer settings" if kw.get("optimizer_kwargs") not in (None, dict(eps=1e-5, fused=True)) else "",
+        "a policy other than MlpPolicy" if type(model.policy).__name__ != "ActorCriticPolicy" else "",
+    ]
+    if problems := [p for p in problems if p]:
+        raise ValueError(f"this PPO has {', '.join(problems)}: not a model PPOConfig can rebuild")
+    clip = model.clip_range(1.0) if callable(model.clip_range) else model.clip_range
+    values = dict(learning_rate=float(model.learning_rate), clip_range=float(clip), ent_coef=float(model.ent_coef))
+    for f in ("n_envs", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "vf_coef", "max_grad_norm"):
+        values[f] = getattr(model, f)
+    return PPOConfig(**values, net_arch=tuple(net_arch), activation=activation, fused_adam=fused, seed=model.seed or 0)
+
+
+def save_ppo(model: PPO, path) -> Path:
+    "Write `model` to the model file `path`: its config, weights, optimiser state, spaces and step count."
+    config, obs, act = ppo_config_of(model), model.observation_space, model.action_space
+    if not (isinstance(obs, gym.spaces.Box) and isinstance(act, gym.spaces.Box)):
+        raise ValueError(f"save_ppo stores Box spaces only; this model has {obs} and {act}")
+    bounds = dict(obs_low=obs.low, obs_high=obs.high, act_low=act.low, act_high=act.high)
+    return save_model(
+        path,
+        PPO_FORMAT,
+        ppo={f: config.to_dict()[f] for f in MODEL_FIELDS},
+        policy=model.policy.state_dict(),
+        optimizer=model.policy.optimizer.state_dict(),
+        spaces={k: torch.as_tensor(v) for k, v in bounds.items()},
+        num_timesteps=int(model.num_timesteps),
+    )
+
+# %% ../nbs/04_baselines.ipynb #f333ac1f
+class SpacesEnv(gym.Env):
+    "An env that only declares its spaces: what a PPO loaded to act (not to train) is built on."
+
+    def __init__(self, observation_space: gym.spaces.Box, action_space: gym.spaces.Box):
+        self.observation_space, self.action_space = observation_space, action_space
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(self.observation_space.shape, self.observation_space.dtype), {}
+
+    def step(self, action):
+        raise RuntimeError("SpacesEnv only declares spaces: give load_ppo an env to train on")
+
+
+def build_ppo(config: PPOConfig, env: VecEnv, policy: dict, optimizer: dict, num_timesteps: int = 0, **kwargs) -> PPO:
+    """A PPO made from `config` on `env` (its `n_envs`) with the given weights, optimiser state and step count;
+    `kwargs`: `PPOConfig` fields to change, or other arguments of `PPO` (`tensorboard_log`, `verbose`)."""
+    names = {f.name for f in fields(PPOConfig)}
+    config = replace(config, n_envs=env.num_envs, **{k: v for k, v in kwargs.items() if k in names})
+    others = {k: v for k, v in kwargs.items() if k not in names}
+    model = PPO("MlpPolicy", env, device="cpu", **config.ppo_kwargs(), **others)
+    model.policy.load_state_dict(policy)
+    model.policy.optimizer.load_state_dict(optimizer)
+    model.num_timesteps = num_timesteps
+    return model
+
+
+def load_ppo(path, env: VecEnv | None = None, **kwargs) -> PPO:
+    """The PPO `save_ppo` wrote to `path`, rebuilt on `env` (default: an env of its spaces alone, to act); `kwargs` as
+    in `build_ppo`."""
+    ck = load_model(path, PPO_FORMAT, "meta_rl PPO model")
+    config = PPOConfig(**{k: tuple(v) if k == "net_arch" else v for k, v in ck["ppo"].items()})
+    if env is None:
+        s = {k: v.numpy() for k, v in ck["spaces"].items()}
+        box = lambda low, high: gym.spaces.Box(low, high, dtype=low.dtype)
+        obs, act = box(s["obs_low"], s["obs_high"]), box(s["act_low"], s["act_high"])
+        env = DummyVecEnv([lambda: SpacesEnv(obs, act)] * config.n_envs)
+    return build_ppo(config, env, ck["policy"], ck["optimizer"], ck["num_timesteps"], **kwargs)
+
+
+def copy_ppo(model: PPO, env: VecEnv, **kwargs) -> PPO:
+    "A copy of `model` (weights, optimiser state) on `env`, from step 0; `kwargs` as in `build_ppo`."
+    state = (model.policy.state_dict(), model.policy.optimizer.state_dict())
+    return build_ppo(ppo_config_of(model), env, *state, **kwargs)
+
+# %% ../nbs/04_baselines.ipynb #794c41d2
+def unreadable(path: Path) -> str | None:
+    "Why the model file at `path` cannot be loaded (a kill during a write, a flipped byte, another format), or None."
+    try:
+        load_model(path, PPO_FORMAT, "meta_rl PPO model")
+    except (OSError, ValueError) as e:
+        return str(e)
+    return None
+
+
+def checkpoint_files(folder) -> list[tuple[int, Path]]:
+    "The checkpoint files `ppo_<steps>_steps.pt` in `folder`, `(steps, path)`, oldest first (readable or not)."
     found = [
         (int(m.group(1)), p)
-        for p in (Path(run_dir) / "checkpoints").glob("ppo_*_steps.zip")
-        if (m := re.fullmatch(r"ppo_(\d+)_steps\.zip", p.name))
+        for p in Path(folder).glob("ppo_*_steps.pt")
+        if (m := re.fullmatch(r"ppo_(\d+)_steps\.pt", p.name))
     ]
-    return sorted((n, p) for n, p in found if _complete(p))
+    return sorted(found)
+
+
+def checkpoints(run_dir, log=None) -> list[tuple[int, Path]]:
+    """The checkpoints of a run that its manifest lists and that load, `(steps, path)`, oldest first; `log` (if given)
+    hears of each other one."""
+    good, folder = [], Path(run_dir) / "checkpoints"
+    listed = manifest(folder)
+    for n, p in checkpoint_files(folder):
+        why = (
+            "not in the manifest (written without it, or cut short)"
+            if listed is not None and p.name not in listed
+            else None
+        )
+        if (why := why or unreadable(p)) is None:
+            good.append((n, p))
+        elif log:
+            log(f"skipping the checkpoint {p}: {why}")
+    return good
+
+
+def checkpoint_interval(config: PPOConfig) -> int:
+    "Env steps between checkpoints: `checkpoint_freq`, or a tenth of the run (in whole rollouts) if that is shorter."
+    tenth = -(-config.total_timesteps // 10 // config.rollout_size) * config.rollout_size
+    return max(min(config.checkpoint_freq, tenth), 1)
+
+
+class Checkpoints(BaseCallback):
+    "Every `every` env steps, write the model to `folder/ppo_<steps>_steps.pt` (`save_ppo`); keep the newest `keep`."
+
+    def __init__(self, folder, every: int, keep: int):
+        super().__init__()
+        self.folder, self.every, self.keep, self.next = Path(folder), every, keep, every
+
+    def _on_training_start(self):
+        self.next = (self.num_timesteps // self.every + 1) * self.every
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self.next:
+            save_ppo(self.model, self.folder / f"ppo_{self.num_timesteps}_steps.pt")
+            self.next = (self.num_timesteps // self.every + 1) * self.every
+            for _, old in checkpoint_files(self.folder)[: -self.keep]:
+                old.unlink(missing_ok=True)
+                record(old, None)
+        return True
 
 # %% ../nbs/04_baselines.ipynb #1e5e8a63
 def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None = None) -> Agent:
-    """The agent saved in `run_dir` (its `model.zip`, or the checkpoint at `path`), with its benchmark, context and
+    """The agent saved in `run_dir` (its `model.pt`, or the checkpoint at `path`), with its benchmark, context and
     encoder (factory)."""
     run_dir = Path(run_dir)
-    meta = json.loads((run_dir / "config.json").read_text())
+    if path is None and not (run_dir / "model.pt").exists() and (run_dir / "model.zip").exists():
+        raise ValueError(
+            f"{run_dir} holds a Stable-Baselines3 model.zip of an earlier meta_rl, which loads by unpickling (it can "
+            f"run code stored in it); convert a run you trust with: metarl convert {run_dir} --trust-pickles"
+        )
+    meta = read_json(run_dir / "config.json")
     benchmark = make_benchmark(**run_benchmark(meta))
     if encoder is None and meta["context"] == "latent":
         std = meta.get("encoder_standardization") or {}
@@ -336,8 +561,32 @@ def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None 
             shift=std.get("shift"),
             scale=std.get("scale"),
         )
-    model = PPO.load(path or run_dir / "model.zip", device="cpu")
+    model = load_ppo(path or run_dir / "model.pt")
     return Agent(model, meta["context"], benchmark, encoder, meta["ppo"]["seed"])
+
+
+def convert_sb3(path, trust_pickles: bool = False, log=print) -> list[Path]:
+    """Turn Stable-Baselines3 zips into model files (`save_ppo`) beside them: the zip `path`, or every agent's
+    `model.zip` and checkpoint in the run folder `path`. Loading a zip unpickles it, which can run code stored in it:
+    refused unless `trust_pickles`. The zips are kept."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no file or folder {str(path)!r}")
+    zips = sorted([*path.rglob("model.zip"), *path.rglob("checkpoints/ppo_*_steps.zip")]) if path.is_dir() else [path]
+    if not zips:
+        raise FileNotFoundError(f"{path} holds no Stable-Baselines3 zips (model.zip, checkpoints/ppo_*_steps.zip)")
+    if bad := [str(z) for z in zips if not _sb3_zip(z)]:
+        raise ValueError(f"not Stable-Baselines3 zips: {bad}")
+    if not trust_pickles:
+        raise ValueError(
+            f"converting {path} unpickles Stable-Baselines3 zips, which can run code stored in them; pass "
+            "--trust-pickles (trust_pickles=True) only for files you made or trust"
+        )
+    models = [PPO.load(z, device="cpu") for z in zips]  # all read before anything is written
+    for z, model in zip(zips, models):
+        save_ppo(model, z.with_suffix(".pt"))
+        log(f"{z} -> {z.with_suffix('.pt').name}")
+    return [z.with_suffix(".pt") for z in zips]
 
 
 def run_benchmark(meta: dict) -> dict:
@@ -369,7 +618,7 @@ def check_resumable(
 ) -> None:
     """Raise `ValueError` unless the run in `run_dir` was started with this benchmark, context, `config` and encoder
     memory and probe."""
-    old = json.loads((Path(run_dir) / "config.json").read_text())
+    old = read_json(Path(run_dir) / "config.json")
     latent = old.get("context") == "latent"  # runs from before the memory and probe options: their defaults
     old.setdefault("encoder_memory", "episode" if latent else None)
     old.setdefault("encoder_probe_steps", 0 if latent else None)
@@ -405,9 +654,10 @@ def train_ppo(
 
     A non-empty `run_dir` is refused unless `resume`, and then `check_resume(run_dir)` must accept it (it raises
     `ValueError` otherwise). `meta` becomes `config.json`; PPO starts on `make_env(seed)` or from the newest complete
-    checkpoint, saves checkpoints every `config.checkpoint_freq` steps and the learning curve `evaluate(agent)` every
-    `config.eval_freq`, and ends with `model.zip`. A resumed run whose `model.zip` already holds the whole budget (a
-    kill came after training, during the evaluation) is kept as it is."""
+    checkpoint (unreadable ones are skipped, and said), saves checkpoints every `checkpoint_interval(config)` steps
+    (the newest `config.keep_checkpoints` kept) and the learning curve `evaluate(agent)` every `config.eval_freq`, and
+    ends with `model.pt`. A resumed run whose `model.pt` already holds the whole budget (a kill came after training,
+    during the evaluation) is kept as it is."""
     run_dir = Path(run_dir)
     if resume and (run_dir / "config.json").exists():
         if check_resume is not None:
@@ -415,21 +665,19 @@ def train_ppo(
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise FileExistsError(f"{run_dir} is not empty; pass resume=True to continue it or choose another folder")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(meta, indent=1))
-    if resume and _complete(run_dir / "model.zip"):
-        model = PPO.load(run_dir / "model.zip", device="cpu")
+    write_json(run_dir / "config.json", meta)
+    if resume and (run_dir / "model.pt").exists() and unreadable(run_dir / "model.pt") is None:
+        model = load_ppo(run_dir / "model.pt")
         if model.num_timesteps >= config.total_timesteps:
             return make_agent(model)
-    done = checkpoints(run_dir)
+    done = checkpoints(run_dir, log=lambda m: print(m, file=sys.stderr)) if resume else []
     start = done[-1][0] if resume and done else 0
     env = make_env(config.seed + start)
     with torch_threads(config.torch_threads):
         try:
             model = _ppo_model(run_dir, env, config, done[-1][1] if start else None, verbose)
             agent = make_agent(model)
-            checkpoint = CheckpointCallback(
-                max(config.checkpoint_freq // config.n_envs, 1), str(run_dir / "checkpoints"), name_prefix="ppo"
-            )
+            checkpoint = Checkpoints(run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints)
             callbacks = CallbackList(
                 [checkpoint, LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")]
             )
@@ -441,7 +689,7 @@ def train_ppo(
                     tb_log_name="ppo",
                     progress_bar=progress_bar,
                 )
-            model.save(run_dir / "model.zip")
+            save_ppo(model, run_dir / "model.pt")
         finally:
             env.close()
     return agent
@@ -453,7 +701,7 @@ def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path |
         return PPO(
             "MlpPolicy", env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose, **config.ppo_kwargs()
         )
-    model = PPO.load(checkpoint, env=env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose)
+    model = load_ppo(checkpoint, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     if (curve := run_dir / "curve.csv").exists():
         c = pd.read_csv(curve)
         c[c.timesteps <= model.num_timesteps].to_csv(curve, index=False)

@@ -4,25 +4,27 @@
 
 # %% ../nbs/13_cli.ipynb #99140aa1
 from __future__ import annotations
-import contextlib, io, json, re, sys
+import contextlib, io, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 import tyro
 
+from .baselines import convert_sb3
 from .evaluation import RunConfig, run, write_report
 from .iida_data import GenerateConfig, generate
 from .iida_predictor import PredictorTraining, train_from_files
 from . import sweeps
 from .metaworld_uncertainty import assess_metaworld_command
 from .uncertainty_eval import UncertaintyOptions, assess_striker_run
+from .dynamics import read_json
 
 # %% auto #0
 __all__ = ['FRAME', 'SUBCOMMANDS', 'USAGE', 'striker', 'RENAMED', 'OLD_IIDA_FLAGS', 'iida_generate', 'iida_train',
            'OLD_UNCERTAINTY_FLAGS', 'uncertainty', 'metaworld_uncertainty', 'sweep', 'one_line', 'Refused', 'parse',
-           'ReportConfig', 'run_command', 'report_command', 'uncertainty_command', 'config_command', 'sweep_command',
-           'main', 'metaworld_argv', 'metaworld']
+           'ReportConfig', 'ConvertConfig', 'convert', 'run_command', 'report_command', 'uncertainty_command',
+           'config_command', 'sweep_command', 'main', 'metaworld_argv', 'metaworld']
 
 # %% ../nbs/13_cli.ipynb #3dd9bf62
 FRAME = re.compile(r"[╭╮╰╯│─]+|-{3,}")  # the box, drawn in Unicode or (no terminal) in dashes
@@ -64,6 +66,19 @@ class ReportConfig:
     reps: int = 2000  # bootstrap resamples of the confidence intervals
 
 
+@dataclass(frozen=True)
+class ConvertConfig:
+    "Turn Stable-Baselines3 zips you trust (a run folder of an earlier meta_rl, or one .zip) into model files."
+
+    path: tyro.conf.Positional[str]  # a run folder (every model.zip and checkpoint in it) or one SB3 .zip
+    trust_pickles: bool = False  # you trust these zips: loading one unpickles it, which can run code stored in it
+
+
+def convert(config: ConvertConfig) -> str:
+    "The model files `convert_sb3` wrote, a line each."
+    return "\n".join(f"wrote {p}" for p in convert_sb3(config.path, config.trust_pickles, log=lambda m: None))
+
+
 def run_command(argv: Sequence[str]) -> int:
     "`metarl run`: train, evaluate and adapt the agents of one run config, then write its report."
     import matplotlib
@@ -97,7 +112,7 @@ def uncertainty_command(argv: Sequence[str]) -> int:
     09) or Meta-World's (chapter 12), as the run's `benchmark.json` says."""
     options = parse(UncertaintyOptions, argv, "metarl uncertainty")
     record = Path(options.run) / "benchmark.json"
-    metaworld = record.is_file() and json.loads(record.read_text()).get("benchmark") == "metaworld"
+    metaworld = record.is_file() and read_json(record).get("benchmark") == "metaworld"
     assess = assess_metaworld_command if metaworld else assess_striker_run
     try:
         print(assess(options, " ".join(["metarl uncertainty", *argv])))
@@ -143,6 +158,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "iida train": config_command(PredictorTraining, train_from_files, "metarl iida train", flat=True),
     "uncertainty": uncertainty_command,
     "sweep": sweep_command,
+    "convert": config_command(ConvertConfig, convert, "metarl convert"),
 }
 
 # %% ../nbs/13_cli.ipynb #9006699c

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_dynamics.ipynb #ff1110e8
 from __future__ import annotations
-import json, math
+import json, math, os
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -13,12 +13,16 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS', 'TRAIN_MAX_MASS',
-           'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks', 'epi_test_tasks',
-           'epi_all_tasks', 'Split', 'split_train25_test36', 'split_interpolation', 'split_extrapolation',
-           'split_random', 'make_split', 'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks']
+__all__ = ['DYNAMICS_RANGE', 'TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS',
+           'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks',
+           'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'read_json', 'Split',
+           'split_train25_test36', 'split_interpolation', 'split_extrapolation', 'split_random', 'make_split',
+           'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks']
 
 # %% ../nbs/00_dynamics.ipynb #0dc361e5
+DYNAMICS_RANGE = (1e-3, 1e3)  # what any field of Dynamics may be: far beyond the grids, short of absurd
+
+
 @dataclass(frozen=True)
 class Dynamics:
     "The physical parameters that differ between tasks: scales of the ball's mass and inertia, and its damping."
@@ -32,8 +36,11 @@ class Dynamics:
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 raise TypeError(f"Dynamics.{f.name} must be a number, got {v!r}")
-            if not math.isfinite(v) or v <= 0:
-                raise ValueError(f"Dynamics.{f.name}={v!r} is out of range: it must be a finite number > 0")
+            if not math.isfinite(v) or v <= 0 or not DYNAMICS_RANGE[0] <= v <= DYNAMICS_RANGE[1]:
+                raise ValueError(
+                    f"Dynamics.{f.name}={v!r} is out of range: it must be a finite number > 0 in "
+                    f"{list(DYNAMICS_RANGE)} (the EPI grids span 0.1 to 3.4)"
+                )
             object.__setattr__(self, f.name, float(v))
 
     @classmethod
@@ -110,6 +117,8 @@ class TaskSet:
             if k not in self._by_id:
                 raise KeyError(f"no task {k!r} in TaskSet {self.name!r}")
             return self._by_id[k]
+        if isinstance(k, (int, np.integer)) and not -len(self.tasks) <= k < len(self.tasks):
+            raise IndexError(f"task index {k} is out of range: TaskSet {self.name!r} holds {len(self.tasks)} tasks")
         return self.tasks[k]
 
     def __eq__(self, o):
@@ -172,6 +181,35 @@ def epi_all_tasks() -> TaskSet:
     "The 61 tasks of both grids."
     return TaskSet((epi_train_tasks() + epi_test_tasks()).tasks, "all61")
 
+# %% ../nbs/00_dynamics.ipynb #9727728e
+def write_atomic(path, data: bytes) -> Path:
+    "Write `data` to `path` whole or not at all: to a temporary name in the same folder, flushed, then renamed."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def write_json(path, obj, indent: int | None = 1) -> Path:
+    "Write `obj` as JSON to `path`, whole or not at all (`write_atomic`)."
+    return write_atomic(path, json.dumps(obj, indent=indent).encode())
+
+
+def read_json(path):
+    "The JSON file at `path`; a missing or damaged one fails with one line that names it."
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file {str(path)!r}")
+    try:
+        return json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is damaged: not JSON ({e})") from None
+
 # %% ../nbs/00_dynamics.ipynb #06bc2d48
 class Split:
     "Disjoint, non-empty `train` and `test` task sets, with a `name`."
@@ -209,12 +247,12 @@ class Split:
         "Write the split to `path` as JSON."
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=1))
+        write_json(path, self.to_dict())
         return path
 
     @classmethod
     def load(cls, path) -> Split:
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        return cls.from_dict(read_json(path))
 
     def to_frame(self) -> pd.DataFrame:
         "One row per task, with a `role` column: train or test."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
-import inspect, io, json, os
+import inspect, json, os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, replace
 from multiprocessing import get_context
@@ -14,9 +14,9 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from stable_baselines3 import PPO
 
 from meta_rl.baselines import (
+    copy_ppo,
     QUICK_PPO,
     PPOConfig,
     Agent,
@@ -30,14 +30,15 @@ from meta_rl.baselines import (
 from .benchmark import BENCHMARKS, Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
+from .dynamics import read_json, write_json
 
 # %% auto #0
-__all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'episode_columns', 'evaluation_workers',
-           'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'first_of_each_kind',
-           'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves', 'plot_task_heatmaps',
-           'plot_generalisation_gap', 'plot_adaptation', 'summary_markdown', 'first_and_later', 'report_plots',
-           'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder',
-           'record_run', 'run']
+__all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
+           'evaluation_workers', 'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig',
+           'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
+           'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation', 'summary_markdown', 'first_and_later',
+           'report_plots', 'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run',
+           'run_encoder', 'record_run', 'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -259,21 +260,8 @@ def adapt_tasks(benchmark: Benchmark, ids: Sequence[str] = ADAPT_TASKS) -> TaskS
 
 def adapt(agent: Agent, task: Task, steps: int, seed: int = 0, config: AdaptConfig = AdaptConfig()) -> Agent:
     "A copy of `agent` fine-tuned on `task` for `steps` env steps (0: an unchanged copy)."
-    buffer = io.BytesIO()
-    agent.model.save(buffer)
-    buffer.seek(0)
     env = make_vec(agent.benchmark, agent.context, task, config.n_envs, seed, encoder=agent.encoder)
-    model = PPO.load(
-        buffer,
-        env=env,
-        device="cpu",
-        n_steps=config.n_steps,
-        batch_size=config.batch_size,
-        seed=seed,
-        tensorboard_log=None,
-        verbose=0,
-    )
-    model.num_timesteps = 0
+    model = copy_ppo(agent.model, env, n_steps=config.n_steps, batch_size=config.batch_size, seed=seed)
     if steps > 0:
         with torch_threads(1):
             model.learn(steps, reset_num_timesteps=True)
@@ -499,8 +487,8 @@ def write_report(out, reps: int = 2000) -> str:
         fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
         made.append(name)
-    command = json.loads((out / "command.json").read_text()) if (out / "command.json").exists() else {}
-    bench = json.loads((out / "benchmark.json").read_text()) if (out / "benchmark.json").exists() else {}
+    command = read_json(out / "command.json") if (out / "command.json").exists() else {}
+    bench = read_json(out / "benchmark.json") if (out / "benchmark.json").exists() else {}
     bench = bench or dict(benchmark="striker", split=command.get("split", "?"))  # folders from before benchmark.json
     settings = ", ".join(f"{k} `{v}`" for k, v in bench.items() if k != "benchmark")
     text = [
@@ -601,7 +589,7 @@ def run_protocol(
     returns the summary table."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "benchmark.json").write_text(json.dumps(benchmark.record()))
+    write_json(out / "benchmark.json", benchmark.record())
     if isinstance(getattr(benchmark, "split", None), Split):
         benchmark.split.save(out / "split.json")
     curve_tasks = list(benchmark.test)[: protocol.curve_tasks]
@@ -613,7 +601,7 @@ def run_protocol(
                 check_resumable(run_dir, benchmark, context, cfg, encoder if latent else None)
                 log(f"{context} seed {seed}: already done, kept")
                 continue
-            if resume and (run_dir / "model.zip").exists():
+            if resume and (run_dir / "model.pt").exists():
                 log(f"{context} seed {seed}: training had finished; evaluating its model")
             elif resume and (done := checkpoints(run_dir)):
                 log(f"{context} seed {seed}: resumed from step {done[-1][0]}")
@@ -728,6 +716,9 @@ def _flag(name: str) -> str:
     return OPTION_FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
+MAX_PROBE = 200  # steps: a probe as long as the Striker's episode at most
+
+
 def _contradictions(config: RunConfig) -> list[str]:
     "Options that contradict each other or name nothing that exists."
     c, problems = config, []
@@ -748,6 +739,12 @@ def _contradictions(config: RunConfig) -> list[str]:
         problems.append(f"--latent-probe is only used with --benchmark striker, not {c.benchmark}")
     if c.latent_raw and not c.latent_probe:
         problems.append("--latent-raw is only used with --latent-probe STEPS > 0")
+    if c.latent_probe and c.latent_probe > MAX_PROBE:
+        problems.append(f"--latent-probe {c.latent_probe} must be <= {MAX_PROBE}, the Striker's episode length")
+    if seeded := [s for s in c.set if s.partition("=")[0].strip() == "seed"]:
+        problems.append(f"--set {seeded[0]} is not used: the agents' seeds are --seeds")
+    if not c.out.strip():
+        problems.append("--out is empty: name the run folder")
     return problems
 
 
@@ -777,9 +774,19 @@ def _benchmark(config: RunConfig) -> Benchmark:
 
 
 def _check_out(config: RunConfig, benchmark: Benchmark) -> None:
-    "Refuse an `--out` that holds a run on another benchmark, or (without --resume) the agents asked for."
+    """Refuse an `--out` that is a file, a folder of other files (never overwritten), or one that holds a run on another
+    benchmark or (without --resume) the agents asked for."""
     out = Path(config.out)
-    if (out / "benchmark.json").exists() and (held := json.loads((out / "benchmark.json").read_text())) != (
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; name a folder")
+    ours = ("benchmark.json", "split.json", "config.json", "command.json")
+    others = sorted(p.name for p in out.iterdir() if p.name != "log.txt") if out.is_dir() else []  # a sweep's log
+    if others and not any((out / f).exists() for f in ours):
+        raise ValueError(
+            f"--out {out} holds other files ({', '.join(others[:3])}) and no run of metarl: choose an empty or new "
+            "folder"
+        )
+    if (out / "benchmark.json").exists() and (held := read_json(out / "benchmark.json")) != (
         asked := json.loads(json.dumps(benchmark.record()))
     ):
         raise ValueError(f"{out} holds a run on {held}, not {asked}; choose another --out")
@@ -808,7 +815,7 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
     "The `latent` agents' encoder factory and its checkpoint: `--encoder`, the run's earlier one, or a new one."
     settings, source, out = config.encoder_settings(), encoder_source(benchmark), Path(config.out)
     configs = sorted((out / "latent").glob("seed*/config.json"))
-    earlier = [e for c in configs if (e := json.loads(c.read_text())["encoder"]) and Path(e).exists()]
+    earlier = [e for c in configs if (e := read_json(c)["encoder"]) and Path(e).exists()]
     if settings.path or earlier:
         path = settings.path or earlier[0]
         print(f"latent: using the encoder {path}") if not settings.path else None
@@ -826,12 +833,37 @@ def record_run(out: Path, config: RunConfig, ppo: PPOConfig, protocol: Protocol,
     "Write the run's `config.json` (the config and what it resolved to) and add `command` to `command.json`."
     out.mkdir(parents=True, exist_ok=True)
     resolved = dict(benchmark=benchmark.record(), ppo=ppo.to_dict(), protocol=asdict(protocol))
-    (out / "config.json").write_text(json.dumps(dict(config=asdict(config), **resolved), indent=1))
+    write_json(out / "config.json", dict(config=asdict(config), **resolved))
     earlier = []  # the commands that wrote into this folder before (other contexts or seeds, resumes)
     if (out / "command.json").is_file():
-        old = json.loads((out / "command.json").read_text())
+        old = read_json(out / "command.json")
         earlier = [*old.get("earlier", []), old.get("command")]
-    (out / "command.json").write_text(json.dumps(dict(command=command, earlier=earlier), indent=1))
+    write_json(out / "command.json", dict(command=command, earlier=earlier))
+
+
+def _check_resumed_record(out: Path, ppo: PPOConfig, protocol: Protocol, encoder_path: str | None) -> None:
+    """Refuse a `--resume` that would change what the run folder records and its results came from: the PPO config,
+    the protocol (but `workers`, which changes no result) or the latent agents' encoder."""
+    if not (out / "config.json").is_file():
+        return
+    old, new = (
+        read_json(out / "config.json"),
+        json.loads(json.dumps(dict(ppo=ppo.to_dict(), protocol=asdict(protocol)))),
+    )
+    changed = [
+        f"{k} {old[group][k]!r} -> {v!r}"
+        for group in ("ppo", "protocol")
+        for k, v in new[group].items()
+        if k not in ("workers", "seed") and k in old.get(group, {}) and old[group][k] != v
+    ]
+    agents = [read_json(p) for p in out.glob("latent/seed*/config.json")]
+    if encoder_path and (held := {a["encoder"] for a in agents if a.get("encoder")} - {encoder_path}):
+        changed.append(f"encoder {sorted(held)[0]} -> {encoder_path}")
+    if changed:
+        raise ValueError(
+            f"--resume would change what {out} was run with ({'; '.join(changed)}); resume with its options, or choose "
+            "another --out"
+        )
 
 
 def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print) -> str:
@@ -839,6 +871,13 @@ def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print
     benchmark, ppo, protocol = check_run(config)
     out, latent = Path(config.out), "latent" in config.context
     encoder, encoder_path = run_encoder(config, benchmark, protocol) if latent else (None, None)
+    if config.resume:
+        _check_resumed_record(out, ppo, protocol, encoder_path)
+    if (rounded := -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size) != ppo.total_timesteps:
+        log(
+            f"note: PPO trains whole rollouts of {ppo.n_steps} x {ppo.n_envs} steps: {ppo.total_timesteps} steps "
+            f"become {rounded}"
+        )
     if config.resume:  # agents already there must have been started as asked
         for c, s in [
             (c, s) for c in config.context for s in config.seeds if (out / c / f"seed{s}" / "config.json").exists()

@@ -16,6 +16,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import meta_rl
+from .baselines import load_ppo, unreadable
 from .dynamics import SPLITS, Task, TaskSet, make_split
 from .context import make_striker
 
@@ -71,13 +72,11 @@ class RandomActions:
 
 
 class PPOGenerator:
-    """A Stable-Baselines3 PPO policy saved as a `.zip`, trained with `context='none'` (23 observations); actions are
-    sampled."""
+    """A PPO policy from its model file (`meta_rl.baselines.save_ppo`: a run's `model.pt`), trained with
+    `context='none'` (23 observations); actions are sampled."""
 
     def __init__(self, path):
-        from stable_baselines3 import PPO
-
-        self.model = PPO.load(path, device="cpu")
+        self.model = load_ppo(path)
         shape = self.model.observation_space.shape
         if shape != (23,):
             raise ValueError(
@@ -102,7 +101,7 @@ class CollectConfig:
     steps_per_episode: int = 200
     seed: int = 0
     workers: int = 0
-    generator_policy: str | None = None  # the SB3 .zip of the `ppo` generator
+    generator_policy: str | None = None  # the model file (`model.pt`) of the `ppo` generator
 
     def __post_init__(self):
         if self.generator not in GENERATORS:
@@ -115,9 +114,11 @@ class CollectConfig:
             raise ValueError(f"workers={self.workers!r} must be an integer >= 0 (0: all cores)")
         if self.generator == "ppo":
             if self.generator_policy is None:
-                raise ValueError("generator='ppo' needs generator_policy, the path of an SB3 PPO .zip")
+                raise ValueError("generator='ppo' needs generator_policy, the path of a PPO model file (model.pt)")
             if not Path(self.generator_policy).is_file():
                 raise ValueError(f"generator_policy {self.generator_policy!r} is not a file")
+            if why := unreadable(Path(self.generator_policy)):
+                raise ValueError(f"generator_policy: {why}")
         elif self.generator_policy is not None:
             raise ValueError(
                 f"generator_policy is used only with generator='ppo', not with generator={self.generator!r}"
@@ -366,7 +367,7 @@ class GenerateConfig:
     split: str = "train25-test36"  # the split whose tasks are played (one of SPLITS)
     role: str = "train"  # collect on the split's train or test tasks
     generator: str = "scripted"  # the policy that plays (one of GENERATORS)
-    generator_policy: str | None = None  # the SB3 PPO .zip of --generator ppo (a context none policy)
+    generator_policy: str | None = None  # the model file of --generator ppo (a context none policy's model.pt)
     episodes_per_task: int = CollectConfig.episodes_per_task  # episodes on each task
     steps: int = CollectConfig.steps_per_episode  # steps per episode
     seed: int = 0  # the seed of the data (each task's episodes get their own from it)

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from .baselines import load_model, save_model
 from .benchmark import EncoderSource, register_encoder
 from .dynamics import EPI_TRAIN_BOUNDS, TaskSet, make_split
 from .context import MIN_STD, POOLINGS, EncoderFactory, PooledEncoder, Transition
@@ -27,11 +28,11 @@ __all__ = ['PREDICTOR_CONTEXTS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM',
            'PROBE_SWING', 'PROBE_SEED', 'PROBE_REST', 'CONTEXT_FROM', 'PROBE_TARGETS', 'DEFAULT_EPISODES_PER_TASK',
            'PredictorConfig', 'spread', 'Statistics', 'Normalizer', 'model_states', 'ball_speed_features',
            'moving_mask', 'features', 'mlp', 'pooled_posterior', 'IIDAModel', 'ContextSampler', 'TrainResult',
-           'split_validation', 'fit', 'train_predictor', 'save_model', 'load_model', 'load_trained', 'save_checkpoint',
-           'load_predictor', 'IIDAEncoder', 'IIDAEncoderFactory', 'numpy_layers', 'encoder_factory',
-           'load_context_encoder', 'episode_latents', 'ball_moved', 'context_partners', 'prediction_errors',
-           'coasting_mask', 'StudyConfig', 'linear_probe_r2', 'latent_frame', 'iida_study', 'plot_study',
-           'train_context_encoder', 'PredictorTraining', 'train_from_files']
+           'split_validation', 'fit', 'train_predictor', 'load_trained', 'save_checkpoint', 'load_predictor',
+           'IIDAEncoder', 'IIDAEncoderFactory', 'numpy_layers', 'encoder_factory', 'load_context_encoder',
+           'episode_latents', 'ball_moved', 'context_partners', 'prediction_errors', 'coasting_mask', 'StudyConfig',
+           'linear_probe_r2', 'latent_frame', 'iida_study', 'plot_study', 'train_context_encoder', 'PredictorTraining',
+           'train_from_files']
 
 # %% ../nbs/06_iida_predictor.ipynb #0ef20f22
 PREDICTOR_CONTEXTS = ("latent", "none", "true")
@@ -414,29 +415,6 @@ def train_predictor(
 
 # %% ../nbs/06_iida_predictor.ipynb #b16959b0
 CHECKPOINT_FORMAT = "meta_rl.iida_predictor/1"
-
-
-def save_model(path, fmt: str, **entries) -> Path:
-    """Write a checkpoint of the format `fmt` (a name and a version) with `entries`: configs as dicts, state dicts,
-    normalisers, histories. Only tensors, numbers, strings, lists and dicts go in, so that loading it runs no code."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(dict(format=fmt, **entries), path)
-    return path
-
-
-def load_model(path, fmt: str, what: str) -> dict:
-    "The checkpoint dict at `path`; a missing file, or one of another format (`what` names the kind expected), fails."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no {what} {str(path)!r}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # not a torch file at all
-        raise ValueError(f"{path} is not a {what} (format {fmt}): {type(e).__name__}") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != fmt:
-        raise ValueError(f"{path} is not a {what} (format {fmt})")
-    return ckpt
 
 
 def load_trained(path, fmt: str, what: str, model_class, config_class, normalizer_class) -> tuple:

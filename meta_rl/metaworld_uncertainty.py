@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
-import itertools, json
+import itertools
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -48,6 +48,7 @@ from meta_rl.metaworld import (
     ood_metaworld_tasks,
     train_metaworld_encoder,
 )
+from .dynamics import read_json
 
 # %% auto #0
 __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'METAWORLD_PROTOCOL', 'METAWORLD_QUICK', 'METAWORLD_REPORT',
@@ -204,7 +205,7 @@ def _run_benchmark(run_dir) -> MetaWorldBenchmark:
     run_dir = Path(run_dir)
     if not (run_dir / "benchmark.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run folder of metarl run (no benchmark.json)")
-    record = json.loads((run_dir / "benchmark.json").read_text())
+    record = read_json(run_dir / "benchmark.json")
     if record.get("benchmark") != "metaworld":
         raise ValueError(f"{run_dir} is a {record.get('benchmark')} run, not a Meta-World one")
     return make_benchmark(**record).bench

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import pandas as pd
 from tqdm.auto import tqdm
+from .dynamics import read_json, write_json
 
 # %% auto #0
 __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'run_trial', 'execute_trial',
@@ -87,7 +88,7 @@ class SweepSpec:
     def save(self, path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=1))
+        write_json(path, asdict(self))
         return path
 
     @classmethod
@@ -130,12 +131,6 @@ def run_trial(params: dict, out_dir: Path, num_cpus: int = 1):
     run(trial_config(params, out_dir, num_cpus), command=f"metarl sweep trial {json.dumps(params)}")
 
 
-def _write_json_atomic(path: Path, record: dict):
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1))
-    os.replace(tmp, path)
-
-
 def execute_trial(trial_id: str, params: dict, sweep_dir, trial_fn: Callable | None = None, num_cpus: int = 1) -> dict:
     """Run a trial under `sweep_dir/trials/trial_id`, record the outcome in `trial.json`; never raises.
 
@@ -157,14 +152,14 @@ def execute_trial(trial_id: str, params: dict, sweep_dir, trial_fn: Callable | N
         except BaseException as e:  # a failed trial is reported, never fatal to the sweep
             record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     record["seconds"] = round(time.time() - start, 2)
-    _write_json_atomic(out / "trial.json", record)
+    write_json(out / "trial.json", record)
     return record
 
 
 def trial_status(trial: Trial, sweep_dir) -> str | None:
     "`done`, `failed`, or None if the trial never finished."
     p = Path(sweep_dir) / "trials" / trial.id / "trial.json"
-    return json.loads(p.read_text())["status"] if p.exists() else None
+    return read_json(p)["status"] if p.exists() else None
 
 # %% ../nbs/11_sweeps.ipynb #9790bc08
 BACKENDS = ("local", "ray")
@@ -177,7 +172,7 @@ def _worker_died(trial: Trial, sweep_dir, e: BaseException) -> dict:
     )
     out = Path(sweep_dir) / "trials" / trial.id
     out.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(out / "trial.json", record)
+    write_json(out / "trial.json", record)
     return record
 
 
@@ -264,7 +259,7 @@ def run_sweep(
     trials = spec.trials()
     done = {t.id for t in trials if trial_status(t, out) == "done"}
     todo = [t for t in trials if t.id not in done]
-    records = [json.loads((out / "trials" / i / "trial.json").read_text()) for i in sorted(done)]
+    records = [read_json(out / "trials" / i / "trial.json") for i in sorted(done)]
     if todo:
         runner = (
             _run_local(todo, out, spec.num_cpus, trial_fn, max_workers)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uncertainty.ipynb #638cf6e9
 from __future__ import annotations
-import json, math, re
+import math, re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -34,6 +34,7 @@ from meta_rl.iida_predictor import (
     features,
     split_validation,
 )
+from .dynamics import read_json, write_json
 
 # %% auto #0
 __all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'DEFAULT_PARTS', 'DEFAULT_K', 'ENSEMBLE_FORMAT', 'ESTIMATORS',
@@ -607,7 +608,7 @@ def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = 
     made_of = est.save_model(path)
     latents = save_calibration(est, path)
     record = dict(estimator=est.kind, parts=list(est.parts), agents=[str(d) for d in agent_dirs], **made_of)
-    (path / "estimator.json").write_text(json.dumps(dict(record, latent_reference=latents), indent=1))
+    write_json(path / "estimator.json", dict(record, latent_reference=latents))
     return path
 
 
@@ -635,7 +636,7 @@ def load_estimator(path, agents: Sequence[Agent] | None = None) -> UncertaintyEs
     path = Path(path)
     if not (path / "estimator.json").is_file():
         raise FileNotFoundError(f"{path} holds no estimator.json: not a saved UncertaintyEstimator")
-    meta = json.loads((path / "estimator.json").read_text())
+    meta = read_json(path / "estimator.json")
     kind = meta.get("estimator", "striker")
     if kind not in ESTIMATORS:
         raise ValueError(

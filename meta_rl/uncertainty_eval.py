@@ -34,6 +34,7 @@ from meta_rl.uncertainty import (
     save_trained_ensemble,
     train_ensemble,
 )
+from .dynamics import read_json, write_json
 
 # %% auto #0
 __all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
@@ -102,9 +103,7 @@ def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, l
     [run/context/seedN, ...]}`."""
     run_dir = Path(run_dir)
     found = {
-        c: sorted(
-            (d for d in (run_dir / c).glob("seed*") if (d / "model.zip").is_file()), key=lambda d: int(d.name[4:])
-        )
+        c: sorted((d for d in (run_dir / c).glob("seed*") if (d / "model.pt").is_file()), key=lambda d: int(d.name[4:]))
         for c in CONTEXT_MODES
     }
     found = {c: d for c, d in found.items() if d}
@@ -112,8 +111,13 @@ def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, l
         if bad := [c for c in contexts if c not in found]:
             raise ValueError(f"{run_dir} has no trained agents for context {bad}; it has {sorted(found)}")
         found = {c: found[c] for c in contexts}
+    if not found and any(run_dir.glob("*/seed*/model.zip")):
+        raise ValueError(
+            f"{run_dir} holds Stable-Baselines3 model.zip files of an earlier meta_rl, which load by unpickling (they "
+            f"can run code stored in them); convert a run you trust with: metarl convert {run_dir} --trust-pickles"
+        )
     if not found:
-        raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.zip)")
+        raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.pt)")
     return found
 
 
@@ -169,12 +173,12 @@ def start_assessment(run_dir, out_dir, protocol) -> Path:
     (`protocol.json`); the folder, made if need be."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
-    if (out_dir / "protocol.json").is_file() and json.loads((out_dir / "protocol.json").read_text()) != record:
+    if (out_dir / "protocol.json").is_file() and read_json(out_dir / "protocol.json") != record:
         raise ValueError(
             f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "protocol.json").write_text(json.dumps(record, indent=1))
+    write_json(out_dir / "protocol.json", record)
     return out_dir
 
 
@@ -709,8 +713,8 @@ def options_protocol(options: UncertaintyOptions, protocol, **fields):
 
 def record_command(out: Path, command: str) -> str:
     "Add `command` to `out/commands.json`; all the commands that wrote the folder, for the report's header."
-    commands = json.loads((out / "commands.json").read_text()) if (out / "commands.json").is_file() else []
-    (out / "commands.json").write_text(json.dumps(commands + [command], indent=1))
+    commands = read_json(out / "commands.json") if (out / "commands.json").is_file() else []
+    write_json(out / "commands.json", commands + [command])
     return "`; `".join(commands + [command])
 
 
@@ -750,7 +754,7 @@ def load_assessor(folder, name: str) -> tuple[Agent, UncertaintyEstimator]:
     if name not in found:
         raise ValueError(f"no estimator {name!r} in {folder}; choose one of {sorted(found)}")
     est = load_estimator(found[name])
-    dirs = json.loads((found[name] / "estimator.json").read_text())["agents"]
+    dirs = read_json(found[name] / "estimator.json")["agents"]
     seed = name.rsplit("-", 1)[1]
     return next(a for a, d in zip(est.agents, dirs) if Path(d).name == seed), est
 

@@ -25,10 +25,10 @@ def run_cli(*args, timeout=240):
 
 
 def saved_steps(path):
-    "The step count stored in an SB3 model zip (its `data` entry), without loading torch."
-    import zipfile
+    "The step count stored in a model file."
+    from meta_rl.baselines import PPO_FORMAT, load_model
 
-    return json.loads(zipfile.ZipFile(path).read("data"))["num_timesteps"]
+    return load_model(path, PPO_FORMAT, "model")["num_timesteps"]
 
 
 def check_report(out, context="none", seed=0):
@@ -45,9 +45,9 @@ def check_report(out, context="none", seed=0):
         "summary.md",
     ):
         assert (out / f).is_file(), f
-    for f in ("config.json", "model.zip", "curve.csv", "episodes.csv", "adaptation.csv"):
+    for f in ("config.json", "model.pt", "curve.csv", "episodes.csv", "adaptation.csv"):
         assert (run / f).is_file(), f
-    assert list((run / "checkpoints").glob("ppo_*_steps.zip")) and list((run / "tb").rglob("events.out.tfevents*"))
+    assert list((run / "checkpoints").glob("ppo_*_steps.pt")) and list((run / "tb").rglob("events.out.tfevents*"))
     assert sorted(p.name for p in (out / "figures").iterdir()) == FIGURES
     episodes, summary, md = (
         pd.read_csv(out / "episodes.csv"),
@@ -77,7 +77,7 @@ def test_quick_run_writes_a_complete_report(tmp_path):
     assert list(summary.group) == ["train", "test", "interpolation", "extrapolation"]
     table = [l for l in r.stdout.splitlines() if l.startswith("|")]
     assert table and all(l in (out / "summary.md").read_text() for l in table)  # the printed table is the report's
-    assert saved_steps(out / "none" / "seed0" / "model.zip") == 1024
+    assert saved_steps(out / "none" / "seed0" / "model.pt") == 1024
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
@@ -108,9 +108,9 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.zip"))
+    done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.pt"))
     assert 0 < done[-1] < total, done
-    assert not (out / "summary.md").exists() and not (out / "none" / "seed0" / "model.zip").exists()
+    assert not (out / "summary.md").exists() and not (out / "none" / "seed0" / "model.pt").exists()
 
     refused = run_cli(*args)  # without --resume the folder is not overwritten
     assert refused.returncode == 2 and "--resume" in refused.stderr
@@ -120,7 +120,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     resumed = int(re.search(r"none seed 0: resumed from step (\d+)", r.stdout).group(1))
     # the newest complete checkpoint
     assert resumed in done and resumed > 0 and resumed >= done[-2 if len(done) > 1 else -1]
-    assert saved_steps(out / "none" / "seed0" / "model.zip") == total
+    assert saved_steps(out / "none" / "seed0" / "model.pt") == total
     curve = pd.read_csv(out / "none" / "seed0" / "curve.csv")
     assert sorted(curve.timesteps.unique()) == [0, 4096, 8192]
     assert not curve.duplicated(["timesteps", "task_id", "episode"]).any()

@@ -35,9 +35,9 @@ def test_quick_run_on_ml1_reach(tmp_path):
         assert (out / f).is_file(), f
     for context in ("none", "explicit"):
         run = out / context / "seed0"
-        for f in ("config.json", "model.zip", "curve.csv", "episodes.csv"):
+        for f in ("config.json", "model.pt", "curve.csv", "episodes.csv"):
             assert (run / f).is_file(), (context, f)
-        assert list((run / "checkpoints").glob("ppo_*_steps.zip")) and list((run / "tb").rglob("events.out.tfevents*"))
+        assert list((run / "checkpoints").glob("ppo_*_steps.pt")) and list((run / "tb").rglob("events.out.tfevents*"))
     episodes, summary = pd.read_csv(out / "episodes.csv"), pd.read_csv(out / "summary.csv")
     assert len(episodes) == 2 * (2 + 2)  # 2 contexts x (2 train + 2 test tasks) x 1 episode
     # train and test tasks never overlap, and each split holds only its own tasks
