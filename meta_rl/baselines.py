@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_baselines.ipynb #fb537544
 from __future__ import annotations
-import hashlib, io, json, math, re, sys, zipfile
+import hashlib, io, json, math, os, re, sys, zipfile
 from numbers import Integral, Real
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields, replace
@@ -29,8 +29,8 @@ from .dynamics import read_json, write_atomic, write_json
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
            'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
            'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
-           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'Checkpoints', 'load_agent',
-           'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
+           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'Checkpoints', 'portable', 'located',
+           'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -541,6 +541,22 @@ class Checkpoints(BaseCallback):
         return True
 
 # %% ../nbs/04_baselines.ipynb #1e5e8a63
+def portable(path, run_dir) -> str | None:
+    """`path` as the agent folder `run_dir` records it: relative to `run_dir` when it lies inside the run that holds
+    the agent (`OUT/CONTEXT/seedN`, `path` under `OUT`), so that the whole run can be moved or copied; else absolute."""
+    if path is None:
+        return None
+    path, run_dir = Path(path).resolve(), Path(run_dir).resolve()
+    out = run_dir.parent.parent
+    inside = run_dir.parent.name in CONTEXT_MODES and run_dir.name.startswith("seed") and path.is_relative_to(out)
+    return os.path.relpath(path, run_dir) if inside else str(path)
+
+
+def located(path, run_dir) -> str | None:
+    "A path that the agent folder `run_dir` recorded (`portable`), as a path to open."
+    return None if path is None else str((Path(run_dir) / path).resolve())
+
+
 def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None = None) -> Agent:
     """The agent saved in `run_dir` (its `model.pt`, or the checkpoint at `path`), with its benchmark, context and
     encoder (factory)."""
@@ -555,7 +571,7 @@ def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None 
     if encoder is None and meta["context"] == "latent":
         std = meta.get("encoder_standardization") or {}
         encoder = encoder_source(benchmark).load(
-            meta["encoder"],
+            located(meta["encoder"], run_dir),
             memory=meta.get("encoder_memory") or "episode",
             probe_steps=meta.get("encoder_probe_steps") or 0,
             shift=std.get("shift"),
@@ -730,7 +746,7 @@ def train(
     env_kwargs = dict(encoder=encoder, vec_env=config.vec_env, episodes_per_task=config.episodes_per_task)
     return train_ppo(
         run_dir,
-        _run_meta(benchmark, context, config, encoder, encoder_path),
+        _run_meta(benchmark, context, config, encoder, portable(encoder_path, run_dir)),
         config,
         make_env=lambda seed: make_vec(benchmark, context, benchmark.train, config.n_envs, seed, **env_kwargs),
         make_agent=lambda model: Agent(model, context, benchmark, encoder, config.seed),

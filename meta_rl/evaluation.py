@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from meta_rl.baselines import (
+    located,
     copy_ppo,
     QUICK_PPO,
     PPOConfig,
@@ -815,7 +816,7 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
     "The `latent` agents' encoder factory and its checkpoint: `--encoder`, the run's earlier one, or a new one."
     settings, source, out = config.encoder_settings(), encoder_source(benchmark), Path(config.out)
     configs = sorted((out / "latent").glob("seed*/config.json"))
-    earlier = [e for c in configs if (e := read_json(c)["encoder"]) and Path(e).exists()]
+    earlier = [e for c in configs if (e := located(read_json(c)["encoder"], c.parent)) and Path(e).exists()]
     if settings.path or earlier:
         path = settings.path or earlier[0]
         print(f"latent: using the encoder {path}") if not settings.path else None
@@ -856,8 +857,9 @@ def _check_resumed_record(out: Path, ppo: PPOConfig, protocol: Protocol, encoder
         for k, v in new[group].items()
         if k not in ("workers", "seed") and k in old.get(group, {}) and old[group][k] != v
     ]
-    agents = [read_json(p) for p in out.glob("latent/seed*/config.json")]
-    if encoder_path and (held := {a["encoder"] for a in agents if a.get("encoder")} - {encoder_path}):
+    agents = {p.parent: read_json(p) for p in out.glob("latent/seed*/config.json")}
+    held = {located(a["encoder"], d) for d, a in agents.items() if a.get("encoder")}
+    if encoder_path and (held := held - {str(Path(encoder_path).resolve())}):
         changed.append(f"encoder {sorted(held)[0]} -> {encoder_path}")
     if changed:
         raise ValueError(

@@ -171,6 +171,7 @@ def test_bad_arguments_leave_an_existing_run_folder_untouched(tmp_path):
 def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tmp_path):
     """`--latent-memory task --latent-probe N` with training trials: the run records all of it, and `load_agent`
     rebuilds the same encoder."""
+    import meta_rl.iida_predictor  # noqa: F401  registers the Striker's encoder
     from meta_rl.baselines import load_agent
 
     out = tmp_path / "memory"
@@ -211,3 +212,8 @@ def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tm
             and "started with another benchmark, context, config or encoder memory or" in r.stderr
             and r.stderr.count("\n") == 1
         ), r.stderr
+    # the agent records its encoder relative to itself: the run folder moves as a whole
+    assert config["encoder"] == "../../encoder/predictor.pt"
+    moved = tmp_path / "moved"
+    shutil.move(out, moved)
+    assert load_agent(moved / "latent" / "seed0").encoder.checkpoint == str(moved / "encoder" / "predictor.pt")
