@@ -383,6 +383,8 @@ def generate(config: GenerateConfig) -> str:
         raise ValueError(f"--split {config.split!r}: choose one of {list(SPLITS)}")
     if not config.out.endswith(".npz"):
         raise ValueError(f"--out {config.out!r} must end in .npz")
+    if Path(config.out).exists():
+        raise ValueError(f"--out {config.out} exists; choose another file (it is never overwritten)")
     c = config
     try:
         collect_config = CollectConfig(c.generator, c.episodes_per_task, c.steps, c.seed, c.workers, c.generator_policy)

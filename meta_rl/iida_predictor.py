@@ -905,6 +905,10 @@ def train_from_files(run: PredictorTraining) -> str:
     test = TransitionDataset.load(run.test_data) if run.test_data else None
     if config.val_tasks >= len(ds.tasks):
         raise ValueError(f"--val-tasks {config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
+    if (Path(run.out) / "predictor.pt").exists():
+        raise ValueError(
+            f"--out {run.out} already holds a predictor.pt; choose another folder (it is never overwritten)"
+        )
     res = train_predictor(ds, config, run.out, progress=not run.no_progress)
     h, lines = res.history, []
     lines.append(
