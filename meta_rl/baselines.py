@@ -28,9 +28,10 @@ from .dynamics import read_json, write_atomic, write_json
 # %% auto #0
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
            'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
-           'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
-           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'Checkpoints', 'portable', 'located',
-           'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
+           'verified', 'save_table', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo',
+           'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval',
+           'Checkpoints', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable',
+           'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -342,6 +343,21 @@ def record(path: Path, data: bytes | None) -> None:
     else:
         entries[path.name] = _digest(data)
     write_atomic(path.parent / MANIFEST, json.dumps(entries, indent=1).encode())
+
+
+def verified(path) -> bool:
+    "Whether the file at `path` is the one its folder's manifest recorded (the same size and SHA-256)."
+    path = Path(path)
+    entries = manifest(path.parent) or {}
+    return path.is_file() and path.name in entries and entries[path.name] == _digest(path.read_bytes())
+
+
+def save_table(df: pd.DataFrame, path) -> Path:
+    "Write `df` as CSV to `path`, whole or not at all, and record it in its folder's manifest."
+    data = df.to_csv(index=False).encode()
+    path = write_atomic(path, data)
+    record(path, data)
+    return path
 
 
 def save_model(path, fmt: str, **entries) -> Path:

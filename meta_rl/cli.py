@@ -102,7 +102,7 @@ def report_command(argv: Sequence[str]) -> int:
     config = parse(ReportConfig, argv, "metarl report")
     try:
         print(write_report(config.out, reps=config.reps))
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:
         raise Refused(str(e)) from None
     return 0
 

@@ -16,6 +16,9 @@ import pandas as pd
 import torch
 
 from meta_rl.baselines import (
+    manifest,
+    save_table,
+    verified,
     located,
     copy_ppo,
     QUICK_PPO,
@@ -413,7 +416,10 @@ def plot_adaptation(adaptation: pd.DataFrame, ax=None):
 
 # %% ../nbs/07_evaluation.ipynb #5e95b7eb
 def _collect(out: Path, name: str) -> pd.DataFrame:
-    parts = [pd.read_csv(p) for p in sorted(out.glob(f"*/seed*/{name}"))]
+    paths = sorted(out.glob(f"*/seed*/{name}"))
+    if damaged := [p for p in paths if (manifest(p.parent) or {}).get(name) and not verified(p)]:
+        raise ValueError(f"{damaged[0]} is damaged (not the file its manifest recorded): run again with --resume")
+    parts = [pd.read_csv(p) for p in paths]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -623,8 +629,9 @@ def run_protocol(
 
 
 def _agent_done(run_dir: Path, protocol: Protocol) -> bool:
-    "Whether the agent in `run_dir` was evaluated (and adapted, if the protocol adapts): its last file is written."
-    return (run_dir / ("adaptation.csv" if protocol.adapt_budgets else "episodes.csv")).exists()
+    """Whether the agent in `run_dir` was evaluated (and adapted, if the protocol adapts): its last file is the one its
+    manifest recorded (a torn or damaged file means the work is done again)."""
+    return verified(run_dir / ("adaptation.csv" if protocol.adapt_budgets else "episodes.csv"))
 
 
 def evaluate_and_adapt(agent: Agent, run_dir: Path, protocol: Protocol) -> None:
@@ -641,12 +648,12 @@ def evaluate_and_adapt(agent: Agent, run_dir: Path, protocol: Protocol) -> None:
         )
         for tasks, n in ((bench.train, protocol.train_episodes), (bench.test, protocol.test_episodes))
     ]
-    pd.concat(frames, ignore_index=True).to_csv(run_dir / "episodes.csv", index=False)
+    save_table(pd.concat(frames, ignore_index=True), run_dir / "episodes.csv")
     if not protocol.adapt_budgets:
         return
     tasks = adapt_tasks(bench, protocol.adapt_tasks)
     curve = adaptation_curve(agent, tasks, protocol.adapt_budgets, protocol.adapt_episodes, seed, config=protocol.adapt)
-    curve.to_csv(run_dir / "adaptation.csv", index=False)
+    save_table(curve, run_dir / "adaptation.csv")
 
 # %% ../nbs/07_evaluation.ipynb #cdc02264
 @dataclass(frozen=True)

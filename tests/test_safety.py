@@ -510,3 +510,18 @@ def test_the_rounding_of_timesteps_is_said(tmp_path, capsys):
     assert code == 0
     assert "1 steps become 256" in capsys.readouterr().out
     assert math.isclose(load_agent(tmp_path / "r" / "none" / "seed0").model.num_timesteps, 256)
+
+
+def test_a_torn_result_file_is_done_again_and_never_reported(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out]
+    assert cli(*args)[0] == 0
+    adaptation = out / "none" / "seed0" / "adaptation.csv"
+    whole = adaptation.read_text()
+    adaptation.write_text(whole[: len(whole) // 2])  # torn, as a plain write killed half way leaves it
+    code, err = cli("report", "--out", out)
+    assert code == 2 and f"{adaptation} is damaged" in err and err.count("\n") == 1, err
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main([str(a) for a in [*args, "--resume"]]) == 0
+    assert "already done, kept" not in printed.getvalue() and adaptation.read_text() == whole
