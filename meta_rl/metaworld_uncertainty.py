@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #167c9e05
 from __future__ import annotations
-import itertools
+import itertools, os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -152,12 +152,13 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
         "Nothing to write: `estimator.json` records the encoder's checkpoint."
         if self.checkpoint is None:
             raise ValueError("the estimator has no encoder checkpoint to record; build it with checkpoint=PATH")
-        return dict(encoder=self.checkpoint)
+        return dict(encoder=os.path.relpath(Path(self.checkpoint).resolve(), folder.resolve()))
 
     @classmethod
     def load_saved(cls, folder: Path, meta: dict, agents, reference, latent_reference) -> MetaWorldUncertaintyEstimator:
-        model, norm, _ = load_metaworld_predictor(meta["encoder"])
-        return cls(model, norm, agents, meta["parts"], reference, latent_reference, meta["encoder"])
+        encoder = str((folder / meta["encoder"]).resolve())  # relative to the estimator's folder
+        model, norm, _ = load_metaworld_predictor(encoder)
+        return cls(model, norm, agents, meta["parts"], reference, latent_reference, encoder)
 
 
 ESTIMATORS["metaworld"] = MetaWorldUncertaintyEstimator

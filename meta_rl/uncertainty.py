@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uncertainty.ipynb #638cf6e9
 from __future__ import annotations
-import math, re
+import math, os, re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -607,7 +607,8 @@ def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = 
     path.mkdir(parents=True, exist_ok=True)
     made_of = est.save_model(path)
     latents = save_calibration(est, path)
-    record = dict(estimator=est.kind, parts=list(est.parts), agents=[str(d) for d in agent_dirs], **made_of)
+    agents = [os.path.relpath(Path(d).resolve(), path.resolve()) for d in agent_dirs]  # relative: they move together
+    record = dict(estimator=est.kind, parts=list(est.parts), agents=agents, **made_of)
     write_json(path / "estimator.json", dict(record, latent_reference=latents))
     return path
 
@@ -644,7 +645,7 @@ def load_estimator(path, agents: Sequence[Agent] | None = None) -> UncertaintyEs
             f"'metaworld'); known: {list(ESTIMATORS)}"
         )
     if agents is None:
-        agents = [load_agent(d) for d in meta["agents"]]
+        agents = [load_agent(path / d) for d in meta["agents"]]
     ref, latents = load_calibration(path, meta)
     return ESTIMATORS[kind].load_saved(path, meta, agents, ref, latents)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_uncertainty_eval.ipynb #c8d48393
 from __future__ import annotations
-import json, re, time
+import json, os, re, time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -172,7 +172,8 @@ def start_assessment(run_dir, out_dir, protocol) -> Path:
     """Refuse an `out_dir` that holds an assessment of another run or protocol, else record this one there
     (`protocol.json`); the folder, made if need be."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    record = json.loads(json.dumps(dict(run=str(run_dir.resolve()), **asdict(protocol))))
+    run = os.path.relpath(run_dir.resolve(), out_dir.resolve())  # relative: run and assessment move together
+    record = json.loads(json.dumps(dict(run=run, **asdict(protocol))))
     if (out_dir / "protocol.json").is_file() and read_json(out_dir / "protocol.json") != record:
         raise ValueError(
             f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
@@ -754,7 +755,7 @@ def load_assessor(folder, name: str) -> tuple[Agent, UncertaintyEstimator]:
     if name not in found:
         raise ValueError(f"no estimator {name!r} in {folder}; choose one of {sorted(found)}")
     est = load_estimator(found[name])
-    dirs = read_json(found[name] / "estimator.json")["agents"]
+    dirs = [found[name] / d for d in read_json(found[name] / "estimator.json")["agents"]]
     seed = name.rsplit("-", 1)[1]
     return next(a for a, d in zip(est.agents, dirs) if Path(d).name == seed), est
 

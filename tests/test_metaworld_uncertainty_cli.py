@@ -2,6 +2,7 @@
 `none` agents), as separate processes, and bad arguments (one line on stderr, exit status 2)."""
 
 import json, shutil, subprocess, sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -88,6 +89,15 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
         again.stderr
     )
     assert (u / "protocol.json").read_text() == stamp
+    # the run and its assessment move together: paths inside them are relative
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.move(tmp_path / "run", moved / "run")
+    shutil.move(u, moved / "u")
+    est = load_estimator(moved / "u" / "estimators" / "none-seed1")
+    assert Path(est.checkpoint).is_relative_to(moved) and len(est.agents) == 2
+    again = run(ASSESS, "--run", moved / "run", "--quick", "--no-progress", "--out", moved / "u")
+    assert again.returncode == 0 and again.stdout.count("assessed before, kept") == 2, again.stderr[-2000:]
 
 
 def test_quick_assessment_of_an_ml10_run(tmp_path):
