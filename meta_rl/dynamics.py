@@ -15,8 +15,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['DYNAMICS_RANGE', 'TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS',
            'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks',
-           'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'read_json', 'Split',
-           'split_train25_test36', 'split_interpolation', 'split_extrapolation', 'split_random', 'make_split',
+           'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'refuse_foreign_folder', 'read_json',
+           'Split', 'split_train25_test36', 'split_interpolation', 'split_extrapolation', 'split_random', 'make_split',
            'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks']
 
 # %% ../nbs/00_dynamics.ipynb #0dc361e5
@@ -198,6 +198,20 @@ def write_atomic(path, data: bytes) -> Path:
 def write_json(path, obj, indent: int | None = 1) -> Path:
     "Write `obj` as JSON to `path`, whole or not at all (`write_atomic`)."
     return write_atomic(path, json.dumps(obj, indent=indent).encode())
+
+
+def refuse_foreign_folder(folder, marker: str, what: str) -> None:
+    """Refuse (`ValueError`) an output `folder` that is a file, or holds files but not `marker`, the file that says it
+    is a `what` of meta_rl: nothing of the user's is ever overwritten."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file; name a folder for the {what}")
+    others = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if others and not (folder / marker).exists():
+        raise ValueError(
+            f"{folder} holds other files ({', '.join(others[:3])}) and no {what} of meta_rl ({marker}); choose "
+            "an empty or new folder"
+        )
 
 
 def read_json(path):

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import pandas as pd
 from tqdm.auto import tqdm
-from .dynamics import read_json, write_json
+from .dynamics import refuse_foreign_folder, read_json, write_json
 
 # %% auto #0
 __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'run_trial', 'execute_trial',
@@ -252,6 +252,7 @@ def run_sweep(
     if backend == "ray":
         _import_ray()  # fail before anything is written
     out = Path(out)
+    refuse_foreign_folder(out, "spec.json", "sweep")
     out.mkdir(parents=True, exist_ok=True)
     if (out / "spec.json").exists() and SweepSpec.load(out / "spec.json") != spec:
         raise ValueError(f"{out} holds another sweep (spec.json differs); choose another folder")
@@ -387,7 +388,7 @@ class SweepOptions:
             raise ValueError("give a spec file or --grid")
         grid = {k: [_value(x) for x in v.split(",")] for k, v in _assignments(self.grid, "--grid").items()}
         fixed = {k: _value(v) for k, v in _assignments(self.fixed, "--fixed").items()}
-        return SweepSpec(grid=grid, fixed=fixed, num_cpus=self.num_cpus, name=Path(self.out).name)
+        return SweepSpec(grid=grid, fixed=fixed, num_cpus=self.num_cpus, name=Path(self.out).resolve().name)
 
 
 def sweep(options: SweepOptions) -> SweepResult:

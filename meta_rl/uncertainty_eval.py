@@ -34,7 +34,7 @@ from meta_rl.uncertainty import (
     save_trained_ensemble,
     train_ensemble,
 )
-from .dynamics import read_json, write_json
+from .dynamics import read_json, refuse_foreign_folder, write_json
 
 # %% auto #0
 __all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
@@ -172,6 +172,7 @@ def start_assessment(run_dir, out_dir, protocol) -> Path:
     """Refuse an `out_dir` that holds an assessment of another run or protocol, else record this one there
     (`protocol.json`); the folder, made if need be."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
+    refuse_foreign_folder(out_dir, "protocol.json", "assessment")
     run = os.path.relpath(run_dir.resolve(), out_dir.resolve())  # relative: run and assessment move together
     record = json.loads(json.dumps(dict(run=run, **asdict(protocol))))
     if (out_dir / "protocol.json").is_file() and read_json(out_dir / "protocol.json") != record:

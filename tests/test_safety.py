@@ -525,3 +525,25 @@ def test_a_torn_result_file_is_done_again_and_never_reported(tmp_path):
     with contextlib.redirect_stdout(printed):
         assert main([str(a) for a in [*args, "--resume"]]) == 0
     assert "already done, kept" not in printed.getvalue() and adaptation.read_text() == whole
+
+
+def test_sweeps_and_assessments_never_write_into_a_folder_of_other_files(toy_run, tmp_path):
+    from meta_rl.uncertainty_eval import start_assessment
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("mine")
+    code, err = cli("sweep", "--grid", "seed=0", "--fixed", "benchmark=toy", "quick=true", "--out", mine)
+    assert code == 2 and "holds other files (notes.md) and no sweep of meta_rl" in err and err.count("\n") == 1, err
+    assert "no assessment of meta_rl" in one_line(lambda: start_assessment(toy_run, mine, UncertaintyProtocol()))
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.md"]
+
+
+def test_a_sweep_resumed_from_its_own_folder_is_the_same_sweep(tmp_path, monkeypatch):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    monkeypatch.chdir(sweep)
+    args = ["sweep", "--grid", "seed=0", "--fixed", "benchmark=toy", "context=none", "quick=true", "adapt_steps=0"]
+    assert cli(*args, "--out", sweep)[0] == 0
+    code, err = cli(*args, "--out", ".")
+    assert code == 0, err
