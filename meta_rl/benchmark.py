@@ -12,9 +12,8 @@ from typing import Callable, ClassVar, Protocol, Sequence, runtime_checkable
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.wrappers import TimeLimit
 
-from .context import ExplicitContext, RunningMeanEncoder, add_context, make_striker
+from .context import EpisodeLimit, ExplicitContext, RunningMeanEncoder, add_context, make_striker
 from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, TaskSet, make_split, ood_tasks
 
 # %% auto #0
@@ -235,7 +234,7 @@ class ToyBenchmark:
     test = property(lambda self: self.split.test)
 
     def make_env(self, context: str, tasks, encoder=None, episodes_per_task: int = 1) -> gym.Env:
-        env = TimeLimit(PointMassEnv(tasks, episodes_per_task), self.max_episode_steps)
+        env = EpisodeLimit(PointMassEnv(tasks, episodes_per_task), self.max_episode_steps)
         return add_context(env, context, encoder, lambda e: ExplicitContext(e, self.bounds))
 
     def task_columns(self, task: Task) -> dict:

@@ -187,6 +187,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Refused as e:
         print(f"metarl {name}: error: {e}" if name else f"metarl: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: every file written so far is whole (written atomically)
+        print(
+            f"metarl {name}: interrupted; run the same command again (metarl run: with --resume) to go on",
+            file=sys.stderr,
+        )
+        return 130
+    except OSError as e:  # a full disk, a folder it may not write to
+        print(f"metarl {name}: error: {e}", file=sys.stderr)
+        return 1
 
 # %% ../nbs/13_cli.ipynb #20c352aa
 def _alias(*prefix: str) -> Callable[[], int]:

@@ -17,8 +17,8 @@ from .striker import StrikerEnv, STRIKER_VARIANTS
 
 # %% auto #0
 __all__ = ['MIN_STD', 'POOLINGS', 'MEMORIES', 'CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder',
-           'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext', 'add_context',
-           'make_striker']
+           'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext', 'EpisodeLimit',
+           'add_context', 'make_striker']
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
@@ -292,6 +292,23 @@ class LatentContext(gym.Wrapper):
         return self._augment(obs), reward, terminated, truncated, info
 
 # %% ../nbs/02_context.ipynb #ddd343f1
+class EpisodeLimit(TimeLimit):
+    "Gymnasium's `TimeLimit` that also refuses a `step` before the first `reset` or after the episode has ended."
+
+    def reset(self, **kwargs):
+        self._ended = False
+        return super().reset(**kwargs)
+
+    def step(self, action):
+        if getattr(self, "_ended", None) is None:
+            raise RuntimeError("step() before reset(): call reset() first")
+        if self._ended:
+            raise RuntimeError("step() after the episode ended (terminated or truncated): call reset() first")
+        obs, reward, terminated, truncated, info = super().step(action)
+        self._ended = terminated or truncated
+        return obs, reward, terminated, truncated, info
+
+
 CONTEXT_MODES = ("none", "explicit", "latent")
 
 
@@ -342,5 +359,5 @@ def make_striker(
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"max_episode_steps={steps!r} must be a positive integer")
     return add_context(
-        TimeLimit(env, max_episode_steps=int(steps)), context, encoder, lambda e: ExplicitContext(e, bounds)
+        EpisodeLimit(env, max_episode_steps=int(steps)), context, encoder, lambda e: ExplicitContext(e, bounds)
     )

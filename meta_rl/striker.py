@@ -394,6 +394,8 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         return np.concatenate(self._obs_views)
 
     def step(self, action):
+        if not hasattr(self, "_striked"):
+            raise RuntimeError("StrikerEnv.step() before reset(): call reset() first")
         a = action if type(action) is np.ndarray else np.asarray(action, dtype=np.float64)
         if a.shape != (7,):
             raise ValueError(f"action must have shape (7,), got shape {a.shape}")

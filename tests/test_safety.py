@@ -547,3 +547,22 @@ def test_a_sweep_resumed_from_its_own_folder_is_the_same_sweep(tmp_path, monkeyp
     assert cli(*args, "--out", sweep)[0] == 0
     code, err = cli(*args, "--out", ".")
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "fault, status, reason",
+    [
+        (KeyboardInterrupt(), 130, "interrupted; run the same command again"),
+        (OSError(28, "No space left on device", "runs/x/model.pt"), 1, "No space left on device: 'runs/x/model.pt'"),
+        (PermissionError(13, "Permission denied", "/read/only"), 1, "Permission denied: '/read/only'"),
+    ],
+)
+def test_ctrl_c_and_a_full_or_read_only_disk_end_in_one_line(fault, status, reason, monkeypatch):
+    import meta_rl.cli
+
+    def fails(argv):
+        raise fault
+
+    monkeypatch.setitem(meta_rl.cli.SUBCOMMANDS, "report", fails)
+    code, err = cli("report", "--out", "x")
+    assert code == status and reason in err and err.count("\n") == 1, err
