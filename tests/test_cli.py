@@ -217,3 +217,8 @@ def test_latent_agent_with_a_task_memory_and_a_probe_is_recorded_and_reloaded(tm
     moved = tmp_path / "moved"
     shutil.move(out, moved)
     assert load_agent(moved / "latent" / "seed0").encoder.checkpoint == str(moved / "encoder" / "predictor.pt")
+    # resuming with another encoder would mix two encoders in one run: refused, naming both
+    other = shutil.copy(moved / "encoder" / "predictor.pt", tmp_path / "other.pt")
+    moved_args = [*args[:-1], moved, "--latent-memory", "task", "--latent-probe", "20"]
+    r = run_cli(*moved_args, "--resume", "--encoder", other)
+    assert r.returncode == 2 and f"predictor.pt -> {other}" in r.stderr and r.stderr.count("\n") == 1, r.stderr
