@@ -30,7 +30,7 @@ __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 
            'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
            'verified', 'save_table', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo',
            'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval',
-           'Checkpoints', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable',
+           'CheckpointSaver', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable',
            'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
@@ -537,7 +537,7 @@ def checkpoint_interval(config: PPOConfig) -> int:
     return max(min(config.checkpoint_freq, tenth), 1)
 
 
-class Checkpoints(BaseCallback):
+class CheckpointSaver(BaseCallback):
     "Every `every` env steps, write the model to `folder/ppo_<steps>_steps.pt` (`save_ppo`); keep the newest `keep`."
 
     def __init__(self, folder, every: int, keep: int):
@@ -709,7 +709,7 @@ def train_ppo(
         try:
             model = _ppo_model(run_dir, env, config, done[-1][1] if start else None, verbose)
             agent = make_agent(model)
-            checkpoint = Checkpoints(run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints)
+            checkpoint = CheckpointSaver(run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints)
             callbacks = CallbackList(
                 [checkpoint, LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")]
             )
