@@ -113,7 +113,7 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
     """Chapter 08's estimator on Meta-World: the parts of `metaworld_uncertainty_parts` from the context encoder `model`
     (and the critics of `agents`)."""
 
-    play = staticmethod(partial(play, chunk=25))  # Meta-World's envs are heavy: 25 at a time
+    play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
     kind = "metaworld"
 

@@ -90,10 +90,17 @@ class Played(Transitions):
 
 
 def play(
-    agent: Agent, tasks, episodes: int = 1, seed: int = 0, deterministic: bool = True, chunk: int | None = None
+    agent: Agent,
+    tasks,
+    episodes: int = 1,
+    seed: int = 0,
+    deterministic: bool = True,
+    chunk: int | None = None,
+    salt: Sequence[int] = (7,),
 ) -> Played:
     """Play `episodes` episodes of `agent` on every task of `tasks` (a task set of its benchmark, or one task) in
-    lockstep, `chunk` tasks at a time (None: all at once); keep the transitions."""
+    lockstep, `chunk` tasks at a time (None: all at once); keep the transitions. `salt`: the episodes' own seed stream
+    (`task_seed`), apart from the evaluation's."""
     if not hasattr(tasks, "ids"):
         tasks = type(agent.benchmark.train)([tasks], tasks.id)
     for name, v in (("episodes", episodes), ("chunk", 1 if chunk is None else chunk)):
@@ -104,7 +111,7 @@ def play(
         for start in range(0, len(tasks), group):
             some = list(tasks)[start : start + group]
             args = (agent.context, agent.encoder, some, episodes, seed, deterministic)
-            rows += play_episodes(agent.benchmark, agent.model, *args, record=True, salt=(7,))
+            rows += play_episodes(agent.benchmark, agent.model, *args, record=True, salt=salt)
     order = {t.id: i for i, t in enumerate(tasks)}
     rows.sort(key=lambda r: (order[r["task_id"]], r["episode"]))  # task by task, episodes in order
     steps = [r.pop("transitions") for r in rows]
