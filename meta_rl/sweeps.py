@@ -157,9 +157,13 @@ def execute_trial(trial_id: str, params: dict, sweep_dir, trial_fn: Callable | N
 
 
 def trial_status(trial: Trial, sweep_dir) -> str | None:
-    "`done`, `failed`, or None if the trial never finished."
-    p = Path(sweep_dir) / "trials" / trial.id / "trial.json"
-    return read_json(p)["status"] if p.exists() else None
+    """`done` (its record says so and its results are there), `failed`, or None if the trial never finished or its
+    results went missing (it then runs again, resuming: what its agents finished is kept)."""
+    folder = Path(sweep_dir) / "trials" / trial.id
+    if not (folder / "trial.json").exists():
+        return None
+    status = read_json(folder / "trial.json")["status"]
+    return None if status == "done" and not (folder / "episodes.csv").is_file() else status
 
 # %% ../nbs/11_sweeps.ipynb #9790bc08
 BACKENDS = ("local", "ray")

@@ -547,6 +547,13 @@ def test_a_sweep_resumed_from_its_own_folder_is_the_same_sweep(tmp_path, monkeyp
     assert cli(*args, "--out", sweep)[0] == 0
     code, err = cli(*args, "--out", ".")
     assert code == 0, err
+    # a finished trial whose results went missing runs again (its agent is kept), and the sweep aggregates it
+    (trial,) = (sweep / "trials").iterdir()
+    (trial / "episodes.csv").unlink()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main([*args, "--out", str(sweep)]) == 0
+    assert (trial / "episodes.csv").is_file() and "1 of 1 trials done" in printed.getvalue(), printed.getvalue()
 
 
 @pytest.mark.parametrize(
