@@ -303,7 +303,9 @@ class LearningCurve(BaseCallback):
 
     def _record(self):
         df = self.evaluate(self.agent).assign(timesteps=self.num_timesteps)
-        df.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+        if self.path.exists():  # the whole table rewritten (`save_table`, below): a kill never leaves it torn
+            df = pd.concat([pd.read_csv(self.path), df], ignore_index=True)
+        save_table(df, self.path)
         self.next_eval = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
 
     def _on_step(self) -> bool:
@@ -736,7 +738,7 @@ def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path |
     model = load_ppo(checkpoint, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     if (curve := run_dir / "curve.csv").exists():
         c = pd.read_csv(curve)
-        c[c.timesteps <= model.num_timesteps].to_csv(curve, index=False)
+        save_table(c[c.timesteps <= model.num_timesteps], curve)
     return model
 
 # %% ../nbs/04_baselines.ipynb #7fa503a3
