@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #99140aa1
 from __future__ import annotations
-import contextlib, io, re, sys
+import contextlib, io, logging, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -177,6 +177,8 @@ def _split(argv: Sequence[str]) -> tuple[str, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     "The `metarl` command: `metarl SUBCOMMAND [OPTIONS]`."
     argv = sys.argv[1:] if argv is None else list(argv)
+    # a machine without the fonts matplotlib prefers prints one "findfont" warning per figure: noise, not news
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     if argv[:1] in (["-h"], ["--help"]):
         print(USAGE)
         return 0
