@@ -200,16 +200,16 @@ def write_json(path, obj, indent: int | None = 1) -> Path:
     return write_atomic(path, json.dumps(obj, indent=indent).encode())
 
 
-def refuse_foreign_folder(folder, marker: str, what: str) -> None:
-    """Refuse (`ValueError`) an output `folder` that is a file, or holds files but not `marker`, the file that says it
-    is a `what` of meta_rl: nothing of the user's is ever overwritten."""
+def refuse_foreign_folder(folder, markers: tuple[str, ...], what: str, ignore: tuple[str, ...] = ()) -> None:
+    """Refuse (`ValueError`) an output `folder` that is a file, or holds files (other than `ignore`) but none of
+    `markers`, the files that say it is a `what`: nothing of the user's is ever overwritten."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{folder} is a file; name a folder for the {what}")
-    others = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-    if others and not (folder / marker).exists():
+    others = sorted(p.name for p in folder.iterdir() if p.name not in ignore) if folder.is_dir() else []
+    if others and not any((folder / m).exists() for m in markers):
         raise ValueError(
-            f"{folder} holds other files ({', '.join(others[:3])}) and no {what} of meta_rl ({marker}); choose "
+            f"{folder} holds other files ({', '.join(others[:3])}) and no {what} ({', '.join(markers)}); choose "
             "an empty or new folder"
         )
 

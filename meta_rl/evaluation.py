@@ -34,7 +34,7 @@ from meta_rl.baselines import (
 from .benchmark import BENCHMARKS, Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
-from .dynamics import read_json, write_json
+from .dynamics import read_json, refuse_foreign_folder, write_json
 
 # %% auto #0
 __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
@@ -785,15 +785,8 @@ def _check_out(config: RunConfig, benchmark: Benchmark) -> None:
     """Refuse an `--out` that is a file, a folder of other files (never overwritten), or one that holds a run on another
     benchmark or (without --resume) the agents asked for."""
     out = Path(config.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; name a folder")
     ours = ("benchmark.json", "split.json", "config.json", "command.json")
-    others = sorted(p.name for p in out.iterdir() if p.name != "log.txt") if out.is_dir() else []  # a sweep's log
-    if others and not any((out / f).exists() for f in ours):
-        raise ValueError(
-            f"--out {out} holds other files ({', '.join(others[:3])}) and no run of metarl: choose an empty or new "
-            "folder"
-        )
+    refuse_foreign_folder(out, ours, "run of metarl", ignore=("log.txt",))  # a sweep writes its trial's log first
     if (out / "benchmark.json").exists() and (held := read_json(out / "benchmark.json")) != (
         asked := json.loads(json.dumps(benchmark.record()))
     ):

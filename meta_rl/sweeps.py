@@ -256,7 +256,7 @@ def run_sweep(
     if backend == "ray":
         _import_ray()  # fail before anything is written
     out = Path(out)
-    refuse_foreign_folder(out, "spec.json", "sweep")
+    refuse_foreign_folder(out, ("spec.json",), "sweep of meta_rl")
     out.mkdir(parents=True, exist_ok=True)
     if (out / "spec.json").exists() and SweepSpec.load(out / "spec.json") != spec:
         raise ValueError(f"{out} holds another sweep (spec.json differs); choose another folder")

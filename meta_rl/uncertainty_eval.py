@@ -172,7 +172,7 @@ def start_assessment(run_dir, out_dir, protocol) -> Path:
     """Refuse an `out_dir` that holds an assessment of another run or protocol, else record this one there
     (`protocol.json`); the folder, made if need be."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    refuse_foreign_folder(out_dir, "protocol.json", "assessment")
+    refuse_foreign_folder(out_dir, ("protocol.json",), "assessment of meta_rl")
     run = os.path.relpath(run_dir.resolve(), out_dir.resolve())  # relative: run and assessment move together
     record = json.loads(json.dumps(dict(run=run, **asdict(protocol))))
     if (out_dir / "protocol.json").is_file() and read_json(out_dir / "protocol.json") != record:
