@@ -19,6 +19,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 
 from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
@@ -28,10 +29,10 @@ from .dynamics import read_json, write_atomic, write_json
 # %% auto #0
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
            'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
-           'verified', 'save_table', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo',
-           'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval',
-           'CheckpointSaver', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable',
-           'train_ppo', 'train']
+           'verified', 'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model',
+           'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable',
+           'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable',
+           'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -354,12 +355,32 @@ def verified(path) -> bool:
     return path.is_file() and path.name in entries and entries[path.name] == _digest(path.read_bytes())
 
 
-def save_table(df: pd.DataFrame, path) -> Path:
-    "Write `df` as CSV to `path`, whole or not at all, and record it in its folder's manifest."
-    data = df.to_csv(index=False).encode()
+def save_file(path, data: bytes) -> Path:
+    "Write `data` to `path`, whole or not at all (`write_atomic`), and record its size and hash in its manifest."
     path = write_atomic(path, data)
     record(path, data)
     return path
+
+
+def save_table(df: pd.DataFrame, path) -> Path:
+    "Write `df` as CSV to `path` (`save_file`)."
+    return save_file(path, df.to_csv(index=False).encode())
+
+
+def save_figure(fig, path, **savefig) -> Path:
+    "Write the matplotlib figure `fig` as PNG to `path` (`save_file`); `savefig`: options of `Figure.savefig`."
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", **savefig)
+    return save_file(path, buffer.getvalue())
+
+
+def read_recorded(path) -> bytes:
+    "The bytes of the file `path`; a damaged one (not the size and SHA-256 its manifest recorded) fails, naming it."
+    path = Path(path)
+    data, entries = path.read_bytes(), manifest(path.parent)
+    if entries is not None and path.name in entries and entries[path.name] != _digest(data):
+        raise ValueError(f"{path} is damaged: its size or SHA-256 differs from the one {MANIFEST} recorded")
+    return data
 
 
 def save_model(path, fmt: str, **entries) -> Path:
@@ -368,9 +389,7 @@ def save_model(path, fmt: str, **entries) -> Path:
     file appears whole or not at all (`write_atomic`), then its size and hash go into its folder's manifest."""
     buffer = io.BytesIO()
     torch.save(dict(format=fmt, **entries), buffer)
-    path = write_atomic(path, buffer.getvalue())
-    record(path, buffer.getvalue())
-    return path
+    return save_file(path, buffer.getvalue())
 
 
 def load_model(path, fmt: str, what: str) -> dict:
@@ -384,9 +403,7 @@ def load_model(path, fmt: str, what: str) -> dict:
             f"{path} is a Stable-Baselines3 zip: loading it unpickles objects stored in it, which can run code; "
             f"convert one you trust with: metarl convert {path} --trust-pickles"
         )
-    data, entries = path.read_bytes(), manifest(path.parent)
-    if entries is not None and path.name in entries and entries[path.name] != _digest(data):
-        raise ValueError(f"{path} is damaged: its size or SHA-256 differs from the one {MANIFEST} recorded")
+    data = read_recorded(path)
     try:
         ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # not a torch file, a truncated one, or one holding objects other than data
@@ -539,24 +556,52 @@ def checkpoint_interval(config: PPOConfig) -> int:
     return max(min(config.checkpoint_freq, tenth), 1)
 
 
-class CheckpointSaver(BaseCallback):
-    "Every `every` env steps, write the model to `folder/ppo_<steps>_steps.pt` (`save_ppo`); keep the newest `keep`."
+def restart_streams(model: BaseAlgorithm, seed: int) -> None:
+    """Seed Python's, NumPy's and torch's generators and `model`'s envs with `seed` and start new episodes: what a run
+    does at each checkpoint, and a run resumed from one at its first step, so that both go on alike."""
+    set_random_seed(seed)
+    model.env.seed(seed)
+    model._last_obs = model.env.reset()
+    model._last_episode_starts = np.ones((model.env.num_envs,), dtype=bool)
+    if model.use_sde:
+        model.policy.reset_noise(model.env.num_envs)
 
-    def __init__(self, folder, every: int, keep: int):
+
+class CheckpointSaver(BaseCallback):
+    """At the first rollout after every `every` env steps (and at the end of training), write the model to
+    `folder/ppo_<steps>_steps.pt` (`save_ppo`; the newest `keep` kept) and restart the random streams from
+    `seed + steps` (`restart_streams`); a run resumed from a checkpoint restarts them at its first rollout. So a resumed
+    run goes on exactly as the uninterrupted one did."""
+
+    def __init__(self, folder, every: int, keep: int, seed: int = 0):
         super().__init__()
-        self.folder, self.every, self.keep, self.next = Path(folder), every, keep, every
+        self.folder, self.every, self.keep, self.seed = Path(folder), every, keep, seed
+        self.next, self.restart_at = every, None
 
     def _on_training_start(self):
         self.next = (self.num_timesteps // self.every + 1) * self.every
+        self.restart_at = self.num_timesteps or None  # resumed: restart at the first rollout
+
+    def _save(self):
+        save_ppo(self.model, self.folder / f"ppo_{self.num_timesteps}_steps.pt")
+        self.next = (self.num_timesteps // self.every + 1) * self.every
+        for _, old in checkpoint_files(self.folder)[: -self.keep]:
+            old.unlink(missing_ok=True)
+            record(old, None)
+
+    def _on_rollout_start(self):
+        if self.num_timesteps >= self.next:  # the weights after the update of the last rollout
+            self._save()
+            self.restart_at = self.num_timesteps
+        if self.num_timesteps == self.restart_at:
+            restart_streams(self.model, self.seed + self.num_timesteps)
 
     def _on_step(self) -> bool:
-        if self.num_timesteps >= self.next:
-            save_ppo(self.model, self.folder / f"ppo_{self.num_timesteps}_steps.pt")
-            self.next = (self.num_timesteps // self.every + 1) * self.every
-            for _, old in checkpoint_files(self.folder)[: -self.keep]:
-                old.unlink(missing_ok=True)
-                record(old, None)
         return True
+
+    def _on_training_end(self):
+        if self.num_timesteps >= self.next:
+            self._save()
 
 # %% ../nbs/04_baselines.ipynb #1e5e8a63
 def portable(path, run_dir) -> str | None:
@@ -711,7 +756,9 @@ def train_ppo(
         try:
             model = _ppo_model(run_dir, env, config, done[-1][1] if start else None, verbose)
             agent = make_agent(model)
-            checkpoint = CheckpointSaver(run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints)
+            checkpoint = CheckpointSaver(
+                run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints, config.seed
+            )
             callbacks = CallbackList(
                 [checkpoint, LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")]
             )

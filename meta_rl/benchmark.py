@@ -172,7 +172,7 @@ class PointMassEnv(gym.Env):
         self.episodes_per_task, self.dt, self.goal = episodes_per_task, dt, goal
         self.observation_space = spaces.Box(-np.inf, np.inf, (2,), np.float64)
         self.action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
-        self.task, self._left = None, 0
+        self.task, self._left, self.trial = None, 0, 0
 
     @property
     def dynamics(self) -> Dynamics:
@@ -180,6 +180,7 @@ class PointMassEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
+        self.trial += seed is not None  # a seeded reset starts a new trial (encoders forget)
         if options and options.get("task") is not None:
             t = options["task"]
             self.task, self._left = (t if isinstance(t, Task) else self.tasks[t]), self.episodes_per_task

@@ -113,8 +113,9 @@ class PooledEncoder:
     A subclass says what the network reads: `read(tr, x)` writes a transition's raw features into `x`, which
     `input_shift` and `input_scale` normalise. `pooling` (`POOLINGS`): `"product"` multiplies the Gaussians and the
     N(0, 1) prior, `"mean"` averages the `mu`s and the `raw`s. `memory` (`MEMORIES`): `"episode"` forgets at every
-    reset, `"task"` keeps the evidence while the env's task (its id and dynamics) stays the same. `shift`, `scale`
-    (arrays of `latent_dim`): `latent` and `std` are reported as `(z - shift) / scale` and `std / scale`."""
+    reset, `"task"` keeps the evidence while the env's task (its id and dynamics) and trial (`env.unwrapped.trial`,
+    where the env counts its seeded resets) stay the same. `shift`, `scale` (arrays of `latent_dim`): `latent` and
+    `std` are reported as `(z - shift) / scale` and `std / scale`."""
 
     def __init__(
         self,
@@ -155,7 +156,7 @@ class PooledEncoder:
     def reset(self, env) -> None:
         u = getattr(env, "unwrapped", None)
         task = getattr(u, "task", None)
-        key = None if task is None else (task.id, getattr(u, "dynamics", None))
+        key = None if task is None else (task.id, getattr(u, "dynamics", None), getattr(u, "trial", None))
         if self.memory == "task" and key is not None and key == self._task:
             return  # the same task: keep the evidence
         self._task, self.n, d = key, 0, self.latent_dim

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_dynamics.ipynb #ff1110e8
 from __future__ import annotations
-import json, math, os
+import contextlib, json, math, os
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -187,11 +187,16 @@ def write_atomic(path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:  # a full disk, a size limit, a read-only folder: nothing half-written stays, the file is named
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from None
     return path
 
 

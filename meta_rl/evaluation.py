@@ -17,6 +17,8 @@ import torch
 
 from meta_rl.baselines import (
     manifest,
+    save_file,
+    save_figure,
     save_table,
     verified,
     located,
@@ -40,9 +42,9 @@ from .dynamics import read_json, refuse_foreign_folder, write_json
 __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
            'evaluation_workers', 'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig',
            'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
-           'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation', 'summary_markdown', 'first_and_later',
-           'report_plots', 'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run',
-           'run_encoder', 'record_run', 'run']
+           'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch', 'summary_markdown',
+           'first_and_later', 'report_plots', 'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt',
+           'RunConfig', 'check_run', 'run_encoder', 'record_run', 'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -423,6 +425,11 @@ def _collect(out: Path, name: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def from_scratch(command: str) -> str:
+    "A run's command without `--resume`: resumed or not, a run ends with the same files, so this is the one to quote."
+    return " ".join(t for t in command.split(" ") if t != "--resume")
+
+
 def _interval(lo, hi, seeds: int) -> str:
     return f"[{lo:.1f}, {hi:.1f}]" if seeds > 1 else "n/a (1 seed)"
 
@@ -484,14 +491,14 @@ def write_report(out, reps: int = 2000) -> str:
     figures.mkdir(parents=True, exist_ok=True)
     for name, df in (("episodes.csv", episodes), ("curve.csv", curve), ("adaptation.csv", adaptation)):
         if not df.empty:
-            df.to_csv(out / name, index=False)
+            save_table(df, out / name)
     summary = summarize(episodes, reps=reps)
-    summary.to_csv(out / "summary.csv", index=False)
+    save_table(summary, out / "summary.csv")
     table = summary_markdown(summary)
     made = []
     for name, plot in report_plots(episodes, curve, adaptation).items():
         fig = plot()
-        fig.savefig(figures / f"{name}.png", dpi=110, bbox_inches="tight")
+        save_figure(fig, figures / f"{name}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
         made.append(name)
     command = read_json(out / "command.json") if (out / "command.json").exists() else {}
@@ -501,7 +508,7 @@ def write_report(out, reps: int = 2000) -> str:
     text = [
         f"# meta_rl {bench['benchmark']} report: {out.name}",
         "",
-        f"Command: `{command.get('command', '?')}`",
+        f"Command: `{from_scratch(command.get('command', '?'))}`",
         "",
         f"{settings.capitalize()}; {episodes.episode.max() + 1} deterministic episodes per task at most; "
         "mean and IQM over seeds of the per-task mean return, 95% stratified-bootstrap CIs (rliable). "
@@ -539,7 +546,7 @@ def write_report(out, reps: int = 2000) -> str:
     if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
         text += about.report_lines(episodes)
     text += [f"![{n}](figures/{n}.png)" for n in made]
-    (out / "summary.md").write_text("\n".join(text) + "\n")
+    save_file(out / "summary.md", ("\n".join(text) + "\n").encode())
     return table
 
 # %% ../nbs/07_evaluation.ipynb #19a53f94
@@ -834,7 +841,8 @@ def record_run(out: Path, config: RunConfig, ppo: PPOConfig, protocol: Protocol,
     "Write the run's `config.json` (the config and what it resolved to) and add `command` to `command.json`."
     out.mkdir(parents=True, exist_ok=True)
     resolved = dict(benchmark=benchmark.record(), ppo=ppo.to_dict(), protocol=asdict(protocol))
-    write_json(out / "config.json", dict(config=asdict(config), **resolved))
+    settings = {k: v for k, v in asdict(config).items() if k != "resume"}  # how a command went on: command.json
+    write_json(out / "config.json", dict(config=settings, **resolved))
     earlier = []  # the commands that wrote into this folder before (other contexts or seeds, resumes)
     if (out / "command.json").is_file():
         old = read_json(out / "command.json")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_iida_data.ipynb #98fc18a5
 from __future__ import annotations
-import json, os, sys, time
+import io, json, os, sys, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -16,7 +16,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import meta_rl
-from .baselines import load_ppo, unreadable
+from .baselines import load_ppo, read_recorded, save_file, unreadable
 from .dynamics import SPLITS, Task, TaskSet, make_split
 from .context import make_striker
 
@@ -247,11 +247,11 @@ class Transitions:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         header = json.dumps(dict(format=self.FORMAT, tasks=self.tasks_to_json(), metadata=self.metadata))
-        with open(path, "wb") as f:
-            np.savez_compressed(
-                f, header=np.array(header), **{k: getattr(self, k) for k in self.ARRAYS + self.TASK_ARRAYS}
-            )
-        return path
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer, header=np.array(header), **{k: getattr(self, k) for k in self.ARRAYS + self.TASK_ARRAYS}
+        )
+        return save_file(path, buffer.getvalue())  # whole or not at all, its hash in the folder's manifest
 
     @classmethod
     def load(cls, path) -> Transitions:
@@ -259,8 +259,9 @@ class Transitions:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no dataset file {str(path)!r}")
+        data = read_recorded(path)  # a damaged file is named as such
         try:
-            with np.load(path, allow_pickle=False) as z:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
                 if header.get("format") != cls.FORMAT:
                     raise ValueError(f"format {header.get('format')!r}")

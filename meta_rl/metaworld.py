@@ -238,7 +238,7 @@ class MetaWorldEnv(gym.Env):
             or episodes_per_task < 1
         ):
             raise ValueError(f"episodes_per_task={episodes_per_task!r} must be a positive integer")
-        self.episodes_per_task, self._drawn, self._episodes_on_task = int(episodes_per_task), None, 0
+        self.episodes_per_task, self._drawn, self._episodes_on_task, self.trial = int(episodes_per_task), None, 0, 0
         _, _, obs_space, act_space = skill_space(self.tasks[0].env_name)
         self.observation_space = spaces.Box(obs_space.low[:OBS_DIM], obs_space.high[:OBS_DIM], dtype=np.float64)
         self.action_space = spaces.Box(act_space.low, act_space.high, dtype=np.float32)
@@ -262,7 +262,7 @@ class MetaWorldEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if seed is not None:
-            self._drawn = None  # a seeded reset starts a new trial
+            self._drawn, self.trial = None, self.trial + 1  # a seeded reset starts a new trial (encoders forget)
         if options and "task" in options:
             task = self._resolve(options["task"])  # a forced task does not count towards the trial
         else:

@@ -324,7 +324,7 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         self._goal_body_z = float(self.model.body_pos[self._goal][2])
         self.ball_dynamics = BallDynamics(self.model, self.data)
         self.task = self.tasks[0] if len(self.tasks) == 1 else None
-        self._forced, self._drawn, self._episodes_on_task = None, None, 0
+        self._forced, self._drawn, self._episodes_on_task, self.trial = None, None, 0, 0
 
     @staticmethod
     def _as_taskset(tasks) -> TaskSet:
@@ -362,7 +362,7 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         self._forced = None if not options or options.get("task") is None else self._resolve(options["task"])
         if seed is not None:
-            self._drawn = None  # a seeded reset starts a new trial
+            self._drawn, self.trial = None, self.trial + 1  # a seeded reset starts a new trial (encoders forget)
         return super().reset(seed=seed, options=options)
 
     def reset_model(self):

@@ -22,7 +22,7 @@ __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec'
 # %% ../nbs/11_sweeps.ipynb #02b1b12a
 import meta_rl.iida_predictor  # noqa: F401  registers the Striker's latent encoder (chapter 03's encoder_source)
 import meta_rl.metaworld  # noqa: F401  registers the Meta-World benchmark and its encoder
-from .baselines import PPOConfig
+from .baselines import PPOConfig, save_figure, save_file, save_table
 from meta_rl.evaluation import (
     RunConfig,
     run,
@@ -339,14 +339,14 @@ def aggregate_sweep(spec: SweepSpec, out, reps: int = 2000) -> pd.DataFrame | No
         for name, plot in sorted(report_plots(g, c, a).items()):
             fig = plot()
             fname = f"{_slug(label)}_{name}.png"
-            fig.savefig(out / "figures" / fname, dpi=100, bbox_inches="tight")
+            save_figure(fig, out / "figures" / fname, dpi=100, bbox_inches="tight")
             plt.close(fig)
             text.append(f"![{name}](figures/{fname})")
         text.append("")
     summary = pd.concat(parts, ignore_index=True)
-    episodes.to_csv(out / "episodes.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
-    (out / "summary.md").write_text("\n".join(text) + "\n")
+    save_table(episodes, out / "episodes.csv")
+    save_table(summary, out / "summary.csv")
+    save_file(out / "summary.md", ("\n".join(text) + "\n").encode())
     return summary
 
 # %% ../nbs/11_sweeps.ipynb #1dac5138

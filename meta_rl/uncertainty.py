@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_uncertainty.ipynb #638cf6e9
 from __future__ import annotations
-import math, os, re
+import io, math, os, re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from .dynamics import Dynamics, Task
 from .striker import STRIKE_ACTION
-from .baselines import Agent, torch_threads
+from .baselines import Agent, read_recorded, save_file, torch_threads
 from .benchmark import StrikerBenchmark, play_episodes
 from .iida_data import BALL_XY, TransitionDataset, Transitions
 from meta_rl.iida_predictor import (
@@ -590,7 +590,7 @@ def save_calibration(est: UncertaintyEstimator, path: Path) -> dict:
     if est.reference is not None:
         ref = est.reference.copy()
         ref.columns = [f"{a}:{b}" for a, b in ref.columns]
-        ref.to_csv(path / "reference.csv")
+        save_file(path / "reference.csv", ref.to_csv().encode())
     return {str(k): {n: v.tolist() for n, v in r.items()} for k, r in (est.latent_reference or {}).items()}
 
 
@@ -599,7 +599,7 @@ def load_calibration(path: Path, meta: dict) -> tuple[pd.DataFrame | None, dict 
     `estimator.json`)."""
     ref = None
     if (path / "reference.csv").exists():
-        ref = pd.read_csv(path / "reference.csv", index_col=0)
+        ref = pd.read_csv(io.BytesIO(read_recorded(path / "reference.csv")), index_col=0)
         ref.columns = pd.MultiIndex.from_tuples([tuple(c.split(":")) for c in ref.columns])
         ref.index.name = "k"
     return ref, {

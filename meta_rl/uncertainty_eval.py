@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .context import CONTEXT_MODES
 from .striker import draw_table
 from .dynamics import Dynamics, Split, ood_tasks
-from .baselines import Agent, load_agent
+from .baselines import Agent, load_agent, save_figure, save_file, save_table, verified
 from .iida_data import TransitionDataset
 from .iida_predictor import load_predictor, train_context_encoder
 from meta_rl.uncertainty import (
@@ -175,10 +175,14 @@ def start_assessment(run_dir, out_dir, protocol) -> Path:
     refuse_foreign_folder(out_dir, ("protocol.json",), "assessment of meta_rl")
     run = os.path.relpath(run_dir.resolve(), out_dir.resolve())  # relative: run and assessment move together
     record = json.loads(json.dumps(dict(run=run, **asdict(protocol))))
-    if (out_dir / "protocol.json").is_file() and read_json(out_dir / "protocol.json") != record:
-        raise ValueError(
-            f"{out_dir} holds an assessment of another run or protocol (protocol.json); choose another folder"
-        )
+    if (out_dir / "protocol.json").is_file():
+        old = read_json(out_dir / "protocol.json")
+        if (out_dir / str(old.get("run"))).resolve() != run_dir.resolve():  # older folders: an absolute path
+            raise ValueError(f"{out_dir} holds an assessment of another run ({old.get('run')}); choose another folder")
+        if changed := sorted(k for k in record if k != "run" and old.get(k) != record[k]):
+            raise ValueError(
+                f"{out_dir} holds an assessment with another protocol ({', '.join(changed)}); choose another folder"
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / "protocol.json", record)
     return out_dir
@@ -196,14 +200,14 @@ def assess_agents(
         agents = [load_agent(d) for d in dirs]
         for agent, d in tqdm(list(zip(agents, dirs)), desc=f"assess {context}", unit="agent", disable=not progress):
             folder = Path(out_dir) / "estimators" / f"{context}-{d.name}"
-            if (folder / "episodes.csv").is_file():
+            if verified(folder / "episodes.csv"):
                 log(f"{context} {d.name}: assessed before, kept")
                 rows.append(pd.read_csv(folder / "episodes.csv"))
                 continue
             est = make_estimator(agents)
             df = assess_agent(agent, est, sets, protocol).assign(**columns, context=context, seed=agent.seed)
             save(est, folder, [str(x.resolve()) for x in dirs])
-            df.to_csv(folder / "episodes.csv", index=False)
+            save_table(df, folder / "episodes.csv")
             rows.append(df)
     return pd.concat(rows, ignore_index=True)
 
@@ -575,7 +579,7 @@ class ReportSettings:
 def _save_figure(fig, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    save_figure(fig, path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -629,7 +633,7 @@ def _success_and_abstaining(df: pd.DataFrame, rc: pd.DataFrame) -> list[str]:
 def striker_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
     "The Striker's own sections: the predictor ensemble's calibration (`calibration.csv`) and the grid figures."
     cal = calibration_table(df, reps)
-    cal.to_csv(out / "calibration.csv", index=False)
+    save_table(cal, out / "calibration.csv")
     _save_figure(plot_uncertainty_map(df), out / "figures" / "uncertainty_map.png")
     _save_figure(plot_reliability(df).figure, out / "figures" / "reliability.png")
     c = cal[cal.k == DEFAULT_K].pivot_table(index=["context", "set"], columns="metric", values="value")
@@ -651,9 +655,9 @@ def write_uncertainty_report(
     (out / "figures").mkdir(parents=True, exist_ok=True)
     df = df.assign(score=df[[f"u_{p}" for p in settings.default_parts if f"u_{p}" in df]].mean(1))
     metrics, rc = uncertainty_metrics(df, reps), risk_coverage(df)
-    df.to_csv(out / "episodes.csv", index=False)
-    metrics.to_csv(out / "metrics.csv", index=False)
-    rc.to_csv(out / "risk_coverage.csv", index=False)
+    save_table(df, out / "episodes.csv")
+    save_table(metrics, out / "metrics.csv")
+    save_table(rc, out / "risk_coverage.csv")
     _save_figure(plot_score_by_set(df[df.k == DEFAULT_K]), out / "figures" / "score_by_set.png")
     _save_figure(plot_risk_coverage(rc).figure, out / "figures" / "risk_coverage.png")
     _save_figure(plot_metrics_vs_k(metrics), out / "figures" / "metrics_vs_k.png")
@@ -677,7 +681,7 @@ def write_uncertainty_report(
         "",
         *[f"![{n}](figures/{n}.png)" for n in ("score_by_set", "risk_coverage", "metrics_vs_k")],
     ]
-    (out / "summary.md").write_text("\n".join(text) + "\n")
+    save_file(out / "summary.md", ("\n".join(text) + "\n").encode())
     return table
 
 # %% ../nbs/09_uncertainty_eval.ipynb #45c26ab2

@@ -6,7 +6,7 @@ import json, os, re, shutil, signal, subprocess, time
 import pandas as pd
 import pytest
 
-from meta_rl.baselines import checkpoints
+from meta_rl.baselines import checkpoints, manifest, verified
 
 CLI = shutil.which("metarl-striker") or pytest.skip(
     "metarl-striker is not installed (pip install -e .)", allow_module_level=True
@@ -48,7 +48,7 @@ def check_report(out, context="none", seed=0):
     for f in ("config.json", "model.pt", "curve.csv", "episodes.csv", "adaptation.csv"):
         assert (run / f).is_file(), f
     assert list((run / "checkpoints").glob("ppo_*_steps.pt")) and list((run / "tb").rglob("events.out.tfevents*"))
-    assert sorted(p.name for p in (out / "figures").iterdir()) == FIGURES
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == FIGURES == sorted(manifest(out / "figures"))
     episodes, summary, md = (
         pd.read_csv(out / "episodes.csv"),
         pd.read_csv(out / "summary.csv"),
@@ -80,50 +80,82 @@ def test_quick_run_writes_a_complete_report(tmp_path):
     assert saved_steps(out / "none" / "seed0" / "model.pt") == 1024
 
 
-def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
-    out, total = tmp_path / "killed", 8192
-    args = [
-        "--context",
-        "none",
-        "--quick",
-        "--no-progress",
-        "--timesteps",
-        total,
-        "--set",
-        "checkpoint_freq=512",
-        "eval_freq=4096",
-        "--out",
-        out,
-    ]
-    ckpts = out / "none" / "seed0" / "checkpoints"
+KILL_ARGS = ["--context", "none", "--quick", "--no-progress", "--timesteps", 8192]
+KILL_ARGS += ["--set", "checkpoint_freq=512", "eval_freq=4096", "--out", "run"]
+
+
+def run_in(folder, *args, timeout=240):
+    "`metarl-striker` run in `folder` (`--out run` then names the same relative folder in every test)."
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=folder)
+
+
+def results(out):
+    """Every file of a run folder and its bytes, but TensorBoard's logs (they hold clock times) and `command.json` (it
+    records the interrupted commands too)."""
+    files = {}
+    for p in sorted(out.rglob("*")):
+        if p.is_file() and "tb" not in p.relative_to(out).parts and p.name != "command.json":
+            files[str(p.relative_to(out))] = p.read_bytes()
+    return files
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    "The run the interrupted ones must reproduce, byte for byte."
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    r = run_in(folder, *KILL_ARGS)
+    assert r.returncode == 0, r.stderr
+    return results(folder / "run")
+
+
+STAGES = {  # when to interrupt a run: what it has finished, and what it is doing
+    "training": lambda run: checkpoints(run) and not (run / "model.pt").exists(),
+    "evaluation": lambda run: verified(run / "model.pt") and not (run / "episodes.csv").exists(),
+    "adaptation": lambda run: verified(run / "episodes.csv") and not (run / "adaptation.csv").exists(),
+    "report": lambda run: verified(run / "adaptation.csv") and not (run.parent.parent / "summary.md").exists(),
+}
+
+
+@pytest.mark.parametrize(
+    "stage, sig", [("training", "SIGKILL"), ("evaluation", "SIGINT"), ("adaptation", "SIGKILL"), ("report", "SIGINT")]
+)
+def test_an_interrupted_run_resumes_to_the_same_bytes(stage, sig, uninterrupted, tmp_path):
+    """kill -9 or Ctrl-C during training, evaluation, adaptation or the report: `--resume` ends with the files of the
+    uninterrupted run, bit for bit (model, checkpoints, curve, episodes, adaptation, summaries, figures)."""
+    out, agent = tmp_path / "run", tmp_path / "run" / "none" / "seed0"
     proc = subprocess.Popen(
-        [CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        [CLI, *map(str, KILL_ARGS)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 120
-        while not checkpoints(out / "none" / "seed0"):  # a complete checkpoint, as --resume will see it
-            assert proc.poll() is None, "the run ended before its first checkpoint: " + proc.stderr.read().decode()
-            assert time.time() < deadline, "no checkpoint after 120 s"
-            time.sleep(0.05)
+        while not STAGES[stage](agent):
+            assert proc.poll() is None, f"the run ended before its {stage}: " + proc.stderr.read().decode()
+            assert time.time() < deadline, f"no {stage} after 120 s"
+            time.sleep(0.01)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    done = sorted(int(re.search(r"ppo_(\d+)_steps", p.name).group(1)) for p in ckpts.glob("ppo_*_steps.pt"))
-    assert 0 < done[-1] < total, done
-    assert not (out / "summary.md").exists() and not (out / "none" / "seed0" / "model.pt").exists()
+        os.killpg(proc.pid, getattr(signal, sig))
+        _, err = proc.communicate(timeout=60)
+    assert not (out / "summary.md").exists(), f"the run had finished before the {sig} during its {stage}"
+    if sig == "SIGINT":  # Ctrl-C: one line that says how to go on, no traceback
+        assert proc.returncode == 130 and "interrupted; run the same command again" in err.decode(), err.decode()
+        assert "Traceback" not in err.decode()
 
-    refused = run_cli(*args)  # without --resume the folder is not overwritten
+    refused = run_in(tmp_path, *KILL_ARGS)  # without --resume the folder is not overwritten
     assert refused.returncode == 2 and "--resume" in refused.stderr
 
-    r = run_cli(*args, "--resume")
+    r = run_in(tmp_path, *KILL_ARGS, "--resume")
     assert r.returncode == 0, r.stderr
-    resumed = int(re.search(r"none seed 0: resumed from step (\d+)", r.stdout).group(1))
-    # the newest complete checkpoint
-    assert resumed in done and resumed > 0 and resumed >= done[-2 if len(done) > 1 else -1]
-    assert saved_steps(out / "none" / "seed0" / "model.pt") == total
-    curve = pd.read_csv(out / "none" / "seed0" / "curve.csv")
-    assert sorted(curve.timesteps.unique()) == [0, 4096, 8192]
-    assert not curve.duplicated(["timesteps", "task_id", "episode"]).any()
+    if stage == "training":
+        assert re.search(r"none seed 0: resumed from step \d+", r.stdout), r.stdout
+    got = results(out)
+    assert sorted(got) == sorted(uninterrupted)
+    assert [name for name in got if got[name] != uninterrupted[name]] == []
+    assert json.loads((out / "command.json").read_text())["earlier"]  # the interrupted command is on record
     check_report(out)
 
 

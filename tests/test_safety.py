@@ -573,3 +573,55 @@ def test_ctrl_c_and_a_full_or_read_only_disk_end_in_one_line(fault, status, reas
     monkeypatch.setitem(meta_rl.cli.SUBCOMMANDS, "report", fails)
     code, err = cli("report", "--out", "x")
     assert code == status and reason in err and err.count("\n") == 1, err
+
+
+TOY_RUN = ["metarl", "run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out"]
+
+
+def _limited(size):
+    "Run a child process with files limited to `size` bytes: past it every write fails (EFBIG), as on a full disk."
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_really_full_disk_ends_in_one_line_and_the_run_resumes_whole(tmp_path):
+    """A real write failure from the kernel (a file size limit: every write past 50 kB fails, as on a full disk): one
+    line naming the file, no partial file left, and `--resume` on a disk with room finishes the run as if nothing had
+    happened."""
+    import subprocess
+
+    out, whole = tmp_path / "full", tmp_path / "whole"
+    r = subprocess.run([*TOY_RUN, out], capture_output=True, text=True, preexec_fn=_limited(50_000))
+    assert r.returncode == 1 and "File too large: " in r.stderr and str(out) in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert not list(out.rglob("*.partial")) and not (out / "summary.md").exists()
+    assert subprocess.run([*TOY_RUN, out, "--resume"], capture_output=True).returncode == 0
+    assert subprocess.run([*TOY_RUN, whole], capture_output=True).returncode == 0
+    for name in ("none/seed0/model.pt", "none/seed0/episodes.csv", "summary.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    "A folder nobody may write into, root included (the immutable attribute): skipped where chattr is not allowed."
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if subprocess.run(["chattr", "+i", folder], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not allowed here (it needs CAP_LINUX_IMMUTABLE)")
+    yield folder
+    subprocess.run(["chattr", "-i", folder], check=True)
+
+
+@pytest.mark.parametrize("where", ["new", "inside"])
+def test_a_really_read_only_folder_ends_in_one_line(where, read_only):
+    "`--out` in a folder that may not be written (a new folder in it, or the folder itself): one line, exit 1."
+    import subprocess
+
+    out = read_only / "run" if where == "new" else read_only
+    r = subprocess.run([*TOY_RUN, out], capture_output=True, text=True)
+    assert r.returncode == 1 and "Operation not permitted" in r.stderr and str(read_only) in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert list(read_only.iterdir()) == []

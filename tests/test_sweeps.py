@@ -79,6 +79,10 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
     assert (out / "trials" / first[0] / "trial.json").stat().st_mtime == stamp, "a finished trial was run again"
     assert "1 done before, running 1" in r.stderr
     assert "2 of 2 trials done" in r.stdout and (out / "summary.md").exists()
+    whole = tmp_path / "whole"  # the same sweep, never killed: the same results, byte for byte
+    assert subprocess.run(_sweep_cmd(whole), capture_output=True, timeout=300).returncode == 0
+    for name in ("episodes.csv", "summary.csv", "trials/seed=0/episodes.csv", "trials/seed=1/none/seed1/model.pt"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 @pytest.mark.parametrize(
