@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 import tyro
 
 from .baselines import convert_sb3
+from .ceiling import CeilingConfig, run_ceiling
 from .evaluation import RunConfig, run, write_report
 from .iida_data import GenerateConfig, generate
 from .iida_predictor import PredictorTraining, train_from_files
@@ -64,6 +65,7 @@ class ReportConfig:
 
     out: str  # the run folder, e.g. runs/NAME
     reps: int = 2000  # bootstrap resamples of the confidence intervals
+    ceiling: str | None = None  # a ceiling table (metarl ceiling's OUT/ceiling.csv) to add normalised scores with
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def run_command(argv: Sequence[str]) -> int:
     config = parse(RunConfig, argv, "metarl run")
     try:
         table = run(config, command=" ".join(["metarl run", *argv]))
-    except ValueError as e:
+    except (ValueError, FileNotFoundError) as e:  # bad input, or an input file (encoder, ceiling) that is not there
         raise Refused(str(e)) from None
     print(table)
     print(f"report: {Path(config.out) / 'summary.md'}")
@@ -101,7 +103,7 @@ def report_command(argv: Sequence[str]) -> int:
     matplotlib.use("Agg")
     config = parse(ReportConfig, argv, "metarl report")
     try:
-        print(write_report(config.out, reps=config.reps))
+        print(write_report(config.out, reps=config.reps, ceiling=config.ceiling))
     except (FileNotFoundError, ValueError) as e:
         raise Refused(str(e)) from None
     return 0
@@ -159,6 +161,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "uncertainty": uncertainty_command,
     "sweep": sweep_command,
     "convert": config_command(ConvertConfig, convert, "metarl convert"),
+    "ceiling": config_command(CeilingConfig, run_ceiling, "metarl ceiling"),
 }
 
 # %% ../nbs/13_cli.ipynb #9006699c

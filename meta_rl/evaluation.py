@@ -34,6 +34,7 @@ from meta_rl.baselines import (
     train,
 )
 from .benchmark import BENCHMARKS, Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
+from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
 from .dynamics import read_json, refuse_foreign_folder, write_json
@@ -43,8 +44,8 @@ __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS'
            'evaluation_workers', 'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig',
            'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
            'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch', 'summary_markdown',
-           'first_and_later', 'report_plots', 'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt',
-           'RunConfig', 'check_run', 'run_encoder', 'record_run', 'run']
+           'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown', 'write_report', 'Protocol',
+           'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run', 'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -478,15 +479,51 @@ def report_plots(episodes: pd.DataFrame, curve: pd.DataFrame, adaptation: pd.Dat
     return plots
 
 
-def write_report(out, reps: int = 2000) -> str:
+def normalized_summary(episodes: pd.DataFrame, table: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per context and group whose tasks the ceiling `table` (chapter 03a) covers: mean and IQM over seeds of the
+    per-task mean normalised score, with 95% CIs, and the success rate on the tasks the planner won."""
+    won, rows = set(table.task_id[table.success.astype(bool)]), []
+    for (context, group), g in task_groups(episodes).groupby(["context", "group"], sort=False):
+        if not set(g.task_id) <= set(table.task_id):
+            continue
+        g = g.assign(normalized_score=normalized_score(g, table)).dropna(subset=["normalized_score"])
+        w = g[g.task_id.isin(won)]
+        scores = _mean_and_iqm(g, "normalized_score", reps, seed)
+        rows.append(dict(context=context, group=group, tasks=g.task_id.nunique(), seeds=g.seed.nunique(), **scores))
+        rows[-1].update(won_tasks=w.task_id.nunique(), success_on_won=w.success.mean() if len(w) else np.nan)
+    if not rows:  # the table covers no group whole
+        return pd.DataFrame()
+    order = {m: i for i, m in enumerate((*CONTEXT_MODES, *GROUPS))}
+    return pd.DataFrame(rows).sort_values(["context", "group"], key=lambda c: c.map(order), ignore_index=True)
+
+
+def normalized_markdown(s: pd.DataFrame) -> list[str]:
+    "The normalised-score section of `summary.md`."
+    lines = ["## Normalised score (0: the zero action, 1: the ceiling planner's return, `ceiling.csv`)", ""]
+    lines += ["| context | tasks | seeds | mean | 95% CI | IQM | 95% CI | success on the tasks the planner won |"]
+    lines += ["|---|---|---:|---:|---|---:|---|---:|"]
+    for r in s.itertuples(index=False):
+        won = "–" if not r.won_tasks else f"{r.success_on_won:.0%} of {r.won_tasks}"
+        ci = lambda lo, hi: f"[{lo:.2f}, {hi:.2f}]" if r.seeds > 1 else "n/a (1 seed)"
+        lines.append(
+            f"| {r.context} | {r.group} ({r.tasks}) | {r.seeds} | {r.mean:.2f} | {ci(r.mean_low, r.mean_high)} | "
+            f"{r.iqm:.2f} | {ci(r.iqm_low, r.iqm_high)} | {won} |"
+        )
+    return [*lines, ""]
+
+
+def write_report(out, reps: int = 2000, ceiling=None) -> str:
     """Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the
-    table."""
+    table. With a ceiling table in the folder (`ceiling.csv`, chapter 03a), also the normalised scores
+    (`normalized.csv` and a section of `summary.md`); `ceiling`: a ceiling table (or its folder) to copy there first."""
     import matplotlib.pyplot as plt
 
     out = Path(out)
     episodes, curve, adaptation = (_collect(out, n) for n in ("episodes.csv", "curve.csv", "adaptation.csv"))
     if episodes.empty:
         raise FileNotFoundError(f"no */seed*/episodes.csv under {out}: nothing to report")
+    if ceiling is not None:  # the run keeps its scale: copied into the folder, moved and shared with it
+        save_table(load_ceiling(ceiling), out / "ceiling.csv")
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     for name, df in (("episodes.csv", episodes), ("curve.csv", curve), ("adaptation.csv", adaptation)):
@@ -543,6 +580,11 @@ def write_report(out, reps: int = 2000) -> str:
         text += [f"| {r.context} | {r.split} | {r.first:.1f} | {r.later:.1f} |" for r in fl.itertuples(index=False)] + [
             ""
         ]
+    if (out / "ceiling.csv").is_file() and not (
+        normalized := normalized_summary(episodes, load_ceiling(out), reps)
+    ).empty:
+        save_table(normalized, out / "normalized.csv")
+        text += normalized_markdown(normalized)
     if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
         text += about.report_lines(episodes)
     text += [f"![{n}](figures/{n}.png)" for n in made]
@@ -689,6 +731,9 @@ class RunConfig:
     workers: int | None = None  # at most this many processes for evaluation and data collection (default: CPUs)
     quick: bool = False  # the tiny budget: the whole path in well under a minute
     resume: bool = False  # continue an interrupted run from its agents' last checkpoints
+    ceiling: str | None = (
+        None  # a ceiling table (metarl ceiling's OUT or OUT/ceiling.csv): the report adds normalised scores
+    )
     no_progress: bool = False  # no progress bars
 
     def benchmark_options(self) -> dict:
@@ -880,6 +925,8 @@ def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print
     "Check `config`, then train, evaluate and adapt its agents and write the report; returns the summary table."
     benchmark, ppo, protocol = check_run(config)
     out, latent = Path(config.out), "latent" in config.context
+    # a ceiling table must cover the run's tasks: refused before anything is written
+    ceiling = load_ceiling(config.ceiling, [*benchmark.train, *benchmark.test]) if config.ceiling else None
     encoder, encoder_path = run_encoder(config, benchmark, protocol) if latent else (None, None)
     if config.resume:
         _check_resumed_record(out, ppo, protocol, encoder_path)
@@ -896,6 +943,8 @@ def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print
                 out / c / f"seed{s}", benchmark, c, replace(ppo, seed=s), encoder if c == "latent" else None
             )
     record_run(out, config, ppo, protocol, benchmark, command or f"run({config})")
+    if ceiling is not None:
+        save_table(ceiling, out / "ceiling.csv")
     return run_protocol(
         benchmark,
         config.context,

@@ -10,9 +10,10 @@ from functools import cache
 from unittest import mock
 
 # %% auto #0
-__all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'STRIKE_ACTION',
-           'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable', 'offscreen_gl', 'BallDynamics',
-           'StrikerEnv', 'strike_path', 'open_strikers', 'draw_table', 'plot_strike', 'image_slider']
+__all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'SIM_STATE',
+           'STRIKE_ACTION', 'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable',
+           'offscreen_gl', 'BallDynamics', 'StrikerEnv', 'strike_path', 'open_strikers', 'draw_table', 'plot_strike',
+           'image_slider']
 
 # %% ../nbs/01_striker.ipynb #3f9009e2
 GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
@@ -196,6 +197,9 @@ STRIKER_VARIANTS = {
     "gym-v2": ((0.5, -0.175), None, "running_min", 100),
 }
 STRIKER_START_QPOS = (-0.2, 0.5, -1.5, -1.5, 1.0, 0.0, 0.0)
+
+
+SIM_STATE = mujoco.mjtState.mjSTATE_INTEGRATION  # what a snapshot of the simulator holds: all an exact replay needs
 
 
 class StrikerEnv(MujocoEnv, utils.EzPickle):
@@ -439,6 +443,19 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
             dynamics=self.dynamics,
             distance=math.dist(self.data.xpos[self._ball], self.data.xpos[self._goal]),
         )
+
+    def snapshot(self) -> tuple:
+        """The simulator's whole physical state and the episode's own (the strike, the closest distance so far): what
+        `restore` goes back to, so that a planner can try many futures from one state (chapter 03a)."""
+        state = np.empty(mujoco.mj_stateSize(self.model, SIM_STATE))
+        mujoco.mj_getState(self.model, self.data, state, SIM_STATE)
+        return state, (self._striked, self._strike_pos, self._min_dist)
+
+    def restore(self, snapshot: tuple) -> None:
+        "Go back to a `snapshot` of this env (the same task: the dynamics are not part of it)."
+        state, (self._striked, self._strike_pos, self._min_dist) = snapshot
+        mujoco.mj_setState(self.model, self.data, state, SIM_STATE)
+        mujoco.mj_forward(self.model, self.data)
 
 # %% ../nbs/01_striker.ipynb #3bfcf881
 def _register():

@@ -118,7 +118,14 @@ STAGES = {  # when to interrupt a run: what it has finished, and what it is doin
 
 
 @pytest.mark.parametrize(
-    "stage, sig", [("training", "SIGKILL"), ("evaluation", "SIGINT"), ("adaptation", "SIGKILL"), ("report", "SIGINT")]
+    "stage, sig",
+    [
+        ("training", "SIGKILL"),
+        ("training", "SIGINT"),
+        ("evaluation", "SIGINT"),
+        ("adaptation", "SIGKILL"),
+        ("report", "SIGINT"),
+    ],
 )
 def test_an_interrupted_run_resumes_to_the_same_bytes(stage, sig, uninterrupted, tmp_path):
     """kill -9 or Ctrl-C during training, evaluation, adaptation or the report: `--resume` ends with the files of the

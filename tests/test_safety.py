@@ -452,6 +452,15 @@ OTHER_REFUSALS = [
     (["convert", "no/such/run"], "no file or folder"),
     (["convert", "RUN"], "pass --trust-pickles"),
     (["sweep", "no/such/spec.json", "--out", "sw"], "spec file 'no/such/spec.json' does not exist"),
+    (["ceiling", "--out", "ce", "--sets", "val"], "--sets val: name each of ['train', 'test', 'ood'] at most once"),
+    (["ceiling", "--out", "ce", "--benchmark", "toy"], "benchmark 'toy' cannot be planned on"),
+    (["ceiling", "--out", "ce", "--cem.elites", "500"], "elites=500 must be <= population=128"),
+    (["ceiling", "--out", "ce", "--ood", "0"], "--ood 0 must be an integer >= 1"),
+    (["ceiling", "--out", "RUN"], "holds other files"),
+    (
+        ["run", "--benchmark", "toy", "--quick", "--ceiling", "no/such.csv", "--out", "o"],
+        "no ceiling table 'no/such.csv'",
+    ),
 ]
 
 
@@ -469,7 +478,7 @@ def test_every_subcommand_refuses_in_one_line(args, reason, toy_run, tmp_path, m
         ]
     )
     assert code == 2 and reason in err and err.count("\n") == 1, err
-    assert not any((tmp_path / f).exists() for f in ("x.npz", "o", "sw"))
+    assert not any((tmp_path / f).exists() for f in ("x.npz", "o", "sw", "ce"))
 
 
 # ---------------------------------------------------------------- true records
@@ -625,3 +634,27 @@ def test_a_really_read_only_folder_ends_in_one_line(where, read_only):
     assert r.returncode == 1 and "Operation not permitted" in r.stderr and str(read_only) in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert list(read_only.iterdir()) == []
+
+
+def test_a_killed_ceiling_resumes_to_the_same_table(tmp_path):
+    "kill -9 during `metarl ceiling`: `--resume` plans only what is missing and ends with the uninterrupted table."
+    import subprocess, signal, time
+
+    import pandas as pd
+
+    args = ["metarl", "ceiling", "--quick", "--workers", "1", "--no-progress", "--out"]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert subprocess.run([*args, whole], capture_output=True).returncode == 0
+    proc = subprocess.Popen([*args, killed], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (killed / "ceiling.csv").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    planned = pd.read_csv(killed / "ceiling.csv")
+    assert 0 < len(planned) < 6, f"the kill came after {len(planned)} of 6 tasks"
+    assert subprocess.run([*args, killed, "--resume"], capture_output=True).returncode == 0
+    got, want = (pd.read_csv(d / "ceiling.csv") for d in (killed, whole))
+    pd.testing.assert_frame_equal(got.drop(columns="seconds"), want.drop(columns="seconds"))
+    kept = got.merge(planned, on=["set", "task_id"], suffixes=("", "_before"))
+    assert len(kept) == len(planned) and (kept.seconds == kept.seconds_before).all()  # planned before: not again

@@ -60,18 +60,30 @@ def _done(out):
     )
 
 
-def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
+@pytest.fixture(scope="module")
+def whole_sweep(tmp_path_factory):
+    "The sweep of `_sweep_cmd`, never interrupted: what an interrupted one must end with, byte for byte."
+    whole = tmp_path_factory.mktemp("sweep") / "whole"
+    assert subprocess.run(_sweep_cmd(whole), capture_output=True, timeout=300).returncode == 0
+    return whole
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGINT"])
+def test_a_killed_sweep_restarts_with_only_the_missing_trials(sig, whole_sweep, tmp_path):
+    "kill -9 or Ctrl-C during a sweep's second trial: the restart runs that trial only and ends with the same files."
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        _sweep_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    proc = subprocess.Popen(_sweep_cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 240
     while not _done(out) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+        time.sleep(0.05)
+    os.killpg(proc.pid, getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    if sig == "SIGINT":  # Ctrl-C: one line that says how to go on
+        assert proc.returncode == 130 and "interrupted; run the same command again" in err.decode(), err.decode()[
+            -2000:
+        ]
     first = _done(out)
-    assert len(first) == 1, f"expected one finished trial before the kill, found {first}"
+    assert len(first) == 1, f"expected one finished trial before the {sig}, found {first}"
     stamp = (out / "trials" / first[0] / "trial.json").stat().st_mtime
     r = subprocess.run(_sweep_cmd(out), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
@@ -79,10 +91,8 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(tmp_path):
     assert (out / "trials" / first[0] / "trial.json").stat().st_mtime == stamp, "a finished trial was run again"
     assert "1 done before, running 1" in r.stderr
     assert "2 of 2 trials done" in r.stdout and (out / "summary.md").exists()
-    whole = tmp_path / "whole"  # the same sweep, never killed: the same results, byte for byte
-    assert subprocess.run(_sweep_cmd(whole), capture_output=True, timeout=300).returncode == 0
     for name in ("episodes.csv", "summary.csv", "trials/seed=0/episodes.csv", "trials/seed=1/none/seed1/model.pt"):
-        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+        assert (out / name).read_bytes() == (whole_sweep / name).read_bytes(), name
 
 
 @pytest.mark.parametrize(
