@@ -163,7 +163,7 @@ def ceiling_tasks(benchmark: Benchmark, config: CeilingConfig) -> list[tuple[str
     "The `(set, task)` pairs a ceiling run plans, in table order (with `quick`, the first 2 of each set)."
     pairs = []
     for name in config.sets:
-        tasks = {"train": benchmark.train, "test": benchmark.test}.get(name) or benchmark.ood_tasks(config.ood)
+        tasks = benchmark.ood_tasks(config.ood) if name == "ood" else getattr(benchmark, name)
         pairs += [(name, t) for t in list(tasks)[: 2 if config.quick else None]]
     return pairs
 
