@@ -43,9 +43,10 @@ from .dynamics import read_json, refuse_foreign_folder, write_json
 __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
            'evaluation_workers', 'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig',
            'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
-           'plot_task_heatmaps', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch', 'summary_markdown',
-           'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown', 'write_report', 'Protocol',
-           'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run', 'run']
+           'plot_task_heatmaps', 'ceiling_rows', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch',
+           'summary_markdown', 'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown',
+           'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder',
+           'record_run', 'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -333,11 +334,12 @@ def plot_learning_curves(curve: pd.DataFrame, ax=None):
 
 
 def plot_task_heatmaps(df: pd.DataFrame, value: str = "return"):
-    "One heatmap per context of the mean `value` over mass x damping (all tasks evaluated); test tasks framed."
+    """One heatmap per context of the mean `value` over mass x damping (all tasks evaluated); test tasks framed. Rows of
+    the context `"ceiling"` (`ceiling_rows`) come first, on the same colour scale."""
     import matplotlib.pyplot as plt, seaborn as sns
     from matplotlib.patches import Rectangle
 
-    contexts = [c for c in CONTEXT_MODES if c in set(df.context)]
+    contexts = [c for c in ("ceiling", *CONTEXT_MODES) if c in set(df.context)]
     d = df.assign(mass=df.mass_scale.round(3), damp=df.damping.round(3))
     fig, axes = plt.subplots(1, len(contexts), figsize=(5.6 * len(contexts), 4.6), squeeze=False)
     vmin, vmax = d.groupby(["context", "task_id"])[value].mean().agg(["min", "max"])
@@ -368,6 +370,15 @@ def plot_task_heatmaps(df: pd.DataFrame, value: str = "return"):
         ax.set(xlabel="ball mass (x model)", ylabel="ball damping", title=f"{c}: mean {value} (test tasks framed)")
     fig.tight_layout()
     return fig
+
+
+def ceiling_rows(table: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    "The ceiling `table`'s tasks that `episodes` holds, as rows of the context `ceiling` (the planner's episode)."
+    t = table[table.task_id.isin(set(episodes.task_id))]
+    columns = dict(task_id=t.task_id, mass_scale=t.mass_scale, damping=t.damping, final_distance=t.final_distance)
+    return pd.DataFrame(dict(context="ceiling", split=t.set.where(t.set == "test", "train"), **columns)).assign(
+        **{"return": t.ceiling.to_numpy()}
+    )
 
 
 def plot_generalisation_gap(df: pd.DataFrame, ax=None):
@@ -465,15 +476,20 @@ def first_and_later(episodes: pd.DataFrame) -> pd.DataFrame:
     return t.reindex(columns=["first", "later"]).reset_index().rename_axis(columns=None)
 
 
-def report_plots(episodes: pd.DataFrame, curve: pd.DataFrame, adaptation: pd.DataFrame) -> dict[str, Callable]:
-    "The report's figures that the data allow, by name: each a function that draws it and returns its figure."
+def report_plots(
+    episodes: pd.DataFrame, curve: pd.DataFrame, adaptation: pd.DataFrame, ceiling: pd.DataFrame | None = None
+) -> dict[str, Callable]:
+    """The report's figures that the data allow, by name: each a function that draws it and returns its figure. With a
+    `ceiling` table, its heatmap comes first in the maps over the tasks."""
     plots = {"generalisation_gap": lambda: plot_generalisation_gap(episodes).figure}
     if not curve.empty:
         plots["learning_curves"] = lambda: plot_learning_curves(curve).figure
     if {"mass_scale", "damping"} <= set(episodes.columns):  # tasks that differ in dynamics: maps over them
-        plots["heatmap_return"] = lambda: plot_task_heatmaps(episodes, "return")
+        mapped = ceiling is not None and {"mass_scale", "damping", "final_distance"} <= set(ceiling.columns)
+        maps = pd.concat([ceiling_rows(ceiling, episodes), episodes], ignore_index=True) if mapped else episodes
+        plots["heatmap_return"] = lambda: plot_task_heatmaps(maps, "return")
         if "final_distance" in episodes:
-            plots["heatmap_final_distance"] = lambda: plot_task_heatmaps(episodes, "final_distance")
+            plots["heatmap_final_distance"] = lambda: plot_task_heatmaps(maps, "final_distance")
     if not adaptation.empty:
         plots["adaptation"] = lambda: plot_adaptation(adaptation).figure
     return plots
@@ -533,7 +549,8 @@ def write_report(out, reps: int = 2000, ceiling=None) -> str:
     save_table(summary, out / "summary.csv")
     table = summary_markdown(summary)
     made = []
-    for name, plot in report_plots(episodes, curve, adaptation).items():
+    scale = load_ceiling(out) if (out / "ceiling.csv").is_file() else None  # the ceiling table, if the run has one
+    for name, plot in report_plots(episodes, curve, adaptation, scale).items():
         fig = plot()
         save_figure(fig, figures / f"{name}.png", dpi=110, bbox_inches="tight")
         plt.close(fig)
@@ -580,9 +597,7 @@ def write_report(out, reps: int = 2000, ceiling=None) -> str:
         text += [f"| {r.context} | {r.split} | {r.first:.1f} | {r.later:.1f} |" for r in fl.itertuples(index=False)] + [
             ""
         ]
-    if (out / "ceiling.csv").is_file() and not (
-        normalized := normalized_summary(episodes, load_ceiling(out), reps)
-    ).empty:
+    if scale is not None and not (normalized := normalized_summary(episodes, scale, reps)).empty:
         save_table(normalized, out / "normalized.csv")
         text += normalized_markdown(normalized)
     if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
