@@ -24,7 +24,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
 
 from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
-from .dynamics import read_json, write_atomic, write_json
+from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
@@ -741,7 +741,7 @@ def train_ppo(
     if resume and (run_dir / "config.json").exists():
         if check_resume is not None:
             check_resume(run_dir)
-    elif run_dir.exists() and any(run_dir.iterdir()):
+    elif files_in(run_dir):  # a kill while config.json was written leaves only its partial file
         raise FileExistsError(f"{run_dir} is not empty; pass resume=True to continue it or choose another folder")
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / "config.json", meta)

@@ -5,9 +5,8 @@
 # %% ../nbs/03a_ceiling.ipynb #5a7c77ff
 from __future__ import annotations
 import io, json, math, time, zlib
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .baselines import read_recorded, save_file, save_table, verified
 from .benchmark import Benchmark, make_benchmark, task_seed
-from .dynamics import read_json, refuse_foreign_folder, write_json
+from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
 
 # %% auto #0
 __all__ = ['QUICK_CEM', 'CEILING_SETS', 'CEILING_COLUMNS', 'CEMConfig', 'expand', 'Replay', 'plan_task', 'CeilingConfig',
@@ -205,7 +204,7 @@ def run_ceiling(config: CeilingConfig, progress: bool = True) -> str:
     order = {(n, t.id): i for i, (n, t) in enumerate(pairs)}
     table = rows.to_dict("records")
     args = (record["benchmark"], record["cem"], config.seed)
-    with ProcessPoolExecutor(config.workers, mp_context=get_context("fork")) as pool:
+    with worker_pool(config.workers) as pool:
         futures = [pool.submit(_plan, args[0], n, t, args[1], args[2]) for n, t in todo]
         for f in tqdm(
             as_completed(futures),

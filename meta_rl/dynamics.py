@@ -4,8 +4,10 @@
 
 # %% ../nbs/00_dynamics.ipynb #ff1110e8
 from __future__ import annotations
-import contextlib, json, math, os
+import contextlib, functools, json, math, os, signal
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, fields
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -13,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['DYNAMICS_RANGE', 'TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'SPLITS', 'EPI_TRAIN_BOUNDS',
-           'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks',
-           'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'refuse_foreign_folder', 'read_json',
-           'Split', 'split_train25_test36', 'split_interpolation', 'split_extrapolation', 'split_random', 'make_split',
-           'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks']
+__all__ = ['DYNAMICS_RANGE', 'TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'PARTIAL', 'SPLITS',
+           'EPI_TRAIN_BOUNDS', 'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet',
+           'epi_train_tasks', 'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'files_in',
+           'refuse_foreign_folder', 'read_json', 'worker_pool', 'Split', 'split_train25_test36', 'split_interpolation',
+           'split_extrapolation', 'split_random', 'make_split', 'DynamicsSampler', 'DynamicsBounds', 'plot_split',
+           'ood_tasks']
 
 # %% ../nbs/00_dynamics.ipynb #0dc361e5
 DYNAMICS_RANGE = (1e-3, 1e3)  # what any field of Dynamics may be: far beyond the grids, short of absurd
@@ -182,11 +185,14 @@ def epi_all_tasks() -> TaskSet:
     return TaskSet((epi_train_tasks() + epi_test_tasks()).tasks, "all61")
 
 # %% ../nbs/00_dynamics.ipynb #9727728e
+PARTIAL = ".partial"  # the suffix of a file write_atomic is writing (a kill -9 may leave one behind)
+
+
 def write_atomic(path, data: bytes) -> Path:
     "Write `data` to `path` whole or not at all: to a temporary name in the same folder, flushed, then renamed."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
+    tmp = path.with_name(f".{path.name}{PARTIAL}")
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -205,13 +211,21 @@ def write_json(path, obj, indent: int | None = 1) -> Path:
     return write_atomic(path, json.dumps(obj, indent=indent).encode())
 
 
+def files_in(folder, ignore: tuple[str, ...] = ()) -> list[str]:
+    "The names in `folder` (none if it does not exist), sorted, but `ignore` and what a killed `write_atomic` left."
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name not in ignore and not p.name.endswith(PARTIAL))
+
+
 def refuse_foreign_folder(folder, markers: tuple[str, ...], what: str, ignore: tuple[str, ...] = ()) -> None:
-    """Refuse (`ValueError`) an output `folder` that is a file, or holds files (other than `ignore`) but none of
-    `markers`, the files that say it is a `what`: nothing of the user's is ever overwritten."""
+    """Refuse (`ValueError`) an output `folder` that is a file, or holds files (other than `ignore` and what a killed
+    `write_atomic` left) but none of `markers`, the files that say it is a `what`: nothing of the user's is lost."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{folder} is a file; name a folder for the {what}")
-    others = sorted(p.name for p in folder.iterdir() if p.name not in ignore) if folder.is_dir() else []
+    others = files_in(folder, ignore)
     if others and not any((folder / m).exists() for m in markers):
         raise ValueError(
             f"{folder} holds other files ({', '.join(others[:3])}) and no {what} ({', '.join(markers)}); choose "
@@ -228,6 +242,30 @@ def read_json(path):
         return json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is damaged: not JSON ({e})") from None
+
+# %% ../nbs/00_dynamics.ipynb #1f761340
+def _leave_ctrl_c_to_parent(initializer, initargs) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+@contextlib.contextmanager
+def worker_pool(
+    workers: int | None, method: str = "fork", initializer=None, initargs=()
+) -> Iterator[ProcessPoolExecutor]:
+    """A `ProcessPoolExecutor` of `workers` processes (None: one per CPU), started by `method`, that ignore Ctrl-C; if
+    the block raises (Ctrl-C included) its workers are terminated, busy or not."""
+    start = functools.partial(_leave_ctrl_c_to_parent, initializer, initargs)
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=start)
+    try:
+        yield pool
+    except BaseException:
+        for process in list(pool._processes.values()):  # no public way to stop a busy worker before Python 3.14
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 # %% ../nbs/00_dynamics.ipynb #06bc2d48
 class Split:

@@ -5,9 +5,7 @@
 # %% ../nbs/07_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
 import inspect, json, os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -37,7 +35,7 @@ from .benchmark import BENCHMARKS, Benchmark, EncoderSettings, encoder_source, m
 from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
-from .dynamics import read_json, refuse_foreign_folder, write_json
+from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
 
 # %% auto #0
 __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
@@ -110,9 +108,7 @@ def evaluate(
         with torch_threads(1):
             rows = play_episodes(*args, tasks, episodes_per_task, seed, deterministic, warmup=warmup)
     else:
-        with ProcessPoolExecutor(
-            n_workers, mp_context=get_context("fork"), initializer=torch.set_num_threads, initargs=(1,)
-        ) as pool:
+        with worker_pool(n_workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
             parts = [
                 pool.submit(
                     play_episodes,

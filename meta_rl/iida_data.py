@@ -5,9 +5,8 @@
 # %% ../nbs/05_iida_data.ipynb #98fc18a5
 from __future__ import annotations
 import io, json, os, sys, time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,7 +16,7 @@ from tqdm.auto import tqdm
 
 import meta_rl
 from .baselines import load_ppo, read_recorded, save_file, unreadable
-from .dynamics import SPLITS, Task, TaskSet, make_split
+from .dynamics import SPLITS, Task, TaskSet, make_split, worker_pool
 from .context import make_striker
 
 # %% auto #0
@@ -338,9 +337,7 @@ def collect(
             parts[i] = collect_task(task, i, config)
             bar.update()
     else:
-        with ProcessPoolExecutor(
-            workers, mp_context=get_context("fork" if sys.platform != "win32" else "spawn")
-        ) as pool:
+        with worker_pool(workers, "fork" if sys.platform != "win32" else "spawn") as pool:
             futures = {pool.submit(collect_task, task, i, config): i for i, task in enumerate(tasks)}
             for f in as_completed(futures):
                 parts[futures[f]] = f.result()

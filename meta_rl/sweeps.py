@@ -4,15 +4,15 @@
 
 # %% ../nbs/11_sweeps.ipynb #9d52aec2
 from __future__ import annotations
-import itertools, json, os, re, signal, time, traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import itertools, json, os, re, time, traceback
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 from tqdm.auto import tqdm
-from .dynamics import refuse_foreign_folder, read_json, write_json
+from .dynamics import refuse_foreign_folder, read_json, worker_pool, write_json
 
 # %% auto #0
 __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'run_trial', 'execute_trial',
@@ -180,33 +180,17 @@ def _worker_died(trial: Trial, sweep_dir, e: BaseException) -> dict:
     return record
 
 
-def _ignore_ctrl_c():
-    """A pool worker's initializer: Ctrl-C reaches the whole process group, and Python may swallow it in a worker (in a
-    weakref callback, say), which would then finish its trial while the sweep says it stopped; the sweep stops them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_local(todo, sweep_dir, num_cpus, trial_fn, max_workers):
-    import multiprocessing as mp
     from meta_rl import sweeps  # workers start fresh ("spawn"): they import the functions by module name
 
     workers = max_workers or max(1, (os.cpu_count() or 1) // num_cpus)
-    pool = ProcessPoolExecutor(
-        min(workers, len(todo)), mp_context=mp.get_context("spawn"), initializer=sweeps._ignore_ctrl_c
-    )
-    try:
+    with worker_pool(min(workers, len(todo)), "spawn") as pool:
         futures = {pool.submit(sweeps.execute_trial, t.id, t.params, sweep_dir, trial_fn, num_cpus): t for t in todo}
         for f in as_completed(futures):
             try:
                 yield f.result()
             except Exception as e:
                 yield _worker_died(futures[f], sweep_dir, e)
-    except BaseException:  # Ctrl-C (or the caller stopped): trials under way are cut short, left to a restart
-        for process in list(pool._processes.values()):  # no public way to stop a busy worker before Python 3.14
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
 
 
 def _import_ray():

@@ -536,6 +536,21 @@ def test_a_torn_result_file_is_done_again_and_never_reported(tmp_path):
     assert "already done, kept" not in printed.getvalue() and adaptation.read_text() == whole
 
 
+def test_a_run_killed_while_writing_its_first_files_resumes(tmp_path):
+    "kill -9 during a write leaves write_atomic's partial file: the folders stay the run's, and --resume goes on."
+    out = tmp_path / "run"
+    args = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out, "--resume"]
+    out.mkdir()
+    (out / ".benchmark.json.partial").write_text('{"torn')  # killed while writing the run's first file
+    assert cli(*args) == (0, "")
+    agent = out / "none" / "seed0"
+    shutil.rmtree(agent)
+    agent.mkdir()
+    (agent / ".config.json.partial").write_text('{"torn')  # killed while writing the agent's first file
+    assert cli(*args) == (0, "")
+    assert (agent / "model.pt").is_file() and (out / "summary.md").is_file()
+
+
 def test_sweeps_and_assessments_never_write_into_a_folder_of_other_files(toy_run, tmp_path):
     from meta_rl.uncertainty_eval import start_assessment
 
