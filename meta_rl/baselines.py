@@ -19,25 +19,32 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.utils import set_random_seed
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
+from stable_baselines3.common.utils import LinearSchedule, set_random_seed
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from stable_baselines3.common.preprocessing import get_flattened_obs_dim
+from stable_baselines3.common.running_mean_std import RunningMeanStd
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
-__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'QUICK_PPO', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig',
-           'torch_threads', 'Agent', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
-           'verified', 'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model',
-           'ppo_config_of', 'save_ppo', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable',
-           'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable',
-           'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
+__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'LEARNERS', 'BUDGET_FIELDS',
+           'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig', 'learner_config', 'ObservationNormalizer',
+           'NormalizedPolicy', 'ObservationStatistics', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent',
+           'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'save_file',
+           'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo',
+           'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files',
+           'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable', 'located',
+           'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
 ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+LR_SCHEDULES = ("constant", "linear")
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,12 @@ class PPOConfig:
     ent_coef: float = 0.0
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
-    net_arch: tuple[int, ...] = (64, 64)
-    activation: str = "tanh"
+    net_arch: tuple[int, ...] = (64, 64)  # the hidden layers of the policy and (separately) of the value network
+    activation: str = "tanh"  # "tanh" or "relu"
+    log_std_init: float = 0.0  # the policy's initial log standard deviation per action entry (SB3: 0, std 1)
+    ortho_init: bool = True  # orthogonal initialisation of the networks (SB3's default)
+    lr_schedule: str = "constant"  # "constant" or "linear": learning_rate decays linearly to 0 over total_timesteps
+    normalize: bool = False  # observations by running statistics kept in the policy, returns by SB3's VecNormalize
     eval_freq: int = 200_000  # env steps between learning-curve points
     eval_episodes: int = 3  # episodes per task for each learning-curve point
     checkpoint_freq: int = 100_000  # env steps between checkpoints (at most a tenth of the run, in whole rollouts)
@@ -114,12 +125,14 @@ class PPOConfig:
                 f"PPOConfig.batch_size={self.batch_size} must be <= n_steps * n_envs = {self.n_steps} * {self.n_envs} "
                 f"= {self.rollout_size} (the transitions of one rollout)"
             )
-        if self.vec_env not in VEC_ENVS:
-            raise ValueError(f"PPOConfig.vec_env={self.vec_env!r}; choose one of {list(VEC_ENVS)}")
-        if not isinstance(self.fused_adam, bool):
-            raise ValueError(f"PPOConfig.fused_adam={self.fused_adam!r} must be True or False")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"PPOConfig.activation={self.activation!r}; choose one of {list(ACTIVATIONS)}")
+        real("log_std_init", lambda v: -20 <= v <= 2, "a number in [-20, 2] (a log standard deviation)")
+        object.__setattr__(self, "log_std_init", float(self.log_std_init))
+        for name, allowed in (("vec_env", VEC_ENVS), ("activation", ACTIVATIONS), ("lr_schedule", LR_SCHEDULES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"PPOConfig.{name}={getattr(self, name)!r}; choose one of {list(allowed)}")
+        for name in ("fused_adam", "ortho_init", "normalize"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"PPOConfig.{name}={getattr(self, name)!r} must be True or False")
         if not self.net_arch or any(int(h) < 1 for h in self.net_arch):
             raise ValueError(f"PPOConfig.net_arch={self.net_arch!r} must be positive layer sizes")
         object.__setattr__(self, "net_arch", tuple(int(h) for h in self.net_arch))
@@ -144,9 +157,14 @@ class PPOConfig:
             "seed",
         )
         policy = dict(net_arch=list(self.net_arch), activation_fn=ACTIVATIONS[self.activation])
+        if self.log_std_init != 0.0 or not self.ortho_init:  # SB3's defaults are left unsaid, as SB3 leaves them
+            policy.update(log_std_init=self.log_std_init, ortho_init=self.ortho_init)
         if self.fused_adam:
             policy["optimizer_kwargs"] = dict(eps=1e-5, fused=True)  # SB3's eps (it sets it only when given no kwargs)
-        return dict({k: getattr(self, k) for k in keys}, policy_kwargs=policy)
+        kwargs = dict({k: getattr(self, k) for k in keys}, policy_kwargs=policy)
+        if self.lr_schedule == "linear":
+            kwargs["learning_rate"] = LinearSchedule(self.learning_rate, 0.0, 1.0)
+        return kwargs
 
     def to_dict(self) -> dict:
         return {**asdict(self), "net_arch": list(self.net_arch)}
@@ -203,6 +221,100 @@ QUICK_PPO = PPOConfig(
     eval_episodes=1,
     checkpoint_freq=512,
 )
+
+# %% ../nbs/04_baselines.ipynb #31c7ac46
+TUNED_PPO = PPOConfig(
+    normalize=True,
+    lr_schedule="linear",
+    net_arch=(256, 256),
+    activation="relu",
+    ortho_init=False,
+    log_std_init=-1.0,
+    batch_size=256,
+)
+LEARNERS = {"ppo": PPOConfig(), "ppo-tuned": TUNED_PPO}  # name: the PPOConfig of a run's agents
+BUDGET_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "eval_freq", "eval_episodes")
+BUDGET_FIELDS += ("checkpoint_freq",)  # what QUICK_PPO sets: a quick run keeps its learner's other settings
+
+
+def learner_config(learner: str, quick: bool = False) -> PPOConfig:
+    "The `PPOConfig` of `learner` (one of `LEARNERS`); with `quick`, on `QUICK_PPO`'s budget."
+    if learner not in LEARNERS:
+        raise ValueError(f"unknown learner {learner!r}; choose one of {list(LEARNERS)}")
+    config = LEARNERS[learner]
+    return replace(config, **{f: getattr(QUICK_PPO, f) for f in BUDGET_FIELDS}) if quick else config
+
+# %% ../nbs/04_baselines.ipynb #10774afe
+class ObservationNormalizer(BaseFeaturesExtractor):
+    """SB3's `FlattenExtractor` on observations normalised as `VecNormalize` does, by running statistics kept in its
+    buffers `mean`, `var` and `count` (saved with the policy's weights). As a features extractor it is on every path
+    to the networks: acting, training, and the critic's bootstrap values."""
+
+    CLIP, EPS = 10.0, 1e-8  # VecNormalize's clip_obs and epsilon
+
+    def __init__(self, observation_space: gym.Space):
+        n = get_flattened_obs_dim(observation_space)
+        super().__init__(observation_space, n)
+        self.register_buffer("mean", torch.zeros(n, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(n, dtype=torch.float64))
+        self.register_buffer("count", torch.zeros((), dtype=torch.float64))
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        scaled = (obs.flatten(1) - self.mean) / torch.sqrt(self.var + self.EPS)
+        return scaled.clamp(-self.CLIP, self.CLIP).to(obs.dtype)
+
+    @torch.no_grad()
+    def update(self, obs: np.ndarray) -> None:
+        "Fold observations (the last axis: their entries) into the statistics, with SB3's `RunningMeanStd`."
+        rms = RunningMeanStd(shape=tuple(self.mean.shape))
+        rms.mean, rms.var, rms.count = self.mean.numpy().copy(), self.var.numpy().copy(), float(self.count)
+        rms.update(np.asarray(obs, np.float64).reshape(-1, rms.mean.shape[0]))
+        self.mean.copy_(torch.from_numpy(rms.mean))
+        self.var.copy_(torch.from_numpy(rms.var))
+        self.count.fill_(rms.count)
+
+
+class NormalizedPolicy(ActorCriticPolicy):
+    "SB3's `MlpPolicy` whose features extractor is an `ObservationNormalizer` (its `statistics`)."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "features_extractor_class": ObservationNormalizer})
+
+    @property
+    def statistics(self) -> ObservationNormalizer:
+        return self.features_extractor
+
+
+class ObservationStatistics(BaseCallback):
+    """Keep a `NormalizedPolicy`'s statistics as `VecNormalize` keeps its own: the reset observations start them and
+    every step's new observations are folded in (a no-op for other policies)."""
+
+    def _on_training_start(self):
+        if isinstance(self.model.policy, NormalizedPolicy) and self.model.policy.statistics.count == 0:
+            self.model.policy.statistics.update(self.model._last_obs)
+
+    def _on_step(self) -> bool:
+        if isinstance(self.model.policy, NormalizedPolicy):
+            self.model.policy.statistics.update(self.locals["new_obs"])
+        return True
+
+# %% ../nbs/04_baselines.ipynb #8105b872
+def returns_scaled(config: PPOConfig, env: VecEnv, returns: dict | None = None) -> VecEnv:
+    """`env` as a PPO of `config` trains on it: with `normalize`, wrapped in `VecNormalize` that scales rewards by
+    the running deviation of the discounted return (statistics `returns`: `mean`, `var`, `count`, if given)."""
+    if not config.normalize or isinstance(env, VecNormalize):
+        return env
+    env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=config.gamma)
+    if returns is not None:
+        env.ret_rms.mean, env.ret_rms.var = (np.asarray(returns[k], np.float64) for k in ("mean", "var"))
+        env.ret_rms.count = float(returns["count"])
+    return env
+
+
+def new_ppo(config: PPOConfig, env: VecEnv, returns: dict | None = None, **kwargs) -> PPO:
+    "A PPO of `config` on `env` (`returns_scaled`); `kwargs`: other arguments of `PPO` (`tensorboard_log`, `verbose`)."
+    policy = NormalizedPolicy if config.normalize else "MlpPolicy"
+    return PPO(policy, returns_scaled(config, env, returns), device="cpu", **config.ppo_kwargs(), **kwargs)
 
 # %% ../nbs/04_baselines.ipynb #4ed0ba4e
 @contextmanager
@@ -426,6 +538,7 @@ PPO_FORMAT = "meta_rl.ppo/1"
 MODEL_FIELDS = (  # the PPOConfig fields that build a PPO model (the others drive a run)
     *("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range"),
     *("ent_coef", "vf_coef", "max_grad_norm", "net_arch", "activation", "fused_adam", "seed"),
+    *("log_std_init", "ortho_init", "lr_schedule", "normalize"),
 )
 
 
@@ -434,24 +547,32 @@ def ppo_config_of(model: PPO) -> PPOConfig:
     kw, name = model.policy_kwargs, {v: k for k, v in ACTIVATIONS.items()}
     activation, net_arch = name.get(kw.get("activation_fn", torch.nn.Tanh)), kw.get("net_arch", [64, 64])
     fused = kw.get("optimizer_kwargs") == dict(eps=1e-5, fused=True)
+    lr, linear = model.learning_rate, isinstance(model.learning_rate, LinearSchedule)
     problems = [
-        "a learning-rate schedule" if callable(model.learning_rate) else "",
+        "a learning-rate schedule other than linear to 0"
+        if callable(lr) and not (linear and (lr.end, lr.end_fraction) == (0.0, 1.0))
+        else "",
         "an activation other than tanh or relu" if activation is None else "",
         "a network other than one list of layer sizes" if not all(isinstance(h, int) for h in net_arch) else "",
         "other optimizer settings" if kw.get("optimizer_kwargs") not in (None, dict(eps=1e-5, fused=True)) else "",
-        "a policy other than MlpPolicy" if type(model.policy).__name__ != "ActorCriticPolicy" else "",
+        "a policy other than MlpPolicy" if type(model.policy) not in (ActorCriticPolicy, NormalizedPolicy) else "",
     ]
     if problems := [p for p in problems if p]:
         raise ValueError(f"this PPO has {', '.join(problems)}: not a model PPOConfig can rebuild")
     clip = model.clip_range(1.0) if callable(model.clip_range) else model.clip_range
-    values = dict(learning_rate=float(model.learning_rate), clip_range=float(clip), ent_coef=float(model.ent_coef))
+    values = dict(
+        learning_rate=float(lr.start if linear else lr), clip_range=float(clip), ent_coef=float(model.ent_coef)
+    )
+    values.update(lr_schedule="linear" if linear else "constant", normalize=isinstance(model.policy, NormalizedPolicy))
+    values.update(log_std_init=float(kw.get("log_std_init", 0.0)), ortho_init=bool(kw.get("ortho_init", True)))
     for f in ("n_envs", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "vf_coef", "max_grad_norm"):
         values[f] = getattr(model, f)
     return PPOConfig(**values, net_arch=tuple(net_arch), activation=activation, fused_adam=fused, seed=model.seed or 0)
 
 
 def save_ppo(model: PPO, path) -> Path:
-    "Write `model` to the model file `path`: its config, weights, optimiser state, spaces and step count."
+    """Write `model` to the model file `path`: its config, weights (with a `NormalizedPolicy`'s statistics),
+    optimiser state, spaces, step count and the statistics that scale its rewards (`return_statistics`)."""
     config, obs, act = ppo_config_of(model), model.observation_space, model.action_space
     if not (isinstance(obs, gym.spaces.Box) and isinstance(act, gym.spaces.Box)):
         raise ValueError(f"save_ppo stores Box spaces only; this model has {obs} and {act}")
@@ -464,6 +585,20 @@ def save_ppo(model: PPO, path) -> Path:
         optimizer=model.policy.optimizer.state_dict(),
         spaces={k: torch.as_tensor(v) for k, v in bounds.items()},
         num_timesteps=int(model.num_timesteps),
+        **({"returns": returns} if (returns := return_statistics(model)) else {}),
+    )
+
+
+def return_statistics(model: PPO) -> dict | None:
+    "The statistics by which `model`'s env scales rewards (`returns_scaled`), as tensors; None if it does not."
+    env = model.get_vec_normalize_env()
+    if env is None:
+        return None
+    rms = env.ret_rms
+    return dict(
+        mean=torch.as_tensor(rms.mean),
+        var=torch.as_tensor(rms.var),
+        count=torch.tensor(float(rms.count), dtype=torch.float64),
     )
 
 # %% ../nbs/04_baselines.ipynb #f333ac1f
@@ -481,13 +616,21 @@ class SpacesEnv(gym.Env):
         raise RuntimeError("SpacesEnv only declares spaces: give load_ppo an env to train on")
 
 
-def build_ppo(config: PPOConfig, env: VecEnv, policy: dict, optimizer: dict, num_timesteps: int = 0, **kwargs) -> PPO:
-    """A PPO made from `config` on `env` (its `n_envs`) with the given weights, optimiser state and step count;
-    `kwargs`: `PPOConfig` fields to change, or other arguments of `PPO` (`tensorboard_log`, `verbose`)."""
+def build_ppo(
+    config: PPOConfig,
+    env: VecEnv,
+    policy: dict,
+    optimizer: dict,
+    num_timesteps: int = 0,
+    returns: dict | None = None,
+    **kwargs,
+) -> PPO:
+    """A PPO made from `config` on `env` (its `n_envs`) with the given weights, optimiser state, step count and return
+    statistics; `kwargs`: `PPOConfig` fields to change, or other arguments of `PPO` (`tensorboard_log`, `verbose`)."""
     names = {f.name for f in fields(PPOConfig)}
     config = replace(config, n_envs=env.num_envs, **{k: v for k, v in kwargs.items() if k in names})
     others = {k: v for k, v in kwargs.items() if k not in names}
-    model = PPO("MlpPolicy", env, device="cpu", **config.ppo_kwargs(), **others)
+    model = new_ppo(config, env, returns, **others)
     model.policy.load_state_dict(policy)
     model.policy.optimizer.load_state_dict(optimizer)
     model.num_timesteps = num_timesteps
@@ -504,13 +647,13 @@ def load_ppo(path, env: VecEnv | None = None, **kwargs) -> PPO:
         box = lambda low, high: gym.spaces.Box(low, high, dtype=low.dtype)
         obs, act = box(s["obs_low"], s["obs_high"]), box(s["act_low"], s["act_high"])
         env = DummyVecEnv([lambda: SpacesEnv(obs, act)] * config.n_envs)
-    return build_ppo(config, env, ck["policy"], ck["optimizer"], ck["num_timesteps"], **kwargs)
+    return build_ppo(config, env, ck["policy"], ck["optimizer"], ck["num_timesteps"], ck.get("returns"), **kwargs)
 
 
 def copy_ppo(model: PPO, env: VecEnv, **kwargs) -> PPO:
     "A copy of `model` (weights, optimiser state) on `env`, from step 0; `kwargs` as in `build_ppo`."
     state = (model.policy.state_dict(), model.policy.optimizer.state_dict())
-    return build_ppo(ppo_config_of(model), env, *state, **kwargs)
+    return build_ppo(ppo_config_of(model), env, *state, returns=return_statistics(model), **kwargs)
 
 # %% ../nbs/04_baselines.ipynb #794c41d2
 def unreadable(path: Path) -> str | None:
@@ -759,9 +902,8 @@ def train_ppo(
             checkpoint = CheckpointSaver(
                 run_dir / "checkpoints", checkpoint_interval(config), config.keep_checkpoints, config.seed
             )
-            callbacks = CallbackList(
-                [checkpoint, LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")]
-            )
+            curve = LearningCurve(agent, evaluate, config.eval_freq, run_dir / "curve.csv")
+            callbacks = CallbackList([ObservationStatistics(), checkpoint, curve])  # statistics before a checkpoint
             if (remaining := config.total_timesteps - model.num_timesteps) > 0:
                 model.learn(
                     remaining,
@@ -779,9 +921,7 @@ def train_ppo(
 def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path | None, verbose: int) -> PPO:
     "A new PPO on `env`, or the one saved at `checkpoint` with the learning curve cut back to its steps."
     if checkpoint is None:
-        return PPO(
-            "MlpPolicy", env, device="cpu", tensorboard_log=str(run_dir / "tb"), verbose=verbose, **config.ppo_kwargs()
-        )
+        return new_ppo(config, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     model = load_ppo(checkpoint, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     if (curve := run_dir / "curve.csv").exists():
         c = pd.read_csv(curve)

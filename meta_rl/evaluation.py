@@ -21,12 +21,12 @@ from meta_rl.baselines import (
     verified,
     located,
     copy_ppo,
-    QUICK_PPO,
     PPOConfig,
     Agent,
     by_task,
     check_resumable,
     checkpoints,
+    learner_config,
     make_vec,
     torch_threads,
     train,
@@ -728,6 +728,7 @@ class RunConfig:
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
     context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed
+    learner: str = "ppo"  # how the agents learn, one of LEARNERS: ppo (SB3's defaults) or ppo-tuned (chapter 04)
     timesteps: int | None = None  # PPO env steps per agent (default 2M; 1024 with --quick)
     episodes: int | None = None  # deterministic episodes per test task (default 100; 2 with --quick)
     train_episodes: int | None = None  # deterministic episodes per training task (default 10; 1 with --quick)
@@ -753,8 +754,8 @@ class RunConfig:
         return {k: v for k, v in given.items() if v is not None}
 
     def ppo(self) -> PPOConfig:
-        "The PPO config: `QUICK_PPO` or the default, with `--timesteps` and `--set`."
-        config = QUICK_PPO if self.quick else PPOConfig()
+        "The PPO config: the learner's (on `QUICK_PPO`'s budget with `--quick`), with `--timesteps` and `--set`."
+        config = learner_config(self.learner, self.quick)
         if self.timesteps is not None:
             config = replace(config, total_timesteps=self.timesteps)
         return config.with_overrides(list(self.set))

@@ -166,6 +166,21 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(stage, sig, uninterrupted,
     check_report(out)
 
 
+def test_the_tuned_learner_trains_adapts_and_reloads(tmp_path):
+    "--learner ppo-tuned: normalised observations (in the policy) and returns (saved beside it) through the whole run."
+    from meta_rl.baselines import NormalizedPolicy, load_agent, load_ppo, return_statistics
+
+    out = tmp_path / "tuned"
+    args = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--learner", "ppo-tuned"]
+    r = subprocess.run(["metarl", *args, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    agent = load_agent(out / "none" / "seed0")
+    assert isinstance(agent.model.policy, NormalizedPolicy) and agent.model.policy.statistics.count > 0
+    assert return_statistics(load_ppo(out / "none" / "seed0" / "model.pt"))["count"] > 0
+    assert json.loads((out / "config.json").read_text())["config"]["learner"] == "ppo-tuned"
+    assert set(pd.read_csv(out / "none" / "seed0" / "adaptation.csv").adapt_steps) == {0, 256}
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [
