@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
-import inspect, json, os
+import inspect, itertools, json, os
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -43,8 +43,9 @@ __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS'
            'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
            'plot_task_heatmaps', 'ceiling_rows', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch',
            'summary_markdown', 'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown',
-           'write_report', 'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder',
-           'record_run', 'run']
+           'write_report', 'probability_of_improvement', 'improvement_probabilities', 'improvement_markdown',
+           'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run',
+           'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -527,7 +528,8 @@ def normalized_markdown(s: pd.DataFrame) -> list[str]:
 def write_report(out, reps: int = 2000, ceiling=None) -> str:
     """Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the
     table. With a ceiling table in the folder (`ceiling.csv`, chapter 03a), also the normalised scores
-    (`normalized.csv` and a section of `summary.md`); `ceiling`: a ceiling table (or its folder) to copy there first."""
+    (`normalized.csv`), the probabilities of improvement between contexts (`improvement.csv`) and their sections of
+    `summary.md`; `ceiling`: a ceiling table (or its folder) to copy there first."""
     import matplotlib.pyplot as plt
 
     out = Path(out)
@@ -596,11 +598,68 @@ def write_report(out, reps: int = 2000, ceiling=None) -> str:
     if scale is not None and not (normalized := normalized_summary(episodes, scale, reps)).empty:
         save_table(normalized, out / "normalized.csv")
         text += normalized_markdown(normalized)
+        if not (improvement := improvement_probabilities(episodes, scale, reps)).empty:
+            save_table(improvement, out / "improvement.csv")
+            text += improvement_markdown(improvement)
     if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
         text += about.report_lines(episodes)
     text += [f"![{n}](figures/{n}.png)" for n in made]
     save_file(out / "summary.md", ("\n".join(text) + "\n").encode())
     return table
+
+# %% ../nbs/07_evaluation.ipynb #4780db59
+def _seeded_pairs(scores_x: np.ndarray, scores_y: np.ndarray, seed: int):
+    "rliable's `StratifiedIndependentBootstrap` of two score matrices, its indices drawn from `RandomState(seed)`."
+    from rliable.library import StratifiedIndependentBootstrap
+
+    class Seeded(
+        StratifiedIndependentBootstrap
+    ):  # rliable 1.2 draws from NumPy's global RNG (see `_stratified_bootstrap`)
+        def _get_indices(self, num_runs, array_shape, strata_indices):
+            return (self.generator.choice(num_runs, array_shape, replace=True), *strata_indices)
+
+    return Seeded(scores_x, scores_y, random_state=np.random.RandomState(seed))
+
+
+def probability_of_improvement(scores_x: np.ndarray, scores_y: np.ndarray) -> float:
+    """rliable's `probability_of_improvement` (per task the Mann-Whitney U statistic over `n_x * n_y`, ties a half;
+    averaged over tasks) on `(runs, tasks)` matrices, in one array operation: fast enough to bootstrap."""
+    d = scores_x[:, None, :] - scores_y[None, :, :]
+    return float(((d > 0) + 0.5 * (d == 0)).mean(axis=(0, 1)).mean())
+
+
+def improvement_probabilities(
+    episodes: pd.DataFrame, table: pd.DataFrame, reps: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Per group whose tasks the ceiling `table` covers and per ordered pair of contexts `x`, `y`: rliable's average
+    probability of improvement P(x > y) of the per-task mean normalised score (runs: seeds), with its stratified
+    bootstrap 95% CI. Tasks whose ceiling is no better than the zero action (no normalised score) are left out."""
+    rows = []
+    for group, g in task_groups(episodes).groupby("group", sort=False):
+        if not set(g.task_id) <= set(table.task_id):
+            continue
+        g = g.assign(normalized_score=normalized_score(g, table))
+        scores = g.pivot_table(index=["context", "seed"], columns="task_id", values="normalized_score", aggfunc="mean")
+        scores = scores.dropna(axis=1)
+        for x, y in itertools.permutations(g.context.unique(), 2):
+            sx, sy = scores.loc[x].to_numpy(float), scores.loc[y].to_numpy(float)
+            ci = _seeded_pairs(sx, sy, seed).conf_int(
+                probability_of_improvement, reps=reps, size=0.95, method="percentile"
+            )
+            p = probability_of_improvement(sx, sy)
+            rows.append(dict(group=group, x=x, y=y, tasks=sx.shape[1], seeds_x=len(sx), seeds_y=len(sy)))
+            rows[-1].update(probability=p, low=ci[0, 0], high=ci[1, 0])
+    return pd.DataFrame(rows)
+
+
+def improvement_markdown(p: pd.DataFrame) -> list[str]:
+    "The probability-of-improvement section of `summary.md`."
+    lines = ["## Probability of improvement (rliable: P(x > y) on the normalised score, averaged over tasks)", ""]
+    lines += ["| group | x | y | tasks | P(x > y) | 95% CI |", "|---|---|---|---:|---:|---|"]
+    for r in p.itertuples(index=False):
+        ci = f"[{r.low:.2f}, {r.high:.2f}]" if min(r.seeds_x, r.seeds_y) > 1 else "n/a (1 seed)"
+        lines.append(f"| {r.group} | {r.x} | {r.y} | {r.tasks} | {r.probability:.2f} | {ci} |")
+    return [*lines, ""]
 
 # %% ../nbs/07_evaluation.ipynb #19a53f94
 @dataclass(frozen=True)
