@@ -114,8 +114,12 @@ def uncertainty_command(argv: Sequence[str]) -> int:
     09) or Meta-World's (chapter 12), as the run's `benchmark.json` says."""
     options = parse(UncertaintyOptions, argv, "metarl uncertainty")
     record = Path(options.run) / "benchmark.json"
-    metaworld = record.is_file() and read_json(record).get("benchmark") == "metaworld"
-    assess = assess_metaworld_command if metaworld else assess_striker_run
+    kind = read_json(record).get("benchmark") if record.is_file() else "striker"  # folders from before benchmark.json
+    if kind not in ("striker", "metaworld"):
+        raise Refused(
+            f"--run {options.run} is a run on {kind!r}; metarl uncertainty measures striker and metaworld runs"
+        )
+    assess = assess_metaworld_command if kind == "metaworld" else assess_striker_run
     try:
         print(assess(options, " ".join(["metarl uncertainty", *argv])))
     except (ValueError, FileNotFoundError) as e:

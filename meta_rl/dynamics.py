@@ -211,12 +211,17 @@ def write_json(path, obj, indent: int | None = 1) -> Path:
     return write_atomic(path, json.dumps(obj, indent=indent).encode())
 
 
+def _partial(name: str) -> bool:
+    "Whether `name` is a file `write_atomic` was writing (`.NAME.partial`)."
+    return name.startswith(".") and name.endswith(PARTIAL)
+
+
 def files_in(folder, ignore: tuple[str, ...] = ()) -> list[str]:
     "The names in `folder` (none if it does not exist), sorted, but `ignore` and what a killed `write_atomic` left."
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.name not in ignore and not p.name.endswith(PARTIAL))
+    return sorted(p.name for p in folder.iterdir() if p.name not in ignore and not _partial(p.name))
 
 
 def refuse_foreign_folder(folder, markers: tuple[str, ...], what: str, ignore: tuple[str, ...] = ()) -> None:

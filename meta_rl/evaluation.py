@@ -612,13 +612,13 @@ def _seeded_pairs(scores_x: np.ndarray, scores_y: np.ndarray, seed: int):
     "rliable's `StratifiedIndependentBootstrap` of two score matrices, its indices drawn from `RandomState(seed)`."
     from rliable.library import StratifiedIndependentBootstrap
 
-    class Seeded(
-        StratifiedIndependentBootstrap
-    ):  # rliable 1.2 draws from NumPy's global RNG (see `_stratified_bootstrap`)
+    class Seeded(StratifiedIndependentBootstrap):
+        "rliable 1.2 draws its indices from NumPy's global RNG (see `_stratified_bootstrap`); this, from its own."
+
         def _get_indices(self, num_runs, array_shape, strata_indices):
             return (self.generator.choice(num_runs, array_shape, replace=True), *strata_indices)
 
-    return Seeded(scores_x, scores_y, random_state=np.random.RandomState(seed))
+    return Seeded(scores_x, scores_y, seed=np.random.RandomState(seed))  # arch's seed (random_state is deprecated)
 
 
 def probability_of_improvement(scores_x: np.ndarray, scores_y: np.ndarray) -> float:

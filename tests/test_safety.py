@@ -554,6 +554,14 @@ def test_a_run_killed_while_writing_its_first_files_resumes(tmp_path):
     assert (agent / "model.pt").is_file() and (out / "summary.md").is_file()
 
 
+def test_uncertainty_refuses_a_benchmark_it_cannot_measure(tmp_path):
+    out = tmp_path / "toy"
+    assert cli("run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out)[0] == 0
+    code, err = cli("uncertainty", "--run", out, "--quick", "--out", tmp_path / "u")
+    assert code == 2 and "is a run on 'toy'; metarl uncertainty measures striker and metaworld runs" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "u").exists()
+
+
 def test_sweeps_and_assessments_never_write_into_a_folder_of_other_files(toy_run, tmp_path):
     from meta_rl.uncertainty_eval import start_assessment
 
