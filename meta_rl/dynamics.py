@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_dynamics.ipynb #ff1110e8
 from __future__ import annotations
-import contextlib, functools, json, math, os, signal
+import contextlib, functools, json, math, os, signal, sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, fields
 from multiprocessing import get_context
@@ -251,6 +251,10 @@ def read_json(path):
 # %% ../nbs/00_dynamics.ipynb #1f761340
 def _leave_ctrl_c_to_parent(initializer, initargs) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":  # and die with the parent (a kill -9 of it would leave the workers waiting forever)
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if initializer is not None:
         initializer(*initargs)
 
@@ -259,8 +263,9 @@ def _leave_ctrl_c_to_parent(initializer, initargs) -> None:
 def worker_pool(
     workers: int | None, method: str = "fork", initializer=None, initargs=()
 ) -> Iterator[ProcessPoolExecutor]:
-    """A `ProcessPoolExecutor` of `workers` processes (None: one per CPU), started by `method`, that ignore Ctrl-C; if
-    the block raises (Ctrl-C included) its workers are terminated, busy or not."""
+    """A `ProcessPoolExecutor` of `workers` processes (None: one per CPU), started by `method`, that ignore Ctrl-C and
+    (on Linux) end when the parent ends; if the block raises (Ctrl-C included) its workers are terminated, busy or
+    not."""
     start = functools.partial(_leave_ctrl_c_to_parent, initializer, initargs)
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=start)
     try:

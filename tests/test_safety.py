@@ -662,6 +662,32 @@ def test_a_really_read_only_folder_ends_in_one_line(where, read_only):
     assert list(read_only.iterdir()) == []
 
 
+def _running(pid: int) -> bool:
+    "Whether process `pid` runs (a zombie, dead but not yet reaped, does not)."
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_pool_workers_end_with_a_killed_parent():
+    "kill -9 of a command leaves none of its pool's workers waiting forever for work: they end with their parent."
+    import subprocess, sys, time
+
+    code = "import os, time\nfrom meta_rl.dynamics import worker_pool\nwith worker_pool(1) as pool:\n"
+    code += "    print(pool.submit(os.getpid).result(), flush=True)\n    time.sleep(120)\n"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker = int(proc.stdout.readline())
+    assert _running(worker)
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 10
+    while _running(worker) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker), "the pool's worker outlived its killed parent"
+
+
 def test_a_killed_ceiling_resumes_to_the_same_table(tmp_path):
     "kill -9 during `metarl ceiling`: `--resume` plans only what is missing and ends with the uninterrupted table."
     import subprocess, signal, time
