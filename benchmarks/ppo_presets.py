@@ -24,7 +24,7 @@ gets), `--steps 1000000 --seeds 0 1 --workers 14 --points 5`; the 64-64 presets 
 | low-std | 0.58 (0.57 - 0.58) | 0.58 | 802,816 | 6% | 1,570 |
 | wide | 0.57 (0.53 - 0.61) | 0.61 (0.58 - 0.65) | 1,015,808 | 8% | 2,315 |
 | wide-gae | 0.52 (0.47 - 0.56) | 0.50 (0.46 - 0.55) | 1,003,520 | 6% | 2,316 |
-| gsde | 0.53 (0.52 - 0.55) | 0.55 (0.54 - 0.55) | 1,003,520 | 16% | 2,125 |
+| gsde | 0.53 (0.52 - 0.55) | 0.54 (0.54 - 0.55) | 1,003,520 | 16% | 2,125 |
 
 `wide` became the library's `ppo-tuned`. Its observation statistics moved from `VecNormalize` into the policy's
 features extractor; a first version that normalised in `extract_features` missed the critic's bootstrap values
