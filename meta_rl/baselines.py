@@ -15,6 +15,8 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 import torch
+from sb3_contrib import RecurrentPPO
+from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
@@ -32,13 +34,15 @@ from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'LEARNERS', 'BUDGET_FIELDS',
-           'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'PPOConfig', 'learner_config', 'ObservationNormalizer',
-           'NormalizedPolicy', 'ObservationStatistics', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent',
+           'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig', 'learner_config',
+           'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics', 'normalizing', 'RecurrentPolicy',
+           'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent', 'RecurrentActor',
            'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'save_file',
            'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo',
            'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files',
            'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable', 'located',
-           'load_agent', 'convert_sb3', 'run_benchmark', 'check_resumable', 'train_ppo', 'train']
+           'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'probe_counted', 'agent_config',
+           'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -70,6 +74,8 @@ class PPOConfig:
     ortho_init: bool = True  # orthogonal initialisation of the networks (SB3's default)
     lr_schedule: str = "constant"  # "constant" or "linear": learning_rate decays linearly to 0 over total_timesteps
     normalize: bool = False  # observations by running statistics kept in the policy, returns by SB3's VecNormalize
+    recurrent: bool = False  # an LSTM before the policy's and the value's layers (sb3-contrib's RecurrentPPO): rl2's
+    lstm_hidden_size: int = 64  # the units of each LSTM (the policy and the value have one each)
     eval_freq: int = 200_000  # env steps between learning-curve points
     eval_episodes: int = 3  # episodes per task for each learning-curve point
     checkpoint_freq: int = 100_000  # env steps between checkpoints (at most a tenth of the run, in whole rollouts)
@@ -91,6 +97,7 @@ class PPOConfig:
         "keep_checkpoints",
         "torch_threads",
         "episodes_per_task",
+        "lstm_hidden_size",
     )
 
     def __post_init__(self):
@@ -130,7 +137,7 @@ class PPOConfig:
         for name, allowed in (("vec_env", VEC_ENVS), ("activation", ACTIVATIONS), ("lr_schedule", LR_SCHEDULES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"PPOConfig.{name}={getattr(self, name)!r}; choose one of {list(allowed)}")
-        for name in ("fused_adam", "ortho_init", "normalize"):
+        for name in ("fused_adam", "ortho_init", "normalize", "recurrent"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"PPOConfig.{name}={getattr(self, name)!r} must be True or False")
         if not self.net_arch or any(int(h) < 1 for h in self.net_arch):
@@ -142,7 +149,7 @@ class PPOConfig:
         return self.n_steps * self.n_envs
 
     def ppo_kwargs(self) -> dict:
-        "The keyword arguments of `stable_baselines3.PPO` this config sets."
+        "The keyword arguments of `stable_baselines3.PPO` (or sb3-contrib's `RecurrentPPO`) this config sets."
         keys = (
             "learning_rate",
             "n_steps",
@@ -159,6 +166,8 @@ class PPOConfig:
         policy = dict(net_arch=list(self.net_arch), activation_fn=ACTIVATIONS[self.activation])
         if self.log_std_init != 0.0 or not self.ortho_init:  # SB3's defaults are left unsaid, as SB3 leaves them
             policy.update(log_std_init=self.log_std_init, ortho_init=self.ortho_init)
+        if self.recurrent:
+            policy["lstm_hidden_size"] = self.lstm_hidden_size
         if self.fused_adam:
             policy["optimizer_kwargs"] = dict(eps=1e-5, fused=True)  # SB3's eps (it sets it only when given no kwargs)
         kwargs = dict({k: getattr(self, k) for k in keys}, policy_kwargs=policy)
@@ -277,12 +286,10 @@ class ObservationNormalizer(BaseFeaturesExtractor):
 class NormalizedPolicy(ActorCriticPolicy):
     "SB3's `MlpPolicy` whose features extractor is an `ObservationNormalizer` (its `statistics`)."
 
+    statistics = property(lambda self: self.features_extractor, doc="the `ObservationNormalizer`")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **{**kwargs, "features_extractor_class": ObservationNormalizer})
-
-    @property
-    def statistics(self) -> ObservationNormalizer:
-        return self.features_extractor
 
 
 class ObservationStatistics(BaseCallback):
@@ -290,13 +297,52 @@ class ObservationStatistics(BaseCallback):
     every step's new observations are folded in (a no-op for other policies)."""
 
     def _on_training_start(self):
-        if isinstance(self.model.policy, NormalizedPolicy) and self.model.policy.statistics.count == 0:
+        if normalizing(self.model.policy) and self.model.policy.statistics.count == 0:
             self.model.policy.statistics.update(self.model._last_obs)
 
     def _on_step(self) -> bool:
-        if isinstance(self.model.policy, NormalizedPolicy):
+        if normalizing(self.model.policy):
             self.model.policy.statistics.update(self.locals["new_obs"])
         return True
+
+
+def normalizing(policy) -> bool:
+    "Whether `policy` normalises its observations (its features extractor is an `ObservationNormalizer`)."
+    return isinstance(getattr(policy, "features_extractor", None), ObservationNormalizer)
+
+# %% ../nbs/04_baselines.ipynb #20b16df0
+class RecurrentPolicy(RecurrentActorCriticPolicy):
+    """sb3-contrib's `MlpLstmPolicy` that runs each training sequence through its LSTM in one call when only the
+    sequence's first step may start an episode (always, in `RecurrentPPO`'s rollout buffer): the same result as
+    sb3-contrib's step-by-step loop, which it falls back on otherwise."""
+
+    @staticmethod
+    def _process_sequence(features, lstm_states, episode_starts, lstm):
+        n_seq = lstm_states[0].shape[1]
+        starts = episode_starts.reshape((n_seq, -1)).swapaxes(0, 1)  # (sequence length, n_seq)
+        if not torch.all(starts[1:] == 0.0):
+            return RecurrentActorCriticPolicy._process_sequence(features, lstm_states, episode_starts, lstm)
+        keep = (1.0 - starts[0]).view(1, n_seq, 1)  # empty the states of sequences that start an episode
+        sequence = features.reshape((n_seq, -1, lstm.input_size)).swapaxes(0, 1)
+        output, lstm_states = lstm(sequence, (keep * lstm_states[0], keep * lstm_states[1]))
+        return torch.flatten(output.transpose(0, 1), start_dim=0, end_dim=1), lstm_states
+
+
+class NormalizedRecurrentPolicy(RecurrentPolicy):
+    "A `RecurrentPolicy` whose features extractor is an `ObservationNormalizer` (its `statistics`)."
+
+    statistics = property(lambda self: self.features_extractor, doc="the `ObservationNormalizer`")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "features_extractor_class": ObservationNormalizer})
+
+
+POLICIES = {  # (recurrent, normalize): the policy class of a PPOConfig
+    (False, False): ActorCriticPolicy,
+    (False, True): NormalizedPolicy,
+    (True, False): RecurrentPolicy,
+    (True, True): NormalizedRecurrentPolicy,
+}
 
 # %% ../nbs/04_baselines.ipynb #8105b872
 def returns_scaled(config: PPOConfig, env: VecEnv, returns: dict | None = None) -> VecEnv:
@@ -311,10 +357,11 @@ def returns_scaled(config: PPOConfig, env: VecEnv, returns: dict | None = None) 
     return env
 
 
-def new_ppo(config: PPOConfig, env: VecEnv, returns: dict | None = None, **kwargs) -> PPO:
-    "A PPO of `config` on `env` (`returns_scaled`); `kwargs`: other arguments of `PPO` (`tensorboard_log`, `verbose`)."
-    policy = NormalizedPolicy if config.normalize else "MlpPolicy"
-    return PPO(policy, returns_scaled(config, env, returns), device="cpu", **config.ppo_kwargs(), **kwargs)
+def new_ppo(config: PPOConfig, env: VecEnv, returns: dict | None = None, **kwargs) -> PPO | RecurrentPPO:
+    """A PPO of `config` on `env` (`returns_scaled`), a `RecurrentPPO` if `config.recurrent`; `kwargs`: other
+    arguments of `PPO` (`tensorboard_log`, `verbose`)."""
+    algorithm, policy = RecurrentPPO if config.recurrent else PPO, POLICIES[config.recurrent, config.normalize]
+    return algorithm(policy, returns_scaled(config, env, returns), device="cpu", **config.ppo_kwargs(), **kwargs)
 
 # %% ../nbs/04_baselines.ipynb #4ed0ba4e
 @contextmanager
@@ -344,8 +391,27 @@ class Agent:
 
     @property
     def actor(self):
-        "What acts: an SB3 model's policy network (small to send to a process), or the model itself (any `predict`-er)."
+        """What acts: an SB3 model's policy network (small to send to a process; a recurrent one as a `RecurrentActor`),
+        or the model itself (any `predict`-er)."""
+        if isinstance(self.model, RecurrentPPO):
+            return RecurrentActor(self.model.policy)
         return self.model.policy if isinstance(self.model, BaseAlgorithm) else self.model
+
+
+class RecurrentActor:
+    """A recurrent policy as `play_episodes` plays one: `predict(batch)` carries the memory of every row from step to
+    step, `reset()` empties it (at every episode's start)."""
+
+    def __init__(self, policy: RecurrentActorCriticPolicy):
+        self.policy, self.state = policy, None
+
+    def reset(self) -> None:
+        self.state = None
+
+    def predict(self, obs: np.ndarray, deterministic: bool = True) -> tuple[np.ndarray, None]:
+        starts = np.full(len(obs), self.state is None)
+        action, self.state = self.policy.predict(obs, self.state, starts, deterministic=deterministic)
+        return action, None
 
 
 def make_vec(
@@ -538,11 +604,12 @@ PPO_FORMAT = "meta_rl.ppo/1"
 MODEL_FIELDS = (  # the PPOConfig fields that build a PPO model (the others drive a run)
     *("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range"),
     *("ent_coef", "vf_coef", "max_grad_norm", "net_arch", "activation", "fused_adam", "seed"),
-    *("log_std_init", "ortho_init", "lr_schedule", "normalize"),
+    *("log_std_init", "ortho_init", "lr_schedule", "normalize", "recurrent", "lstm_hidden_size"),
 )
+LSTM_DEFAULTS = dict(n_lstm_layers=1, shared_lstm=False, enable_critic_lstm=True)  # sb3-contrib's, which we keep
 
 
-def ppo_config_of(model: PPO) -> PPOConfig:
+def ppo_config_of(model: PPO | RecurrentPPO) -> PPOConfig:
     "The `PPOConfig` that builds `model` again; a model no `PPOConfig` describes is refused, saying why."
     kw, name = model.policy_kwargs, {v: k for k, v in ACTIVATIONS.items()}
     activation, net_arch = name.get(kw.get("activation_fn", torch.nn.Tanh)), kw.get("net_arch", [64, 64])
@@ -555,7 +622,8 @@ def ppo_config_of(model: PPO) -> PPOConfig:
         "an activation other than tanh or relu" if activation is None else "",
         "a network other than one list of layer sizes" if not all(isinstance(h, int) for h in net_arch) else "",
         "other optimizer settings" if kw.get("optimizer_kwargs") not in (None, dict(eps=1e-5, fused=True)) else "",
-        "a policy other than MlpPolicy" if type(model.policy) not in (ActorCriticPolicy, NormalizedPolicy) else "",
+        "a policy other than MlpPolicy" if type(model.policy) not in POLICIES.values() else "",
+        "other LSTM settings" if any(kw.get(k, v) != v for k, v in LSTM_DEFAULTS.items()) else "",
     ]
     if problems := [p for p in problems if p]:
         raise ValueError(f"this PPO has {', '.join(problems)}: not a model PPOConfig can rebuild")
@@ -563,7 +631,10 @@ def ppo_config_of(model: PPO) -> PPOConfig:
     values = dict(
         learning_rate=float(lr.start if linear else lr), clip_range=float(clip), ent_coef=float(model.ent_coef)
     )
-    values.update(lr_schedule="linear" if linear else "constant", normalize=isinstance(model.policy, NormalizedPolicy))
+    values.update(lr_schedule="linear" if linear else "constant", normalize=normalizing(model.policy))
+    values.update(recurrent=isinstance(model, RecurrentPPO), lstm_hidden_size=PPOConfig.lstm_hidden_size)
+    if isinstance(model, RecurrentPPO):
+        values["lstm_hidden_size"] = model.policy.lstm_actor.hidden_size
     values.update(log_std_init=float(kw.get("log_std_init", 0.0)), ortho_init=bool(kw.get("ortho_init", True)))
     for f in ("n_envs", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "vf_coef", "max_grad_norm"):
         values[f] = getattr(model, f)
@@ -816,6 +887,44 @@ def run_benchmark(meta: dict) -> dict:
     return meta.get("benchmark") or dict(benchmark="striker", split=meta["split"])
 
 # %% ../nbs/04_baselines.ipynb #dd8f3438
+def episode_horizon(env) -> int:
+    "An env's episode length: its `TimeLimit`'s, or the env's own `max_episode_steps` (Meta-World's)."
+    try:
+        return env.get_wrapper_attr("_max_episode_steps")
+    except AttributeError:
+        return env.unwrapped.max_episode_steps
+
+
+def probe_counted(config: PPOConfig, probe_steps: int, episode_steps: int, episodes_per_probe: int = 1) -> PPOConfig:
+    """`config` with a probing agent's probes counted in its budget. A probe of `probe_steps` real env steps comes
+    before every `episodes_per_probe` episodes of `episode_steps`; PPO gets the share of `total_timesteps` (rounded
+    down) that leaves the rest to the probes, so that PPO's steps and the probes' add up to the other agents' budget."""
+    if not probe_steps:
+        return config
+    lived = episodes_per_probe * episode_steps  # the agent's own steps per probe
+    return replace(config, total_timesteps=max(1, config.total_timesteps * lived // (lived + probe_steps)))
+
+
+def agent_config(
+    config: PPOConfig, context: str, benchmark: Benchmark | None = None, encoder: Callable | None = None
+) -> PPOConfig:
+    """The config an agent of `context` learns with: `config`, made `recurrent` for `rl2` (RL²'s memory), and for a
+    `latent` agent whose `encoder` probes (`probe_steps` > 0) on `benchmark`, with the probes counted in its budget
+    (`probe_counted`: one probe per episode, or per trial of `episodes_per_task` with a task memory)."""
+    if context == "rl2":
+        return replace(config, recurrent=True)
+    probe = getattr(encoder, "probe_steps", 0) if context == "latent" else 0
+    if not probe or benchmark is None:
+        return config
+    env = benchmark.make_env("none", benchmark.train)
+    try:
+        steps = episode_horizon(env)
+    finally:
+        env.close()
+    per_probe = config.episodes_per_task if getattr(encoder, "memory", "episode") == "task" else 1
+    return probe_counted(config, probe, steps, per_probe)
+
+
 def _run_meta(benchmark: Benchmark, context: str, config: PPOConfig, encoder, encoder_path) -> dict:
     "What a run's `config.json` holds."
     memory = getattr(encoder, "memory", "episode") if context == "latent" else None
@@ -846,6 +955,7 @@ def check_resumable(
     old.setdefault("encoder_probe_steps", 0 if latent else None)
     old["ppo"] = PPOConfig.from_dict(old["ppo"]).to_dict()  # fields added since: their defaults
     old["benchmark"] = run_benchmark(old)
+    config = agent_config(config, context, benchmark, encoder)
     new, keys = (
         _run_meta(benchmark, context, config, encoder, None),
         ("context", "benchmark", "ppo", "encoder_memory", "encoder_probe_steps"),
@@ -947,7 +1057,9 @@ def train(
 
     `evaluate(agent)` makes the learning-curve points (default: `episode_returns` on `benchmark.test`,
     `config.eval_episodes` each). `resume=True` continues from the newest checkpoint. `encoder_path` is recorded so that
-    `load_agent` can rebuild a latent encoder."""
+    `load_agent` can rebuild a latent encoder. `config` becomes the agent's own (`agent_config`): an `rl2` agent
+    learns with a memory (`recurrent`), a probing `latent` agent with its probes counted in the budget."""
+    config = agent_config(config, context, benchmark, encoder)
     env_kwargs = dict(encoder=encoder, vec_env=config.vec_env, episodes_per_task=config.episodes_per_task)
     return train_ppo(
         run_dir,

@@ -17,8 +17,8 @@ from .striker import StrikerEnv, STRIKER_VARIANTS
 
 # %% auto #0
 __all__ = ['MIN_STD', 'POOLINGS', 'MEMORIES', 'CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder',
-           'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext', 'EpisodeLimit',
-           'add_context', 'make_striker']
+           'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext',
+           'PreviousActionReward', 'EpisodeLimit', 'add_context', 'make_striker']
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
@@ -292,6 +292,28 @@ class LatentContext(gym.Wrapper):
         self._obs = obs
         return self._augment(obs), reward, terminated, truncated, info
 
+# %% ../nbs/02_context.ipynb #e3720b34
+class PreviousActionReward(gym.Wrapper):
+    """Append the previous step's action (clipped to the action space) and reward: zeros at an episode's start. With a
+    recurrent policy this is RL²'s observation: the memory sees every transition it lived through."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.action_dim = int(np.prod(env.action_space.shape))
+        self.observation_space = _extend_box(env.observation_space, self.action_dim + 1)
+
+    def _augment(self, obs, action, reward: float) -> np.ndarray:
+        return np.concatenate((obs, action, [reward]))
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        return self._augment(obs, np.zeros(self.action_dim), 0.0), info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        a = np.clip(np.asarray(action, np.float64).reshape(-1), self.action_space.low, self.action_space.high)
+        return self._augment(obs, a, float(reward)), reward, terminated, truncated, info
+
 # %% ../nbs/02_context.ipynb #ddd343f1
 class EpisodeLimit(TimeLimit):
     "Gymnasium's `TimeLimit` that also refuses a `step` before the first `reset` or after the episode has ended."
@@ -310,7 +332,7 @@ class EpisodeLimit(TimeLimit):
         return obs, reward, terminated, truncated, info
 
 
-CONTEXT_MODES = ("none", "explicit", "latent")
+CONTEXT_MODES = ("none", "explicit", "latent", "rl2")
 
 
 def add_context(
@@ -319,8 +341,9 @@ def add_context(
     encoder: ContextEncoder | Callable[[], ContextEncoder] | None = None,
     explicit: Callable[[gym.Env], gym.Env] = ExplicitContext,
 ) -> gym.Env:
-    """`env` with the observation of `context` (one of `CONTEXT_MODES`): as it is, wrapped by `explicit`, or with the
-    latent of `encoder` (an instance or a zero-argument factory). Every benchmark's env factory ends here."""
+    """`env` with the observation of `context` (one of `CONTEXT_MODES`): as it is, wrapped by `explicit`, with the
+    latent of `encoder` (an instance or a zero-argument factory), or with the previous action and reward (`rl2`).
+    Every benchmark's env factory ends here."""
     if context not in CONTEXT_MODES:
         raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
     if context == "latent" and encoder is None:
@@ -335,6 +358,8 @@ def add_context(
         return LatentContext(
             env, encoder if isinstance(encoder, ContextEncoder) or not callable(encoder) else encoder()
         )
+    if context == "rl2":
+        return PreviousActionReward(env)
     return env
 
 

@@ -21,6 +21,8 @@ from meta_rl.baselines import (
     verified,
     located,
     copy_ppo,
+    episode_horizon,
+    run_benchmark,
     PPOConfig,
     Agent,
     by_task,
@@ -39,9 +41,9 @@ from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
 
 # %% auto #0
 __all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
-           'evaluation_workers', 'episode_horizon', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig',
-           'first_of_each_kind', 'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves',
-           'plot_task_heatmaps', 'ceiling_rows', 'plot_generalisation_gap', 'plot_adaptation', 'from_scratch',
+           'evaluation_workers', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'first_of_each_kind',
+           'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves', 'plot_task_heatmaps', 'ceiling_rows',
+           'plot_generalisation_gap', 'plot_adaptation', 'interaction_table', 'interaction_markdown', 'from_scratch',
            'summary_markdown', 'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown',
            'write_report', 'probability_of_improvement', 'improvement_probabilities', 'improvement_markdown',
            'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run',
@@ -68,14 +70,6 @@ def evaluation_workers(
             raise ValueError(f"{name}={v!r} must be an integer >= 1 or None")
     n = n_workers or ((os.cpu_count() or 1) if steps > parallel_above else 1)
     return max(1, min(n, max_workers or n, n_tasks))
-
-
-def episode_horizon(env) -> int:
-    "An env's episode length: its `TimeLimit`'s, or the env's own `max_episode_steps` (Meta-World's)."
-    try:
-        return env.get_wrapper_attr("_max_episode_steps")
-    except AttributeError:
-        return env.unwrapped.max_episode_steps
 
 
 def evaluate(
@@ -425,6 +419,58 @@ def plot_adaptation(adaptation: pd.DataFrame, ax=None):
     ax.set(xlabel="adaptation steps on the task", ylabel="mean return", title="adapting to a held-out task")
     return ax
 
+# %% ../nbs/07_evaluation.ipynb #04873c8f
+def interaction_table(out) -> pd.DataFrame:
+    """Per agent of the run folder `out`: the env steps it trained with, PPO's (whole rollouts) and a probing `latent`
+    agent's probes (`probe_counted`), and the env steps each of its evaluated episodes took (a probe before each one,
+    or before each task's first with a task memory)."""
+    rows, steps, order = [], {}, {c: i for i, c in enumerate(CONTEXT_MODES)}
+    by_context = lambda p: (order.get(p.parent.parent.name, len(order)), int(p.parent.name[4:]))
+    for path in sorted(Path(out).glob("*/seed[0-9]*/config.json"), key=by_context):
+        meta = read_json(path)
+        ppo, probe = PPOConfig.from_dict(meta["ppo"]), meta.get("encoder_probe_steps") or 0
+        trained = -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size
+        if (key := json.dumps(record := run_benchmark(meta), sort_keys=True)) not in steps:
+            env = make_benchmark(**record).make_env("none", make_benchmark(**record).train)
+            steps[key] = episode_horizon(env)
+            env.close()
+        task_memory = meta.get("encoder_memory") == "task"
+        per_probe = ppo.episodes_per_task if task_memory else 1
+        probes = trained // (steps[key] * per_probe) * probe if probe else 0
+        rows.append(dict(context=meta["context"], seed=ppo.seed, ppo_steps=trained, probe_steps=probes))
+        rows[-1].update(interaction=trained + probes, episode_steps=steps[key], probe_per_episode=probe)
+        rows[-1].update(probe_once_per_task=task_memory)
+    return pd.DataFrame(rows)
+
+
+def interaction_markdown(t: pd.DataFrame) -> list[str]:
+    "The report's section on how much each agent interacted (`interaction_table`), one row per context."
+    if t.empty:
+        return []
+    text = ["## Interaction (env steps each agent took)", ""]
+    if t.probe_per_episode.any():
+        text += [
+            "A probing `latent` agent plays a fixed strike before its episodes: real interaction, counted in its "
+            "training budget (PPO trains fewer steps so that PPO's and the probes' steps add up to the others' budget) "
+            "and shown for its evaluation.",
+            "",
+        ]
+    text += [
+        "| context | seeds | PPO steps | probe steps | training interaction | steps per evaluated episode |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for c, g in t.groupby("context", sort=False):
+        ppo, probes, probe, steps = (
+            g.ppo_steps.mean(),
+            g.probe_steps.mean(),
+            g.probe_per_episode.iloc[0],
+            g.episode_steps.iloc[0],
+        )
+        episode = f"{steps} + a {probe}-step probe" if probe else f"{steps}"
+        episode += " (the probe before a task's first episode only)" if probe and g.probe_once_per_task.iloc[0] else ""
+        text.append(f"| {c} | {len(g)} | {ppo:,.0f} | {probes:,.0f} | {ppo + probes:,.0f} | {episode} |")
+    return text + [""]
+
 # %% ../nbs/07_evaluation.ipynb #5e95b7eb
 def _collect(out: Path, name: str) -> pd.DataFrame:
     paths = sorted(out.glob(f"*/seed*/{name}"))
@@ -601,6 +647,7 @@ def write_report(out, reps: int = 2000, ceiling=None) -> str:
         if not (improvement := improvement_probabilities(episodes, scale, reps)).empty:
             save_table(improvement, out / "improvement.csv")
             text += improvement_markdown(improvement)
+    text += interaction_markdown(interaction_table(out))
     if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
         text += about.report_lines(episodes)
     text += [f"![{n}](figures/{n}.png)" for n in made]
@@ -785,7 +832,7 @@ class RunConfig:
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
-    context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent
+    context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent, rl2
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed
     learner: str = "ppo"  # how the agents learn, one of LEARNERS: ppo (SB3's defaults) or ppo-tuned (chapter 04)
     timesteps: int | None = None  # PPO env steps per agent (default 2M; 1024 with --quick)

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
+from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from torch import nn
 from torch.nn import functional as F
 
@@ -50,6 +51,10 @@ class ScriptedStriker:
 
     def __init__(self, push_steps: int = 10):
         self.push_steps, self._t = push_steps, None
+
+    def reset(self):
+        "Start a new episode (`play_episodes` calls it at every episode's start)."
+        self._t = None
 
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
         obs = np.atleast_2d(obs)
@@ -111,7 +116,7 @@ def play(
         for start in range(0, len(tasks), group):
             some = list(tasks)[start : start + group]
             args = (agent.context, agent.encoder, some, episodes, seed, deterministic)
-            rows += play_episodes(agent.benchmark, agent.model, *args, record=True, salt=salt)
+            rows += play_episodes(agent.benchmark, agent.actor, *args, record=True, salt=salt)
     order = {t.id: i for i, t in enumerate(tasks)}
     rows.sort(key=lambda r: (order[r["task_id"]], r["episode"]))  # task by task, episodes in order
     steps = [r.pop("transitions") for r in rows]
@@ -304,11 +309,21 @@ Z90 = 1.6448536269514722  # the 95% quantile of the standard normal: a 90% centr
 
 
 @torch.no_grad()
-def policy_values(agents: Sequence[Agent], obs: np.ndarray) -> np.ndarray:
-    "The value estimates `(agents, N)` of each agent's critic on observations `obs`."
+def policy_values(agents: Sequence[Agent], obs: np.ndarray, starts: Sequence[int] = (0,)) -> np.ndarray:
+    """The value estimates `(agents, N)` of each agent's critic on observations `obs`: the steps of episodes that start
+    at the indices `starts`, which a recurrent critic reads in order, its memory emptied at each start."""
     x = torch.as_tensor(obs, dtype=torch.float32)
     with torch_threads(1):
-        return np.stack([a.model.policy.predict_values(x).squeeze(-1).numpy() for a in agents])
+        return np.stack([_critic_values(a.model.policy, x, starts) for a in agents])
+
+
+def _critic_values(policy, x: torch.Tensor, starts: Sequence[int]) -> np.ndarray:
+    if not isinstance(policy, RecurrentActorCriticPolicy):
+        return policy.predict_values(x).squeeze(-1).numpy()
+    first = torch.zeros(len(x))
+    first[torch.as_tensor(starts, dtype=torch.long)] = 1.0
+    empty = tuple(torch.zeros(policy.lstm_hidden_state_shape) for _ in range(2))  # (layers, 1 sequence, units)
+    return policy.predict_values(x, empty, first).squeeze(-1).numpy()
 
 
 @dataclass
@@ -334,7 +349,7 @@ def episode_windows(played: Played, ks: Sequence[int], agents: Sequence[Agent] =
     rows = np.minimum(starts[:, None] + pos, len(played) - 1)
     values = None
     if len(agents) >= 2:
-        values = torch.from_numpy(policy_values(agents, played.agent_obs).std(0)[rows].astype(np.float32))
+        values = torch.from_numpy(policy_values(agents, played.agent_obs, starts).std(0)[rows].astype(np.float32))
     return Windows(
         torch.from_numpy(rows), torch.from_numpy(pos[None] < lengths[:, None]), torch.from_numpy(pos), values
     )

@@ -20,6 +20,9 @@ FIGURES = [
 ]
 
 
+TEXT = dict(capture_output=True, text=True, timeout=300)
+
+
 def run_cli(*args, timeout=240):
     return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
@@ -179,6 +182,25 @@ def test_the_tuned_learner_trains_adapts_and_reloads(tmp_path):
     assert return_statistics(load_ppo(out / "none" / "seed0" / "model.pt"))["count"] > 0
     assert json.loads((out / "config.json").read_text())["config"]["learner"] == "ppo-tuned"
     assert set(pd.read_csv(out / "none" / "seed0" / "adaptation.csv").adapt_steps) == {0, 256}
+
+
+def test_the_rl2_agent_trains_adapts_reloads_and_is_assessed(tmp_path):
+    """--context rl2: RL² (a recurrent PPO on the observation with the previous action and reward) through the whole
+    path: trained, evaluated, adapted, reloaded with its memory, and assessed by metarl uncertainty."""
+    from meta_rl.baselines import RecurrentActor, load_agent
+
+    out = tmp_path / "rl2"
+    r = subprocess.run(["metarl", "run", "--context", "rl2", "--quick", "--no-progress", "--out", str(out)], **TEXT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    agent = load_agent(out / "rl2" / "seed0")
+    assert type(agent.model).__name__ == "RecurrentPPO" and isinstance(agent.actor, RecurrentActor)
+    assert agent.model.observation_space.shape == (23 + 7 + 1,)
+    assert json.loads((out / "rl2" / "seed0" / "config.json").read_text())["ppo"]["recurrent"] is True
+    assert len(pd.read_csv(out / "rl2" / "seed0" / "episodes.csv")) == 25 + 36 * 2
+    assert set(pd.read_csv(out / "rl2" / "seed0" / "adaptation.csv").adapt_steps) == {0, 256}
+    assert "| rl2 | test (36) |" in (out / "summary.md").read_text()
+    r = subprocess.run(["metarl", "uncertainty", "--run", str(out), "--quick", "--no-progress"], **TEXT)
+    assert r.returncode == 0 and "| rl2 |" in r.stdout, r.stderr[-2000:]
 
 
 @pytest.mark.parametrize(

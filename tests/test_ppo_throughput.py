@@ -22,3 +22,20 @@ def test_ppo_throughput_benchmark_rejects_bad_arguments():
         [sys.executable, str(ROOT / "benchmarks" / "ppo_throughput.py"), "--steps", "0"], capture_output=True, text=True
     )
     assert r.returncode != 0 and "--steps" in r.stderr
+
+
+def test_learner_throughput_benchmark_prints_its_table(capsys):
+    "Every learner for the explicit and the rl2 agent, and sb3-contrib's own LSTM policy, at a tiny budget."
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import learner_throughput
+
+    res = learner_throughput.main(["--steps", "64", "--n-steps", "8"])
+    out = capsys.readouterr().out
+    assert len(res) == 2 * 2 + 1 and out.count("\n|") >= len(res) + 1
+    assert "ppo, rl2 (RecurrentPolicy)" in out and "MlpLstmPolicy" in out
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "learner_throughput.py"), "--steps", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode != 0 and "--steps=0 must be a positive integer" in r.stderr
