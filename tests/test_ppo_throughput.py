@@ -39,3 +39,20 @@ def test_learner_throughput_benchmark_prints_its_table(capsys):
         text=True,
     )
     assert r.returncode != 0 and "--steps=0 must be a positive integer" in r.stderr
+
+
+def test_offpolicy_throughput_benchmark_prints_its_table(capsys):
+    "SAC and TQC at a tiny budget (sbx's rows say whether it is installed); bad counts are refused."
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import offpolicy_throughput
+
+    res = offpolicy_throughput.main(["--steps", "8", "--learning-starts", "8", "--no-ppo"])
+    out = capsys.readouterr().out
+    assert "| SB3 SAC (PyTorch) |" in out and "| sb3-contrib TQC (PyTorch) |" in out and "sbx SAC (JAX)" in out
+    assert all(v[1] > 0 for v in res.values() if not isinstance(v, str))
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "offpolicy_throughput.py"), "--learning-starts", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode != 0 and "--learning-starts=0 must be a positive integer" in r.stderr
