@@ -14,6 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .context import EpisodeLimit, ExplicitContext, RunningMeanEncoder, add_context, make_striker
+from .striker import STRIKER_VARIANTS
 from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, TaskSet, make_split, ood_tasks
 
 # %% auto #0
@@ -140,17 +141,20 @@ class StrikerBenchmark:
     "The Striker adapter: train and test tasks from `split`; `explicit` normalises over the training tasks' range."
 
     split: Split = field(default_factory=make_split)  # the training and held-out tasks (chapter 00)
+    variant: str = "epi"  # one of STRIKER_VARIANTS: epi, or seed (EPI's task on the original meta_rl's ball)
     name: ClassVar[str] = "striker"
     outcome_columns: ClassVar[tuple[str, ...]] = ("final_distance", "min_distance", "success")
 
     def __post_init__(self):
+        if self.variant not in STRIKER_VARIANTS:
+            raise ValueError(f"unknown Striker variant {self.variant!r}; choose one of {list(STRIKER_VARIANTS)}")
         self.bounds = DynamicsBounds.from_tasks(self.split.train)  # what `explicit` normalises over
 
     train = property(lambda self: self.split.train)
     test = property(lambda self: self.split.test)
 
     def make_env(self, context: str, tasks, encoder=None, **kwargs) -> gym.Env:
-        return make_striker(context, tasks, encoder=encoder, bounds=self.bounds, **kwargs)
+        return make_striker(context, tasks, encoder=encoder, bounds=self.bounds, variant=self.variant, **kwargs)
 
     def task_columns(self, task: Task) -> dict:
         return dict(kind=task.kind, **asdict(task.dynamics))
@@ -163,7 +167,8 @@ class StrikerBenchmark:
         return ood_tasks(n, seed)
 
     def record(self) -> dict:
-        return dict(benchmark=self.name, split=self.split.name)
+        variant = {} if self.variant == "epi" else dict(variant=self.variant)  # runs before variants: no key
+        return dict(benchmark=self.name, split=self.split.name, **variant)
 
 # %% ../nbs/03_benchmark.ipynb #7630fdd7
 class PointMassEnv(gym.Env):
@@ -256,7 +261,7 @@ class ToyBenchmark:
 
 # %% ../nbs/03_benchmark.ipynb #06a28082
 BENCHMARKS: dict[str, Callable[..., Benchmark]] = {
-    "striker": lambda split="train25-test36": StrikerBenchmark(make_split(split)),
+    "striker": lambda split="train25-test36", variant="epi": StrikerBenchmark(make_split(split), variant),
     "toy": ToyBenchmark,
 }
 

@@ -114,11 +114,14 @@ def uncertainty_command(argv: Sequence[str]) -> int:
     09) or Meta-World's (chapter 12), as the run's `benchmark.json` says."""
     options = parse(UncertaintyOptions, argv, "metarl uncertainty")
     record = Path(options.run) / "benchmark.json"
-    kind = read_json(record).get("benchmark") if record.is_file() else "striker"  # folders from before benchmark.json
+    held = read_json(record) if record.is_file() else {"benchmark": "striker"}  # folders from before benchmark.json
+    kind = held.get("benchmark")
     if kind not in ("striker", "metaworld"):
         raise Refused(
             f"--run {options.run} is a run on {kind!r}; metarl uncertainty measures striker and metaworld runs"
         )
+    if held.get("variant", "epi") != "epi":
+        raise Refused(f"--run {options.run} is on the Striker variant {held['variant']!r}; uncertainty needs epi's")
     assess = assess_metaworld_command if kind == "metaworld" else assess_striker_run
     try:
         print(assess(options, " ".join(["metarl uncertainty", *argv])))

@@ -832,6 +832,7 @@ class RunConfig:
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
+    variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
     context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent, rl2
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed
     learner: str = "ppo"  # how the agents learn, one of LEARNERS: ppo (SB3's defaults) or ppo-tuned (chapter 04)
@@ -857,6 +858,7 @@ class RunConfig:
     def benchmark_options(self) -> dict:
         "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
         given = dict(split=self.split, suite=self.suite, env_name=self.env_name, seed=self.benchmark_seed)
+        given["variant"] = self.variant
         return {k: v for k, v in given.items() if v is not None}
 
     def ppo(self) -> PPOConfig:
@@ -919,6 +921,10 @@ def _contradictions(config: RunConfig) -> list[str]:
         problems.append("--latent-raw is only used with --latent-probe STEPS > 0")
     if c.latent_probe and c.latent_probe > MAX_PROBE:
         problems.append(f"--latent-probe {c.latent_probe} must be <= {MAX_PROBE}, the Striker's episode length")
+    if c.variant not in (None, "epi") and c.ceiling:
+        problems.append(f"--ceiling: its planner ran on the epi Striker, not on --variant {c.variant}")
+    if c.variant not in (None, "epi") and "latent" in c.context:
+        problems.append(f"--context latent learns its encoder on the epi Striker; not with --variant {c.variant} yet")
     if seeded := [s for s in c.set if s.partition("=")[0].strip() == "seed"]:
         problems.append(f"--set {seeded[0]} is not used: the agents' seeds are --seeds")
     if not c.out.strip():

@@ -10,10 +10,10 @@ from functools import cache
 from unittest import mock
 
 # %% auto #0
-__all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'STRIKER_START_QPOS', 'SIM_STATE',
-           'STRIKE_ACTION', 'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable',
-           'offscreen_gl', 'BallDynamics', 'StrikerEnv', 'strike_path', 'open_strikers', 'draw_table', 'plot_strike',
-           'image_slider']
+__all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'SEED_PHYSICS', 'STRIKER_START_QPOS',
+           'SIM_STATE', 'STRIKE_ACTION', 'gl_library_present', 'drop_unusable_gl', 'gl_works', 'RenderingUnavailable',
+           'offscreen_gl', 'BallDynamics', 'seed_ball', 'StrikerEnv', 'strike_path', 'open_strikers', 'draw_table',
+           'plot_strike', 'image_slider']
 
 # %% ../nbs/01_striker.ipynb #3f9009e2
 GL_LIBRARIES = {"egl": "EGL", "osmesa": "OSMesa"}  # off-screen MUJOCO_GL backend -> the shared library it loads
@@ -195,11 +195,26 @@ STRIKER_VARIANTS = {
     # name: (ball start xy, goal xy or None for random, distance term, episode steps)
     "epi": ((0.5, -0.3), (0.0, 1.0), "current", 200),
     "gym-v2": ((0.5, -0.175), None, "running_min", 100),
+    "seed": ((0.5, -0.3), (0.0, 1.0), "current", 200),  # EPI's task on the original meta_rl's ball (SEED_PHYSICS)
 }
+SEED_PHYSICS = dict(  # the ball of Gym's striker.xml, which the original EPI / meta_rl Striker used
+    ball_density=300.0,  # kg/m^3, the geoms' default density there: a 0.05 m ball of 0.157 kg (ours: 1000, 0.524 kg)
+    slide_armature=0.1,  # on the ball's two slide joints (ours: 0)
+)
 STRIKER_START_QPOS = (-0.2, 0.5, -1.5, -1.5, 1.0, 0.0, 0.0)
 
 
 SIM_STATE = mujoco.mjtState.mjSTATE_INTEGRATION  # what a snapshot of the simulator holds: all an exact replay needs
+
+
+def seed_ball(model: mujoco.MjModel, ball_density: float, slide_armature: float) -> None:
+    "Give the Striker `model`'s ball the density `ball_density` (its mass and inertia scale with it) and armature."
+    body, geom = model.body("object").id, model.geom("ball").id
+    volume = 4 / 3 * math.pi * model.geom_size[geom][0] ** 3
+    scale = ball_density / (model.body_mass[body] / volume)
+    model.body_mass[body] *= scale
+    model.body_inertia[body] *= scale
+    model.dof_armature[[model.joint(n).dofadr[0] for n in ("obj_slidex", "obj_slidey")]] = slide_armature
 
 
 class StrikerEnv(MujocoEnv, utils.EzPickle):
@@ -245,7 +260,8 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
     Arm at `STRIKER_START_QPOS` (the original pose, with the upper-arm roll -1.7 clipped into Pusher's range
     [-1.5, 1.7]), arm joint velocities uniform in [-0.1, 0.1], ball at rest at (0.5, -0.3), goal at (0, 1).
     `variant="gym-v2"` is Gym's Striker-v2: ball at (0.5, -0.175), goal uniform in [0.15, 0.7] x [0.1, 1.0]
-    (at least 0.17 m from the ball), running-minimum distance term, 100-step episodes.
+    (at least 0.17 m from the ball), running-minimum distance term, 100-step episodes. `variant="seed"` is the EPI
+    task on the original meta_rl's ball (`SEED_PHYSICS`: 0.157 kg, armature 0.1 on its slide joints).
 
     ## Tasks
     `tasks` is a `TaskSet` (each reset draws one task with the env's seeded RNG), a single `Task` or `Dynamics`,
@@ -348,7 +364,11 @@ class StrikerEnv(MujocoEnv, utils.EzPickle):
         model = mujoco.MjModel.from_xml_string(STRIKER_XML)
         model.vis.global_.offwidth = max(model.vis.global_.offwidth, self.width)
         model.vis.global_.offheight = max(model.vis.global_.offheight, self.height)
-        return model, mujoco.MjData(model)
+        if self.variant == "seed":
+            seed_ball(model, **SEED_PHYSICS)
+        data = mujoco.MjData(model)
+        mujoco.mj_setConst(model, data)
+        return model, data
 
     @property
     def dynamics(self) -> Dynamics:

@@ -203,6 +203,36 @@ def test_the_rl2_agent_trains_adapts_reloads_and_is_assessed(tmp_path):
     assert r.returncode == 0 and "| rl2 |" in r.stdout, r.stderr[-2000:]
 
 
+def test_the_seed_physics_variant_runs_and_reloads_on_its_own_ball(tmp_path):
+    """--variant seed: EPI's task on the original meta_rl's ball (0.157 kg, armature 0.1), recorded in the run folder
+    so that reloaded agents, and a resume, play on the same physics."""
+    from meta_rl.baselines import load_agent
+
+    out = tmp_path / "seed"
+    args = [
+        "metarl",
+        "run",
+        "--variant",
+        "seed",
+        "--context",
+        "explicit",
+        "--quick",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
+    r = subprocess.run(args, **TEXT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((out / "benchmark.json").read_text())["variant"] == "seed"
+    env = load_agent(out / "explicit" / "seed0").make_env(load_agent(out / "explicit" / "seed0").benchmark.test)
+    model = env.unwrapped.model
+    assert env.unwrapped.variant == "seed" and abs(model.body_mass[model.body("object").id] - 0.157) < 1e-3
+    r = subprocess.run([*args[:-2], "--out", str(out), "--resume"], **TEXT)
+    assert r.returncode == 0 and "already done" in r.stdout, r.stderr[-2000:]
+    r = subprocess.run([*args[:2], "--context", "explicit", "--quick", "--out", str(out), "--resume"], **TEXT)
+    assert r.returncode == 2 and "holds a run on" in r.stderr  # the epi Striker is another benchmark
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [
