@@ -17,16 +17,39 @@ NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
 CELL_TIMEOUT = 900  # seconds; the slowest cell (Meta-World's predictor study) takes about two minutes on 2 cores
 
 
+def sliced(get_msg, slice_s: float = 1.0):
+    """`get_msg(timeout)` of a kernel client's channel, waiting in slices of `slice_s` seconds. nbclient 0.11 waits
+    for a cell's reply in one poll as long as the cell's timeout; when widget messages cross it (chapter 09's sliders)
+    the poll can miss the reply and sleep until that timeout, 15 minutes, before reading it (jupyter/nbclient#312)."""
+    from queue import Empty
+
+    async def get(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else min(slice_s, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return get
+
+
 def run_all(path: Path) -> tuple[float, str | None]:
     """Execute every code cell of `path` in a fresh `python3` kernel, in the notebook's folder: (wall time, error or
     None)."""
     import nbformat
     from nbclient import NotebookClient
 
+    class Client(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            kc.shell_channel.get_msg = sliced(kc.shell_channel.get_msg)
+            return kc
+
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, kernel_name="python3", timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}}
-    )
+    client = Client(nb, kernel_name="python3", timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
         client.execute()
