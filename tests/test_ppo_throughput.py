@@ -6,6 +6,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    "Run `benchmarks/NAME.py ARGS` as a user would, capturing its output."
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *args], capture_output=True, text=True
+    )
+
+
 def test_ppo_throughput_benchmark_prints_its_table(capsys):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import ppo_throughput
@@ -18,9 +25,7 @@ def test_ppo_throughput_benchmark_prints_its_table(capsys):
 
 
 def test_ppo_throughput_benchmark_rejects_bad_arguments():
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ppo_throughput.py"), "--steps", "0"], capture_output=True, text=True
-    )
+    r = run_script("ppo_throughput", "--steps", "0")
     assert r.returncode != 0 and "--steps" in r.stderr
 
 
@@ -33,11 +38,7 @@ def test_learner_throughput_benchmark_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert len(res) == 2 * 2 + 1 and out.count("\n|") >= len(res) + 1
     assert "ppo, rl2 (RecurrentPolicy)" in out and "MlpLstmPolicy" in out
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "learner_throughput.py"), "--steps", "0"],
-        capture_output=True,
-        text=True,
-    )
+    r = run_script("learner_throughput", "--steps", "0")
     assert r.returncode != 0 and "--steps=0 must be a positive integer" in r.stderr
 
 
@@ -50,9 +51,5 @@ def test_offpolicy_throughput_benchmark_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert "| SB3 SAC (PyTorch) |" in out and "| sb3-contrib TQC (PyTorch) |" in out and "sbx SAC (JAX)" in out
     assert all(v[1] > 0 for v in res.values() if not isinstance(v, str))
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "offpolicy_throughput.py"), "--learning-starts", "0"],
-        capture_output=True,
-        text=True,
-    )
+    r = run_script("offpolicy_throughput", "--learning-starts", "0")
     assert r.returncode != 0 and "--learning-starts=0 must be a positive integer" in r.stderr
