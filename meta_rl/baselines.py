@@ -41,8 +41,8 @@ __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PP
            'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo',
            'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files',
            'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable', 'located',
-           'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'probe_counted', 'agent_config',
-           'check_resumable', 'train_ppo', 'train']
+           'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps', 'probe_counted',
+           'agent_config', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -895,6 +895,15 @@ def episode_horizon(env) -> int:
         return env.unwrapped.max_episode_steps
 
 
+def episode_steps(benchmark: Benchmark) -> int:
+    "The length of `benchmark`'s episodes (`episode_horizon` of one of its envs)."
+    env = benchmark.make_env("none", benchmark.train)
+    try:
+        return episode_horizon(env)
+    finally:
+        env.close()
+
+
 def probe_counted(config: PPOConfig, probe_steps: int, episode_steps: int, episodes_per_probe: int = 1) -> PPOConfig:
     """`config` with a probing agent's probes counted in its budget. A probe of `probe_steps` real env steps comes
     before every `episodes_per_probe` episodes of `episode_steps`; PPO gets the share of `total_timesteps` (rounded
@@ -916,13 +925,8 @@ def agent_config(
     probe = getattr(encoder, "probe_steps", 0) if context == "latent" else 0
     if not probe or benchmark is None:
         return config
-    env = benchmark.make_env("none", benchmark.train)
-    try:
-        steps = episode_horizon(env)
-    finally:
-        env.close()
     per_probe = config.episodes_per_task if getattr(encoder, "memory", "episode") == "task" else 1
-    return probe_counted(config, probe, steps, per_probe)
+    return probe_counted(config, probe, episode_steps(benchmark), per_probe)
 
 
 def _run_meta(benchmark: Benchmark, context: str, config: PPOConfig, encoder, encoder_path) -> dict:

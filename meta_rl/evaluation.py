@@ -22,6 +22,7 @@ from meta_rl.baselines import (
     located,
     copy_ppo,
     episode_horizon,
+    episode_steps,
     run_benchmark,
     PPOConfig,
     Agent,
@@ -431,9 +432,7 @@ def interaction_table(out) -> pd.DataFrame:
         ppo, probe = PPOConfig.from_dict(meta["ppo"]), meta.get("encoder_probe_steps") or 0
         trained = -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size
         if (key := json.dumps(record := run_benchmark(meta), sort_keys=True)) not in steps:
-            env = make_benchmark(**record).make_env("none", make_benchmark(**record).train)
-            steps[key] = episode_horizon(env)
-            env.close()
+            steps[key] = episode_steps(make_benchmark(**record))
         task_memory = meta.get("encoder_memory") == "task"
         per_probe = ppo.episodes_per_task if task_memory else 1
         probes = trained // (steps[key] * per_probe) * probe if probe else 0
