@@ -1,8 +1,10 @@
 """How long one uncertainty assessment takes (what each widget update costs): `UncertaintyEstimator.assess`
-plays one 200-step episode and scores its first K transitions.
+plays one 200-step episode and scores its first K transitions: the score, and the predicted outcome with its
+conformal interval (when the estimator has an outcome model).
 
     python benchmarks/uncertainty_latency.py                                   # default-size models, untrained
     python benchmarks/uncertainty_latency.py --folder runs/NAME/uncertainty --agent latent-seed0   # a saved estimator
+    python benchmarks/uncertainty_latency.py --k 25                            # after 25 transitions
 
 Without `--folder` the IIDA model and the predictor ensemble are freshly initialised at their default sizes
 (their weights do not change the cost) and the agent is the scripted strike; with `--folder` the saved
@@ -34,7 +36,9 @@ def untrained_estimator():
     iida = IIDAModel(PredictorConfig()).eval()
     trained = TrainedEnsemble(PredictorEnsemble(EnsembleConfig(), iida.config.latent_dim).eval(), iida, norm, None)
     est = UncertaintyEstimator(trained, parts=PARTS)
-    est.calibrate(est.parts_of(play(scripted_agent(), make_split("train25-test36").train, 1), (DEFAULT_K,)))
+    played = play(scripted_agent(), make_split("train25-test36").train, 1)
+    parts = est.parts_of(played, (25, DEFAULT_K))
+    est.calibrate(parts).fit_outcome(played, parts)
     return scripted_agent(), est
 
 
@@ -43,6 +47,7 @@ def main(argv=None):
     p.add_argument("--folder", help="an uncertainty folder written by metarl-uncertainty")
     p.add_argument("--agent", help="with --folder: the estimator's name, e.g. latent-seed0")
     p.add_argument("--repeats", type=int, default=10)
+    p.add_argument("--k", type=int, default=DEFAULT_K, help="score after K transitions (25 or 100 without --folder)")
     a = p.parse_args(argv)
     if a.repeats < 1:
         p.error("--repeats must be positive")
@@ -64,7 +69,10 @@ def main(argv=None):
         t0 = time.perf_counter()
         played = play(agent, TaskSet([task], task.id), 1)
         t1 = time.perf_counter()
-        est.standardize(est.parts_of(played, (DEFAULT_K,)))
+        parts = est.parts_of(played, (a.k,))
+        est.standardize(parts)
+        if est.outcome is not None:
+            est.predict_outcome(played, parts, agent)
         t2 = time.perf_counter()
         play_s.append(t1 - t0)
         score_s.append(t2 - t1)
@@ -77,7 +85,7 @@ def main(argv=None):
     print("|---|---:|")
     for name, v in (
         ("play one 200-step episode", play_s),
-        (f"score its first {DEFAULT_K} transitions", score_s),
+        (f"score its first {a.k} transitions{' and predict the outcome' if est.outcome else ''}", score_s),
         ("total (one widget update)", total_s),
     ):
         print(f"| {name} | {med(v):.3f} |")

@@ -16,11 +16,11 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['DYNAMICS_RANGE', 'TASK_KINDS', 'EPI_TRAIN_SCALES', 'EPI_TEST_SCALES', 'EPI_TRAIN_MAX', 'PARTIAL', 'SPLITS',
-           'EPI_TRAIN_BOUNDS', 'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'Dynamics', 'Task', 'TaskSet',
-           'epi_train_tasks', 'epi_test_tasks', 'epi_all_tasks', 'write_atomic', 'write_json', 'files_in',
-           'refuse_foreign_folder', 'read_json', 'worker_pool', 'Split', 'split_train25_test36', 'split_interpolation',
-           'split_extrapolation', 'split_random', 'make_split', 'DynamicsSampler', 'DynamicsBounds', 'plot_split',
-           'ood_tasks']
+           'EPI_TRAIN_BOUNDS', 'TRAIN_MAX_MASS', 'TRAIN_MAX_DAMPING', 'OOD_SAMPLER', 'OOD_RANGES', 'OOD_DIRECTIONS',
+           'Dynamics', 'Task', 'TaskSet', 'epi_train_tasks', 'epi_test_tasks', 'epi_all_tasks', 'write_atomic',
+           'write_json', 'files_in', 'refuse_foreign_folder', 'read_json', 'worker_pool', 'Split',
+           'split_train25_test36', 'split_interpolation', 'split_extrapolation', 'split_random', 'make_split',
+           'DynamicsSampler', 'DynamicsBounds', 'plot_split', 'ood_tasks', 'ood_direction', 'ood_around']
 
 # %% ../nbs/00_dynamics.ipynb #0dc361e5
 DYNAMICS_RANGE = (1e-3, 1e3)  # what any field of Dynamics may be: far beyond the grids, short of absurd
@@ -460,3 +460,49 @@ def ood_tasks(n: int = 20, seed: int = 0, sampler: DynamicsSampler = OOD_SAMPLER
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n={n!r} must be a positive integer")
     return sampler.sample(n, seed)
+
+# %% ../nbs/00_dynamics.ipynb #69f1aec1
+OOD_RANGES = {  # per field: its range below ("-"), inside ("") and above ("+") the EPI training range
+    "mass": {"-": (0.2 * 0.2, 0.6 * 0.2), "": (0.2, TRAIN_MAX_MASS), "+": OOD_SAMPLER.mass_scale},
+    "damping": {"-": (0.2 * 0.1, 0.6 * 0.1), "": (0.1, TRAIN_MAX_DAMPING), "+": OOD_SAMPLER.damping},
+}
+OOD_DIRECTIONS = (  # (mass, inertia, damping): where each lies; inertia None follows mass, as in EPI
+    ("-", None, ""),
+    ("+", None, ""),
+    ("", None, "-"),
+    ("", None, "+"),
+    ("-", None, "-"),
+    ("-", None, "+"),
+    ("+", None, "-"),
+    ("+", None, "+"),
+    ("", "-", ""),
+    ("", "+", ""),
+)
+
+
+def ood_direction(d: Dynamics, bounds: DynamicsBounds = EPI_TRAIN_BOUNDS) -> str:
+    """Where `d` lies relative to the training range `bounds`: each field below (`-`) or above (`+`) it, e.g.
+    `"mass+ inertia+ damping-"`; `"inside"` when no field leaves it."""
+    names = ("mass", "inertia", "damping")
+    tol = 1e-9  # the grid's own values carry rounding: 0.19999999999999996 is its lowest mass
+    signs = [
+        "-" if v < lo * (1 - tol) else "+" if v > hi * (1 + tol) else ""
+        for v, lo, hi in zip(d.as_array(), bounds.low, bounds.high)
+    ]
+    return " ".join(f"{n}{s}" for n, s in zip(names, signs) if s) or "inside"
+
+# %% ../nbs/00_dynamics.ipynb #ddc36b1c
+def ood_around(n: int = 20, seed: int = 0) -> TaskSet:
+    """`n` OOD tasks around the EPI training range, spread in turn over the `OOD_DIRECTIONS` (`n` >= 10 reaches every
+    one): each field drawn from its range below, inside or above training (mass and inertia log-uniformly)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive integer")
+    rng, tasks = np.random.default_rng(seed), []
+    logu = lambda r: float(np.exp(rng.uniform(np.log(r[0]), np.log(r[1]))))
+    for i in range(n):
+        mass, inertia, damping = OOD_DIRECTIONS[i % len(OOD_DIRECTIONS)]
+        m = logu(OOD_RANGES["mass"][mass])
+        j = m if inertia is None else logu(OOD_RANGES["mass"][inertia])
+        d = Dynamics(m, j, float(rng.uniform(*OOD_RANGES["damping"][damping])))
+        tasks.append(Task(f"ood-around-{seed}-{i:03d}", d, "ood"))
+    return TaskSet(tasks, f"ood-around-{seed}")

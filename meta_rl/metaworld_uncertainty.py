@@ -148,6 +148,9 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
     def path_of(self, played: Played) -> None:
         "Meta-World has no ball to draw."
 
+    def touched(self, played: Played, ks: Sequence[int]) -> None:
+        "Not measured on Meta-World: its observations name no one object the outcome depends on."
+
     def save_model(self, folder: Path) -> dict:
         "Nothing to write: `estimator.json` records the encoder's checkpoint."
         if self.checkpoint is None:

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .context import CONTEXT_MODES
 from .striker import draw_table
-from .dynamics import Dynamics, Split, ood_tasks
+from .dynamics import Dynamics, Split, ood_around, ood_direction, ood_tasks
 from .baselines import Agent, load_agent, save_figure, save_file, save_table, verified
 from .iida_data import TransitionDataset
 from .iida_predictor import load_predictor, train_context_encoder
@@ -25,6 +25,7 @@ from meta_rl.uncertainty import (
     DEFAULT_K,
     DEFAULT_PARTS,
     PARTS,
+    OUTCOME_TARGETS,
     EnsembleConfig,
     TrainedEnsemble,
     UncertaintyEstimator,
@@ -37,13 +38,15 @@ from meta_rl.uncertainty import (
 from .dynamics import read_json, refuse_foreign_folder, write_json
 
 # %% auto #0
-__all__ = ['AUROCS', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders', 'run_agents',
-           'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run', 'collect_assessments',
-           'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table', 'risk_coverage',
-           'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k', 'metrics_markdown',
-           'ReportSettings', 'plot_score_by_set', 'striker_sections', 'write_uncertainty_report', 'UncertaintyOptions',
-           'options_protocol', 'record_command', 'assess_and_report', 'assess_striker_run', 'load_assessor',
-           'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
+__all__ = ['AUROCS', 'EARLY_K', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders',
+           'run_agents', 'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run',
+           'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
+           'risk_coverage', 'with_directions', 'direction_metrics', 'worst_directions', 'interval_coverage',
+           'abstention', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k',
+           'metrics_markdown', 'ReportSettings', 'plot_score_by_set', 'outcome_sections', 'direction_sections',
+           'striker_sections', 'write_uncertainty_report', 'UncertaintyOptions', 'options_protocol', 'record_command',
+           'assess_and_report', 'assess_striker_run', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame',
+           'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/09_uncertainty_eval.ipynb #cfd550f0
 def _check_count(name: str, v, least: int = 1) -> None:
@@ -59,16 +62,20 @@ class UncertaintyProtocol:
     tasks_per_split: int | None = None  # the first N training and test tasks of each kind (None: all)
     ood_tasks: int = 20  # OOD tasks (0: none, as on ML10, whose held-out test skills are the novel tasks)
     ood_seed: int = 0  # the seed that draws the OOD tasks
+    ood_around: bool = True  # Striker: OOD tasks on every side of the training range (False: heavier and more damped)
     ood_widen: float = 0.5  # Meta-World: how far beyond the training goals the OOD goals lie (a share of their range)
     ks: tuple[int, ...] = (10, 25, 50, 100, 200)  # transitions K to score after; must include DEFAULT_K
     seed: int = 0  # the seed of the first calibration episode on each task (scored episodes use seed + 1)
     ensemble: EnsembleConfig = EnsembleConfig()  # Striker: the predictor ensemble
     reps: int = 2000  # bootstrap resamples of the CIs
+    confidence: float = 0.9  # the coverage of the predicted outcome's conformal intervals
 
     def __post_init__(self):
         object.__setattr__(self, "ks", tuple(self.ks))
         for name, least in (("episodes", 1), ("ood_tasks", 0), ("reps", 1)):
             _check_count(name, getattr(self, name), least)
+        if isinstance(self.confidence, bool) or not isinstance(self.confidence, float) or not 0 < self.confidence < 1:
+            raise ValueError(f"confidence={self.confidence!r} must be a number strictly between 0 and 1")
         if self.tasks_per_split is not None:
             _check_count("tasks_per_split", self.tasks_per_split, 2)
         if not self.ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in self.ks):
@@ -151,20 +158,23 @@ def run_ensemble(
 
 # %% ../nbs/09_uncertainty_eval.ipynb #0d80f317
 def assess_agent(agent: Agent, est: UncertaintyEstimator, sets: dict, protocol) -> pd.DataFrame:
-    """Calibrate `est` on `agent`'s episodes on `sets["train"]`, then score fresh episodes on every task set of `sets`
-    (name: tasks; None is skipped); one row per episode and K. Any benchmark: `est.play` plays its episodes."""
+    """Calibrate `est` on `agent`'s episodes on `sets["train"]` (its score's reference and its outcome model), then
+    score fresh episodes on every task set of `sets` (name: tasks; None is skipped); one row per episode and K, with the
+    predicted outcome, its interval and `u_outcome` (the predicted outcome as a risk: the final distance where episodes
+    have one, else minus the return). Any benchmark: `est.play` plays its episodes."""
     ks, E, s = protocol.ks, protocol.episodes, protocol.seed
-    est.calibrate(est.parts_of(est.play(agent, sets["train"], E, seed=s), ks))
-    parts = pd.concat(
-        [
-            est.parts_of(est.play(agent, tasks, E, seed=s + 1), ks).assign(set=name)
-            for name, tasks in sets.items()
-            if tasks is not None
-        ],
-        ignore_index=True,
-    )
+    calibration = est.play(agent, sets["train"], E, seed=s)
+    train_parts = est.parts_of(calibration, ks)
+    est.calibrate(train_parts).fit_outcome(calibration, train_parts, agent, protocol.confidence)
+    scored = []
+    for name, tasks in [(n, t) for n, t in sets.items() if t is not None]:
+        played = est.play(agent, tasks, E, seed=s + 1)
+        p = est.parts_of(played, ks)
+        scored.append(pd.concat([p, est.predict_outcome(played, p, agent)], axis=1).assign(set=name))
+    parts = pd.concat(scored, ignore_index=True)
     std, default = est.standardize(parts), [p for p in est.default_parts if p in est.parts]
-    parts = parts.assign(**{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, default))
+    risk = parts.final_distance_predicted if "final_distance_predicted" in parts else -parts.return_predicted
+    parts = parts.assign(**{f"u_{p}": std[p] for p in est.parts}, score=est.score(parts, default), u_outcome=risk)
     return parts.drop(columns=[c for c in parts.columns if c[0] == "z" and c[1:].isdigit()])
 
 
@@ -239,7 +249,8 @@ def assess_run(
         trained = run_ensemble(run_dir, out_dir, protocol.ensemble, quick=quick, progress=progress)
         save_trained_ensemble(trained, out_dir / "ensemble.pt")
         log(f"trained the predictor ensemble ({protocol.ensemble.members} members) in {time.perf_counter() - t0:.0f} s")
-    ood = ood_tasks(protocol.ood_tasks, protocol.ood_seed) if protocol.ood_tasks else None
+    draw = ood_around if protocol.ood_around else ood_tasks
+    ood = draw(protocol.ood_tasks, protocol.ood_seed) if protocol.ood_tasks else None
     sets = protocol.sets(split.train, split.test, ood, kind=lambda t: t.kind)
     make = lambda agents: UncertaintyEstimator(trained, agents, parts=PARTS)
     return assess_agents(agents_dirs, out_dir, make, sets, protocol, save_estimator, progress, log)
@@ -395,6 +406,73 @@ def risk_coverage(
             )
     return pd.DataFrame(rows)
 
+# %% ../nbs/09_uncertainty_eval.ipynb #be79c2b4
+EARLY_K = 25  # the early K the report also shows: a quarter of the Striker's first episode
+
+
+def with_directions(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with `direction`: for an OOD episode, where its task lies relative to the training range
+    (`ood_direction`); empty for the others, and everywhere on a benchmark whose episodes have no dynamics columns."""
+    fields = ["mass_scale", "inertia_scale", "damping"]
+    if not set(fields) <= set(df.columns):
+        return df.assign(direction="")
+    named = [ood_direction(Dynamics(*row)) if s == "ood" else "" for s, row in zip(df.set, df[fields].to_numpy())]
+    return df.assign(direction=named)
+
+
+def direction_metrics(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per context, K, score (`score` and every `u_*`) and OOD direction: the AUROC of that direction's OOD episodes
+    against the test episodes (seeds pooled), with its 95% CI."""
+    rows, df = [], with_directions(df)
+    scores = ["score"] + [c for c in df.columns if c.startswith("u_")]
+    for (context, k), g in df.groupby(["context", "k"]):
+        test = g[g.set == "test"]
+        for direction, ood in g[g.set == "ood"].groupby("direction"):
+            for s in [s for s in scores if g[s].notna().all()]:
+                pos, neg = ood[s].to_numpy(), test[s].to_numpy()
+                low, high = bootstrap_ci((pos, neg), auroc, reps, seed)
+                v = auroc(pos, neg)
+                rows.append(dict(context=context, k=k, score=s.removeprefix("u_"), direction=direction, value=v))
+                rows[-1].update(low=low, high=high, episodes=len(pos))
+    return pd.DataFrame(rows)
+
+
+def worst_directions(directions: pd.DataFrame) -> pd.DataFrame:
+    "Per context, K and score: its worst OOD direction and that direction's AUROC (a score is judged by it)."
+    worst = directions.loc[directions.groupby(["context", "k", "score"]).value.idxmin()]
+    return worst.reset_index(drop=True)
+
+# %% ../nbs/09_uncertainty_eval.ipynb #f3e8f6a9
+def interval_coverage(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per context, K, task set and predicted outcome: the share of episodes whose real outcome lies in its interval
+    (`coverage`, 95% CI), the intervals' median width, and the share of episodes informative by K (where measured)."""
+    rows = []
+    for target in [t for t in OUTCOME_TARGETS if f"{t}_low" in df]:
+        inside = (df[target] >= df[f"{target}_low"]) & (df[target] <= df[f"{target}_high"])
+        d = df.assign(inside=inside.astype(float), width=df[f"{target}_high"] - df[f"{target}_low"])
+        for (context, k, s), g in d.groupby(["context", "k", "set"]):
+            low, high = bootstrap_ci((g.inside.to_numpy(),), np.mean, reps, seed)
+            informative = g.informative.astype(float).mean() if "informative" in g else np.nan
+            rows.append(dict(context=context, k=k, set=s, outcome=target, coverage=g.inside.mean(), low=low, high=high))
+            rows[-1].update(width=g.width.median(), informative=informative, episodes=len(g))
+    return pd.DataFrame(rows)
+
+
+def abstention(df: pd.DataFrame, k: int = EARLY_K, share: float = 0.2, sets=("test", "ood")) -> pd.DataFrame:
+    """Per context and score (`score`, `u_outcome`): the failure rate of all test and OOD episodes at K=`k`, and of
+    the rest after leaving out the `share` the score calls most uncertain (per seed, then averaged), the cut."""
+    rows = []
+    for s in [s for s in ("score", "u_outcome") if s in df]:
+        rc = risk_coverage(df, k, s, sets, coverages=(1 - share, 1.0))
+        mean = rc.groupby(["context", "coverage"]).failure.mean().unstack("coverage")
+        for context, r in mean.iterrows():
+            all_, kept = r[1.0], r[1 - share]
+            cut = (all_ - kept) / all_ if all_ > 0 else np.nan
+            rows.append(
+                dict(context=context, score=s.removeprefix("u_"), k=k, failure=all_, kept_failure=kept, cut=cut)
+            )
+    return pd.DataFrame(rows)
+
 # %% ../nbs/09_uncertainty_eval.ipynb #c9362639
 def plot_uncertainty_map(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score"):
     """Per context mode: tasks on mass scale x damping, colour = mean uncertainty `score`, size = success rate, marker =
@@ -547,8 +625,8 @@ def metrics_markdown(
     parts: Sequence[str] = PARTS,
     default_parts: Sequence[str] = DEFAULT_PARTS,
 ) -> str:
-    """The metrics at K=`k` as a Markdown table: one row per context and score (the default score, then `parts`), a
-    column per metric of `shown` with its 95% CI."""
+    """The metrics at K=`k` as a Markdown table: one row per context and score (the default score, the predicted
+    outcome, then `parts`), a column per metric of `shown` with its 95% CI."""
     m = metrics[metrics.k == k]
     lines = [
         "| context | score | " + " | ".join(METRIC_NAMES[x] for x in shown) + " | seeds |",
@@ -556,9 +634,10 @@ def metrics_markdown(
     ]
     for context in [c for c in CONTEXT_MODES if c in set(m.context)]:
         present = set(m[m.context == context].score)
-        for s in [s for s in ("score", *parts) if s in present]:
+        for s in [s for s in ("score", "outcome", *parts) if s in present]:
             r = m[(m.context == context) & (m.score == s)].set_index("metric")
             name = f"**score** ({' + '.join(p for p in default_parts if p in present)})" if s == "score" else s
+            name = "**predicted outcome**" if s == "outcome" else name
             cells = " | ".join(_fmt(r, x) for x in shown)
             lines.append(f"| {context} | {name} | {cells} | {int(r.seeds.iloc[0])} |")
     return "\n".join(lines)
@@ -629,9 +708,85 @@ def _success_and_abstaining(df: pd.DataFrame, rc: pd.DataFrame) -> list[str]:
         *[f"| {c} | {at.loc[c].iloc[-1]:.0%} | {at.loc[c].iloc[0]:.0%} |" for c in order if c in at.index],
     ]
 
+# %% ../nbs/09_uncertainty_eval.ipynb #4a3b1eef
+def _pct(v: float) -> str:
+    return "–" if np.isnan(v) else f"{v:.0%}"
 
+
+def outcome_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
+    """Markdown: the predicted outcome's interval coverage per task set (`intervals.csv`) and abstaining on the 20% most
+    uncertain test and OOD episodes (`abstention.csv`), at `EARLY_K` and `DEFAULT_K`."""
+    cov = interval_coverage(df, reps)
+    if cov.empty:
+        return []
+    absent = pd.concat([abstention(df, k) for k in sorted({EARLY_K, DEFAULT_K} & set(df.k))], ignore_index=True)
+    save_table(cov, out / "intervals.csv")
+    save_table(absent, out / "abstention.csv")
+    order = {c: i for i, c in enumerate(CONTEXT_MODES)}
+    shown = cov[cov.k.isin([EARLY_K, DEFAULT_K])].sort_values(["k", "context"], key=lambda c: c.map(order).fillna(c))
+    lines = [
+        "## Predicted outcome: conformal intervals",
+        "",
+        "The outcome predicted after K transitions, with its interval (the protocol's `confidence`, 90% by default; "
+        "split conformal, calibrated on training tasks the model was not fitted on). On test tasks the coverage should "
+        "hold; on OOD tasks it need not. informative: episodes where something had touched the ball by K.",
+        "",
+        "| K | context | outcome | " + " | ".join(f"{s} coverage" for s in ("train", "test", "ood")) + " | test median "
+        "width | OOD informative |",
+        "|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for (k, context, target), g in shown.groupby(["k", "context", "outcome"], sort=False):
+        g = g.set_index("set")
+        cell = lambda s: "–" if s not in g.index else f"{g.coverage[s]:.0%} [{g.low[s]:.0%}, {g.high[s]:.0%}]"
+        width = f"{g.width['test']:.3g}" if "test" in g.index else "–"
+        informative = _pct(g.informative["ood"]) if "ood" in g.index else "–"
+        covered = " | ".join(cell(s) for s in ("train", "test", "ood"))
+        lines.append(f"| {k} | {context} | {target} | {covered} | {width} | {informative} |")
+    lines += [
+        "",
+        "## Abstaining on the 20% most uncertain test and OOD episodes",
+        "",
+        "| K | context | score | failure, all | failure, the other 80% | relative cut (target ≥ 30%) |",
+        "|---:|---|---|---:|---:|---:|",
+        *[
+            f"| {r.k} | {r.context} | {r.score} | {_pct(r.failure)} | {_pct(r.kept_failure)} | {_pct(r.cut)} |"
+            for r in absent.itertuples()
+        ],
+    ]
+    return lines
+
+
+def direction_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
+    """Markdown: the OOD AUROC of the score and of the predicted outcome per OOD direction, and their worst direction
+    (`directions.csv`), at `EARLY_K` and `DEFAULT_K`."""
+    d = direction_metrics(df, reps)
+    if d.empty:
+        return []
+    save_table(d, out / "directions.csv")
+    contexts = [c for c in CONTEXT_MODES if c in set(d.context)]
+    lines = [
+        "## OOD detection per direction",
+        "",
+        "AUROC of each direction's OOD episodes against the test episodes (0.5 = chance; target ≥ 0.95 in every "
+        "direction at K = 25). A score is judged by its worst direction.",
+        "",
+    ]
+    for k in sorted({EARLY_K, DEFAULT_K} & set(d.k)):
+        dk = d[(d.k == k) & d.score.isin(["score", "outcome"])]
+        table = dk.pivot_table(index="direction", columns=["context", "score"], values="value")
+        columns = [(c, s) for c in contexts for s in ("score", "outcome") if (c, s) in table.columns]
+        lines += [f"K = {k}:", "", "| direction | " + " | ".join(f"{c} {s}" for c, s in columns) + " |"]
+        lines += ["|---|" + "---:|" * len(columns)]
+        lines += [f"| {i} | " + " | ".join(f"{r[c]:.2f}" for c in columns) + " |" for i, r in table.iterrows()]
+        worst = table.min()
+        lines += ["| **worst** | " + " | ".join(f"**{worst[c]:.2f}**" for c in columns) + " |", ""]
+    return lines
+
+# %% ../nbs/09_uncertainty_eval.ipynb #e5aba2ea
 def striker_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
-    "The Striker's own sections: the predictor ensemble's calibration (`calibration.csv`) and the grid figures."
+    """The Striker's own sections: OOD detection per direction, the predictor ensemble's calibration
+    (`calibration.csv`) and the grid figures."""
+    directions = direction_sections(df, out, reps)
     cal = calibration_table(df, reps)
     save_table(cal, out / "calibration.csv")
     _save_figure(plot_uncertainty_map(df), out / "figures" / "uncertainty_map.png")
@@ -640,7 +795,7 @@ def striker_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
     lines = [f"## Predictor ensemble calibration (K = {DEFAULT_K})", ""]
     lines += ["| context | set | " + " | ".join(c.columns) + " |", "|---|---|" + "---:|" * len(c.columns)]
     lines += [f"| {ctx} | {st} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for (ctx, st), row in c.iterrows()]
-    return [*lines, "", *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability")]]
+    return [*directions, *lines, "", *[f"![{n}](figures/{n}.png)" for n in ("uncertainty_map", "reliability")]]
 
 
 STRIKER_REPORT = ReportSettings(sections=striker_sections)
@@ -662,7 +817,10 @@ def write_uncertainty_report(
     _save_figure(plot_risk_coverage(rc).figure, out / "figures" / "risk_coverage.png")
     _save_figure(plot_metrics_vs_k(metrics), out / "figures" / "metrics_vs_k.png")
     table = metrics_markdown(metrics, DEFAULT_K, settings.metrics, settings.parts, settings.default_parts)
-    own = settings.sections(df, out, reps) if settings.sections else []
+    early = (
+        metrics_markdown(metrics, EARLY_K, settings.metrics, (), settings.default_parts) if EARLY_K in set(df.k) else ""
+    )
+    own = [*outcome_sections(df, out, reps), "", *(settings.sections(df, out, reps) if settings.sections else [])]
     text = [
         f"# {settings.title}: {out.name}",
         "",
@@ -675,6 +833,7 @@ def write_uncertainty_report(
         "",
         table,
         "",
+        *([f"At K = {EARLY_K} (the score and the predicted outcome):", "", early, ""] if early else []),
         *_success_and_abstaining(df, rc),
         "",
         *own,
@@ -696,6 +855,7 @@ class UncertaintyOptions:
     ood: int | None = None  # out-of-distribution tasks (default 20; none on ML10, whose test skills are the novel ones)
     ks: tuple[int, ...] | None = None  # transitions K to score after (default 10 25 50 100 200; must include 100)
     tasks_per_split: int | None = None  # assess on the first N training and test tasks of each kind (default all)
+    confidence: float | None = None  # the coverage of the predicted outcome's intervals (default 0.9)
     quick: bool = False  # the tiny budget: the whole path in well under a minute
     no_progress: bool = False  # no progress bars
 
@@ -708,6 +868,7 @@ def options_protocol(options: UncertaintyOptions, protocol, **fields):
     ks = tuple(sorted(set(options.ks))) if options.ks else None
     given = dict(episodes=("--episodes", options.episodes), ood_tasks=("--ood", options.ood), ks=("--ks", ks))
     given.update(tasks_per_split=("--tasks-per-split", options.tasks_per_split), **fields)
+    given.update(confidence=("--confidence", options.confidence))
     try:
         return replace(protocol, **{name: v for name, (_, v) in given.items() if v is not None})
     except ValueError as e:
@@ -766,15 +927,21 @@ def load_assessor(folder, name: str) -> tuple[Agent, UncertaintyEstimator]:
 
 
 def plot_assessment(report, dynamics: Dynamics, title: str = ""):
-    "The ball's path to the goal and the uncertainty report's parts (standardised) with the score, side by side."
+    """The ball's path to the goal with the outcome the agent expected (its 90% interval), and the uncertainty
+    report's parts (standardised) with the score and the OOD flag, side by side."""
     import matplotlib.pyplot as plt, seaborn as sns
 
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw=dict(width_ratios=[1, 1.3]))
     e, path = report.episode, report.ball_path
+    expected = ""
+    if report.informative is False:
+        expected = "\nnot yet informative: the ball is untouched"
+    elif "final_distance" in report.outcome:
+        expected = "\nexpected: {1:.2f} to {2:.2f} m (90%)".format(*report.outcome["final_distance"])
     draw_table(
         a0,
         f"m x{dynamics.mass_scale:.2g}, I x{dynamics.inertia_scale:.2g}, d {dynamics.damping:.2g}\n"
-        f"return {e['return']:.0f}, {'success' if e['success'] else 'missed'} ({e['final_distance']:.2f} m)",
+        f"return {e['return']:.0f}, {'success' if e['success'] else 'missed'} ({e['final_distance']:.2f} m){expected}",
         xlim=(-1, 1),
     )
     a0.plot(path[:, 0], path[:, 1], "-", color="tab:blue", lw=1.5)
@@ -789,7 +956,7 @@ def plot_assessment(report, dynamics: Dynamics, title: str = ""):
     a1.set(
         xlabel="training-task standard deviations",
         ylabel="",
-        title=f"{title} uncertainty after {report.transitions} transitions\n"
+        title=f"{title} uncertainty after {report.transitions} transitions: {'novel' if report.novel else 'familiar'}\n"
         f"latent {np.array2string(report.latent[:4], precision=2)}...",
     )
     fig.tight_layout()

@@ -70,7 +70,12 @@ def test_quick_assessment_of_a_quick_run(tmp_path):
     both = episodes.groupby(["context", "k"]).success.nunique().eq(2).any()  # failed and won episodes, in a group
     failure = {"failure_auroc"} if both else set()
     assert {"ood_auroc", "heldout_auroc"} | failure == set(metrics.metric)
-    assert set(metrics.score) == {"score", "latent_std", "latent_novelty", "surprise", "policy_disagreement"}
+    assert set(metrics.score) == {"score", "outcome", "latent_std", "latent_novelty", "surprise", "policy_disagreement"}
+    # the predicted return with its conformal interval (Meta-World's episodes have no final distance)
+    assert (episodes.return_low <= episodes.return_high).all() and "final_distance_low" not in episodes
+    assert (u / "intervals.csv").is_file() and "## Predicted outcome: conformal intervals" in (
+        u / "summary.md"
+    ).read_text()
     assert ((metrics.value.isna()) | metrics.value.between(0, 1)).all()
     assert "| none | **score** (latent_std + latent_novelty + surprise + policy_disagreement) |" in r.stdout
     assert json.loads((u / "commands.json").read_text())[0].startswith("metarl uncertainty --run")

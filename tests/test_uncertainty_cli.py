@@ -67,6 +67,25 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
     table = (out / "summary.md").read_text()
     for section in ("## Success per task set", "## Abstaining on the most uncertain episodes", "## Predictor ensemble"):
         assert section in table, section
+    for section in ("## Predicted outcome: conformal intervals", "## OOD detection per direction", "| **worst** |"):
+        assert section in table, section
+    for f in ("intervals.csv", "abstention.csv", "directions.csv"):
+        assert (out / f).is_file(), f
+    # every scored episode has its predicted outcome, its interval and whether it was informative
+    for target in ("final_distance", "return"):
+        low, high = episodes[f"{target}_low"], episodes[f"{target}_high"]
+        assert (low <= episodes[f"{target}_predicted"]).all() and (episodes[f"{target}_predicted"] <= high).all()
+    assert episodes.u_outcome.notna().all() and set(episodes.informative) <= {True, False}
+    # the intervals hold on the test tasks (calibrated on 12 training tasks: a loose bound on so few)
+    intervals = pd.read_csv(out / "intervals.csv")
+    assert intervals[intervals.set == "test"].coverage.mean() >= 0.75, intervals
+    # the quick protocol's four OOD tasks lie in four directions around the training range
+    assert set(pd.read_csv(out / "directions.csv").direction) == {
+        "mass- inertia-",
+        "mass+ inertia+",
+        "damping-",
+        "damping+",
+    }
     for context in ("none", "explicit", "latent"):
         assert f"| {context} | **score**" in table and f"| {context} | **score**" in r.stdout
 
@@ -80,6 +99,7 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
         (["--contexts", "none", "none"], "--context repeats a mode"),
         (["--contexts", "latent", "--ood", "-1"], "--ood -1 must be an integer >= 0"),
         (["--tasks-per-split", "1"], "--tasks-per-split 1 must be an integer >= 2"),
+        (["--confidence", "1.5"], "--confidence 1.5 must be a number strictly between 0 and 1"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(tiny_run, tmp_path, args, reason):
