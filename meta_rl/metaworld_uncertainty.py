@@ -115,6 +115,7 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
+    two_sided = ()  # one-sided, as measured on ML1 reach (chapter 08's Striker parts are two-sided)
     kind = "metaworld"
 
     def __init__(

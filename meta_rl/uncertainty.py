@@ -38,12 +38,13 @@ from meta_rl.iida_predictor import (
 from .dynamics import read_json, write_json
 
 # %% auto #0
-__all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'OUTCOME_TARGETS', 'DEFAULT_PARTS', 'DEFAULT_K', 'NOVELTY_FLAG', 'TOUCHED',
-           'ENSEMBLE_FORMAT', 'ESTIMATORS', 'ScriptedStriker', 'scripted_agent', 'Played', 'play', 'EnsembleConfig',
-           'BatchedLinear', 'PredictorEnsemble', 'predictive', 'TrainedEnsemble', 'train_ensemble', 'policy_values',
-           'Windows', 'episode_windows', 'uncertainty_parts', 'outcome_features', 'OutcomeModel', 'Uncertainty',
-           'UncertaintyEstimator', 'save_trained_ensemble', 'save_calibration', 'load_calibration', 'save_estimator',
-           'load_trained_ensemble', 'load_estimator']
+__all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'OUTCOME_TARGETS', 'DEFAULT_PARTS', 'DEFAULT_K', 'TWO_SIDED',
+           'NOVELTY_FLAG', 'TOUCHED', 'ENSEMBLE_FORMAT', 'ESTIMATORS', 'ScriptedStriker', 'scripted_agent', 'Played',
+           'play', 'EnsembleConfig', 'BatchedLinear', 'PredictorEnsemble', 'predictive', 'TrainedEnsemble',
+           'train_ensemble', 'policy_values', 'Windows', 'episode_windows', 'uncertainty_parts', 'outcome_features',
+           'forest_arrays', 'forest_predict', 'OutcomeModel', 'Uncertainty', 'UncertaintyEstimator',
+           'save_trained_ensemble', 'save_calibration', 'load_calibration', 'save_estimator', 'load_trained_ensemble',
+           'load_estimator']
 
 # %% ../nbs/08_uncertainty.ipynb #68edcfb8
 class ScriptedStriker:
@@ -430,14 +431,41 @@ def outcome_features(played: Played, ks: Sequence[int], agent: Agent | None = No
 OUTCOME_TARGETS = {"final_distance": (0.0, math.inf), "return": (-math.inf, math.inf)}  # outcome: its (min, max)
 
 
+def forest_arrays(forest) -> list[dict]:
+    "The trees of a fitted scikit-learn regression forest as plain lists (what `forest_predict` reads; JSON-ready)."
+    keep = lambda t: dict(
+        left=t.children_left.tolist(),
+        right=t.children_right.tolist(),
+        feature=t.feature.tolist(),
+        threshold=t.threshold.tolist(),
+        value=t.value[:, 0, 0].tolist(),
+    )
+    return [keep(e.tree_) for e in forest.estimators_]
+
+
+def forest_predict(trees: list[dict], x: np.ndarray) -> np.ndarray:
+    "The mean prediction of `trees` (`forest_arrays`) on the rows of `x`, as scikit-learn computes it."
+    x, rows, total = np.asarray(x, np.float32), np.arange(len(x)), np.zeros(len(x))
+    for t in trees:
+        left, right, feature = (np.asarray(t[n]) for n in ("left", "right", "feature"))
+        threshold, node = np.asarray(t["threshold"]), np.zeros(len(x), dtype=np.int64)
+        while (inner := left[node] != -1).any():
+            go_left = x[rows, feature[node]] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+        total += np.asarray(t["value"])[node]
+    return total / len(trees)
+
+
 @dataclass
 class OutcomeModel:
     """An episode's outcomes (those of `OUTCOME_TARGETS` it has) predicted from what is known after K transitions, a
-    ridge regression per K and outcome, with split-conformal intervals (crepes): fitted on the episodes of half the
+    random forest per K and outcome, with split-conformal intervals (crepes): fitted on the episodes of half the
     training tasks, its errors on the other half's calibrate the intervals."""
 
     confidence: float = 0.9  # the intervals' coverage
-    fits: dict = field(default_factory=dict)  # "K:outcome" -> columns, mean, scale, coef, intercept, residuals
+    fits: dict = field(default_factory=dict)  # "K:outcome" -> columns, trees (`forest_arrays`), residuals
+    trees: int = 100  # trees per forest
+    min_leaf: int = 5  # the fewest episodes in a leaf: on some 60 episodes, shallow trees
 
     def __post_init__(self):
         if not 0 < self.confidence < 1:
@@ -445,8 +473,8 @@ class OutcomeModel:
 
     def fit(self, features: pd.DataFrame, outcomes: pd.DataFrame, tasks: Sequence[str]) -> OutcomeModel:
         """Fit on rows of `features` (with `k`) and `outcomes` (same rows), episodes of the training `tasks` (a task id
-        per row): every other task (in sorted order) calibrates the intervals, the rest fit the regression."""
-        from sklearn.linear_model import Ridge, RidgeCV
+        per row): every other task (in sorted order) calibrates the intervals, the rest fit the forest."""
+        from sklearn.ensemble import RandomForestRegressor
 
         tasks = np.asarray(tasks)
         held = np.isin(tasks, sorted(set(tasks))[1::2])
@@ -455,25 +483,13 @@ class OutcomeModel:
         columns = [c for c in features.columns if c != "k"]
         for k in sorted(set(features.k)):
             rows = (features.k == k).to_numpy()
-            x = features.loc[rows, columns].to_numpy(np.float64)
-            fit, cal = ~held[rows], held[rows]
-            mean, scale = x[fit].mean(0), x[fit].std(0)
-            scale = np.where(scale > 1e-9, scale, 1.0)
-            z = (x - mean) / scale
+            x, fit, cal = features.loc[rows, columns].to_numpy(np.float64), ~held[rows], held[rows]
             for target in [t for t in OUTCOME_TARGETS if t in outcomes]:
                 y = outcomes.loc[rows, target].to_numpy(np.float64)
-                # its penalty by leave-one-out where there are episodes enough, else a fixed one
-                ridge = RidgeCV(alphas=np.logspace(-2, 4, 13)) if fit.sum() >= 3 else Ridge(alpha=1.0)
-                ridge.fit(z[fit], y[fit])
-                residuals = y[cal] - ridge.predict(z[cal])
-                self.fits[f"{int(k)}:{target}"] = dict(
-                    columns=columns,
-                    mean=mean.tolist(),
-                    scale=scale.tolist(),
-                    coef=ridge.coef_.tolist(),
-                    intercept=float(ridge.intercept_),
-                    residuals=residuals.tolist(),
-                )
+                forest = RandomForestRegressor(self.trees, min_samples_leaf=self.min_leaf, random_state=0, n_jobs=1)
+                trees = forest_arrays(forest.fit(x[fit], y[fit]))
+                residuals = y[cal] - forest_predict(trees, x[cal])
+                self.fits[f"{int(k)}:{target}"] = dict(columns=columns, trees=trees, residuals=residuals.tolist())
         return self
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
@@ -481,25 +497,24 @@ class OutcomeModel:
         interval (`final_distance_low`, `final_distance_high`)."""
         from crepes import ConformalRegressor
 
+        if missing := sorted(set(features.k) - set(self.ks)):
+            raise ValueError(f"no outcome model at K={missing}; fitted for K in {self.ks}")
         out = pd.DataFrame(index=features.index)
         for key, f in self.fits.items():
             k, target = key.split(":")
             rows = (features.k == int(k)).to_numpy()
             if not rows.any():
                 continue
-            x = features.loc[rows, f["columns"]].to_numpy(np.float64)
-            y_hat = (x - f["mean"]) / f["scale"] @ np.asarray(f["coef"]) + f["intercept"]
             low, high = OUTCOME_TARGETS[target]
-            y_hat = np.clip(y_hat, low, high)
+            y_hat = np.clip(
+                forest_predict(f["trees"], features.loc[rows, f["columns"]].to_numpy(np.float64)), low, high
+            )
             crepes = ConformalRegressor().fit(residuals=np.asarray(f["residuals"]))
             with warnings.catch_warnings():  # too few calibration episodes: the honest interval is the whole range
                 warnings.filterwarnings("ignore", "the no. of calibration examples is too small")
                 interval = crepes.predict_int(y_hat=y_hat, confidence=self.confidence, y_min=low, y_max=high)
             for name, v in (("predicted", y_hat), ("low", interval[:, 0]), ("high", interval[:, 1])):
                 out.loc[rows, f"{target}_{name}"] = v
-        missing = sorted(set(features.k) - {int(key.split(":")[0]) for key in self.fits})
-        if missing:
-            raise ValueError(f"no outcome model at K={missing}; fitted for K in {self.ks}")
         return out
 
     @property
@@ -507,15 +522,18 @@ class OutcomeModel:
         return sorted({int(key.split(":")[0]) for key in self.fits})
 
     def to_dict(self) -> dict:
-        return dict(confidence=self.confidence, fits=self.fits)
+        return dict(confidence=self.confidence, fits=self.fits, trees=self.trees, min_leaf=self.min_leaf)
 
     @classmethod
     def from_dict(cls, d: dict) -> OutcomeModel:
-        return cls(float(d["confidence"]), dict(d["fits"]))
+        return cls(float(d["confidence"]), dict(d["fits"]), int(d["trees"]), int(d["min_leaf"]))
 
 # %% ../nbs/08_uncertainty.ipynb #1434f93c
 DEFAULT_PARTS = ("latent_novelty",)  # the part that helped for every context mode in chapter 09's measurements
 DEFAULT_K = 100
+# parts that are unusual when low as well as high (a heavy ball moves less, so the ensemble has less to get wrong; a
+# light one more): standardised two-sided, |u|
+TWO_SIDED = ("latent_std", "disagreement", "surprise", "policy_disagreement")
 NOVELTY_FLAG = 2.0  # a score above this many training-task SDs flags the task as novel (out of distribution)
 TOUCHED = 0.01  # m: the ball has moved this far, so the episode says something about it
 
@@ -583,6 +601,7 @@ class UncertaintyEstimator:
 
     play = staticmethod(play)
     default_parts = DEFAULT_PARTS
+    two_sided = TWO_SIDED
     kind = "striker"
 
     def __init__(
@@ -649,7 +668,8 @@ class UncertaintyEstimator:
         return self
 
     def standardize(self, parts: pd.DataFrame) -> pd.DataFrame:
-        "Each part in training-task standard units: (log part - reference mean) / reference std, at the row's K."
+        """Each part in training-task standard units: (log part - reference mean) / reference std, at the row's K; its
+        absolute value for the `two_sided` parts."""
         if self.reference is None:
             raise RuntimeError("the estimator has no reference yet: call calibrate() on training-task episodes first")
         if missing := sorted(set(parts.k) - set(self.reference.index)):
@@ -658,10 +678,10 @@ class UncertaintyEstimator:
             )
         if parts.latent_novelty.isna().any():
             parts = self.with_novelty(parts)
-        ref = self.reference.loc[parts.k]
+        ref, side = self.reference.loc[parts.k], lambda p, u: np.abs(u) if p in self.two_sided else u
         return pd.DataFrame(
             {
-                p: (np.log(parts[p].clip(lower=1e-12)).to_numpy() - ref[("mean", p)].to_numpy())
+                p: side(p, (np.log(parts[p].clip(lower=1e-12)).to_numpy() - ref[("mean", p)].to_numpy()))
                 / ref[("std", p)].to_numpy()
                 for p in self.parts
             },
