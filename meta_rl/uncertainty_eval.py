@@ -41,12 +41,12 @@ from .dynamics import read_json, refuse_foreign_folder, write_json
 __all__ = ['AUROCS', 'EARLY_K', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders',
            'run_agents', 'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run',
            'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
-           'risk_coverage', 'with_directions', 'direction_metrics', 'worst_directions', 'interval_coverage',
-           'abstention', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage', 'plot_metrics_vs_k',
-           'metrics_markdown', 'ReportSettings', 'plot_score_by_set', 'outcome_sections', 'direction_sections',
-           'striker_sections', 'write_uncertainty_report', 'UncertaintyOptions', 'options_protocol', 'record_command',
-           'assess_and_report', 'assess_striker_run', 'load_assessor', 'plot_assessment', 'uncertainty_sweep_frame',
-           'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
+           'risk_coverage', 'with_directions', 'direction_metrics', 'worst_directions', 'plot_directions',
+           'interval_coverage', 'abstention', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage',
+           'plot_metrics_vs_k', 'metrics_markdown', 'ReportSettings', 'plot_score_by_set', 'outcome_sections',
+           'direction_sections', 'striker_sections', 'write_uncertainty_report', 'UncertaintyOptions',
+           'options_protocol', 'record_command', 'assess_and_report', 'assess_striker_run', 'load_assessor',
+           'plot_assessment', 'uncertainty_sweep_frame', 'plot_sweep', 'uncertainty_explorer', 'uncertainty_sweep']
 
 # %% ../nbs/09_uncertainty_eval.ipynb #cfd550f0
 def _check_count(name: str, v, least: int = 1) -> None:
@@ -442,6 +442,27 @@ def worst_directions(directions: pd.DataFrame) -> pd.DataFrame:
     worst = directions.loc[directions.groupby(["context", "k", "score"]).value.idxmin()]
     return worst.reset_index(drop=True)
 
+
+def plot_directions(directions: pd.DataFrame, scores: Sequence[str] = ("score", "outcome")):
+    """Heatmaps of the OOD AUROC per direction (rows) and K (columns), a panel per context mode and score of
+    `scores`."""
+    import matplotlib.pyplot as plt, seaborn as sns
+
+    contexts = [c for c in CONTEXT_MODES if c in set(directions.context)]
+    scores = [s for s in scores if s in set(directions.score)]
+    fig, axes = plt.subplots(
+        1, len(contexts) * len(scores), figsize=(2.6 * len(contexts) * len(scores) + 1.5, 4), squeeze=False
+    )
+    for ax, (context, score) in zip(axes[0], [(c, s) for c in contexts for s in scores]):
+        d = directions[(directions.context == context) & (directions.score == score)]
+        grid = d.pivot_table(index="direction", columns="k", values="value")
+        sns.heatmap(grid, vmin=0, vmax=1, cmap="RdYlGn", annot=True, fmt=".2f", cbar=False, ax=ax)
+        ax.set(title=f"{context}: {score}", xlabel="K", ylabel="" if ax is not axes[0][0] else "OOD direction")
+        if ax is not axes[0][0]:
+            ax.set_yticklabels([])
+    fig.tight_layout()
+    return fig
+
 # %% ../nbs/09_uncertainty_eval.ipynb #f3e8f6a9
 def interval_coverage(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Per context, K, task set and predicted outcome: the share of episodes whose real outcome lies in its interval
@@ -763,6 +784,7 @@ def direction_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
     if d.empty:
         return []
     save_table(d, out / "directions.csv")
+    _save_figure(plot_directions(d), out / "figures" / "directions.png")
     contexts = [c for c in CONTEXT_MODES if c in set(d.context)]
     lines = [
         "## OOD detection per direction",
@@ -780,7 +802,7 @@ def direction_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
         lines += [f"| {i} | " + " | ".join(f"{r[c]:.2f}" for c in columns) + " |" for i, r in table.iterrows()]
         worst = table.min()
         lines += ["| **worst** | " + " | ".join(f"**{worst[c]:.2f}**" for c in columns) + " |", ""]
-    return lines
+    return [*lines, "![directions](figures/directions.png)", ""]
 
 # %% ../nbs/09_uncertainty_eval.ipynb #e5aba2ea
 def striker_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:

@@ -47,6 +47,7 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
     for f in ("episodes.csv", "metrics.csv", "calibration.csv", "risk_coverage.csv", "summary.md"):
         assert (out / f).is_file(), f
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
+        "directions.png",
         "metrics_vs_k.png",
         "reliability.png",
         "risk_coverage.png",
