@@ -37,11 +37,11 @@ __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PP
            'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig', 'learner_config',
            'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics', 'normalizing', 'RecurrentPolicy',
            'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent', 'RecurrentActor',
-           'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'save_file',
-           'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo',
-           'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files',
-           'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable', 'located',
-           'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps', 'probe_counted',
+           'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'lost',
+           'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of',
+           'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable',
+           'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable',
+           'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps', 'probe_counted',
            'agent_config', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
@@ -108,7 +108,7 @@ class PPOConfig:
             object.__setattr__(self, name, int(v))
         if self.total_timesteps > MAX_TIMESTEPS:
             raise ValueError(
-                f"PPOConfig.total_timesteps={self.total_timesteps} is beyond {MAX_TIMESTEPS:.0e}, about a year of "
+                f"PPOConfig.total_timesteps={self.total_timesteps:.3g} is beyond {MAX_TIMESTEPS:.0e}, about a year of "
                 "training on a 2-core machine"
             )
 
@@ -483,7 +483,7 @@ class LearningCurve(BaseCallback):
     def _record(self):
         df = self.evaluate(self.agent).assign(timesteps=self.num_timesteps)
         if self.path.exists():  # the whole table rewritten (`save_table`, below): a kill never leaves it torn
-            df = pd.concat([pd.read_csv(self.path), df], ignore_index=True)
+            df = pd.concat([pd.read_csv(self.path, float_precision="round_trip"), df], ignore_index=True)
         save_table(df, self.path)
         self.next_eval = (self.num_timesteps // self.eval_freq + 1) * self.eval_freq
 
@@ -531,6 +531,12 @@ def verified(path) -> bool:
     path = Path(path)
     entries = manifest(path.parent) or {}
     return path.is_file() and path.name in entries and entries[path.name] == _digest(path.read_bytes())
+
+
+def lost(path) -> bool:
+    "Whether its folder's manifest records a file at `path` that is gone or is not the one it recorded (torn, damaged)."
+    path = Path(path)
+    return path.name in (manifest(path.parent) or {}) and not verified(path)
 
 
 def save_file(path, data: bytes) -> Path:
@@ -1038,7 +1044,7 @@ def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path |
         return new_ppo(config, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     model = load_ppo(checkpoint, env, tensorboard_log=str(run_dir / "tb"), verbose=verbose)
     if (curve := run_dir / "curve.csv").exists():
-        c = pd.read_csv(curve)
+        c = pd.read_csv(curve, float_precision="round_trip")  # rewritten to the same bytes
         save_table(c[c.timesteps <= model.num_timesteps], curve)
     return model
 

@@ -102,6 +102,8 @@ def report_command(argv: Sequence[str]) -> int:
 
     matplotlib.use("Agg")
     config = parse(ReportConfig, argv, "metarl report")
+    if config.reps < 1:
+        raise Refused(f"--reps {config.reps} must be a positive integer (bootstrap resamples)")
     try:
         print(write_report(config.out, reps=config.reps, ceiling=config.ceiling))
     except (FileNotFoundError, ValueError) as e:

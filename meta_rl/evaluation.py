@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
-import inspect, itertools, json, os
+import inspect, itertools, json, os, shutil
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,7 +14,9 @@ import pandas as pd
 import torch
 
 from meta_rl.baselines import (
+    lost,
     manifest,
+    record,
     save_file,
     save_figure,
     save_table,
@@ -475,13 +477,24 @@ def _collect(out: Path, name: str) -> pd.DataFrame:
     paths = sorted(out.glob(f"*/seed*/{name}"))
     if damaged := [p for p in paths if (manifest(p.parent) or {}).get(name) and not verified(p)]:
         raise ValueError(f"{damaged[0]} is damaged (not the file its manifest recorded): run again with --resume")
-    parts = [pd.read_csv(p) for p in paths]
+    if gone := [d / name for d in sorted(out.glob("*/seed*")) if lost(d / name)]:
+        raise ValueError(f"{gone[0]} is gone (its manifest recorded it): run again with --resume")
+    parts = [pd.read_csv(p, float_precision="round_trip") for p in paths]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def from_scratch(command: str) -> str:
     "A run's command without `--resume`: resumed or not, a run ends with the same files, so this is the one to quote."
     return " ".join(t for t in command.split(" ") if t != "--resume")
+
+
+def _commands_line(record: dict) -> str:
+    """The summary's line on the commands that made the folder (`command.json`): each distinct one (without
+    `--resume`), in the order they first wrote it."""
+    made = list(dict.fromkeys(from_scratch(c) for c in [*record.get("earlier", []), record.get("command", "?")] if c))
+    if len(made) == 1:
+        return f"Command: `{made[0]}`"
+    return "Commands, in the order they wrote this folder: " + "; ".join(f"`{c}`" for c in made)
 
 
 def _interval(lo, hi, seeds: int) -> str:
@@ -605,7 +618,7 @@ def write_report(out, reps: int = 2000, ceiling=None) -> str:
     text = [
         f"# meta_rl {bench['benchmark']} report: {out.name}",
         "",
-        f"Command: `{from_scratch(command.get('command', '?'))}`",
+        _commands_line(command),
         "",
         f"{settings.capitalize()}; {episodes.episode.max() + 1} deterministic episodes per task at most; "
         "mean and IQM over seeds of the per-task mean return, 95% stratified-bootstrap CIs (rliable). "
@@ -769,11 +782,13 @@ def run_protocol(
         for seed in seeds:
             run_dir, latent = out / context / f"seed{seed}", context == "latent"
             cfg = replace(config, seed=seed)
+            if resume:
+                _restart_if_curve_lost(run_dir, log)
             if resume and _agent_done(run_dir, protocol):
                 check_resumable(run_dir, benchmark, context, cfg, encoder if latent else None)
                 log(f"{context} seed {seed}: already done, kept")
                 continue
-            if resume and (run_dir / "model.pt").exists():
+            if resume and verified(run_dir / "model.pt"):
                 log(f"{context} seed {seed}: training had finished; evaluating its model")
             elif resume and (done := checkpoints(run_dir)):
                 log(f"{context} seed {seed}: resumed from step {done[-1][0]}")
@@ -794,9 +809,24 @@ def run_protocol(
 
 
 def _agent_done(run_dir: Path, protocol: Protocol) -> bool:
-    """Whether the agent in `run_dir` was evaluated (and adapted, if the protocol adapts): its last file is the one its
-    manifest recorded (a torn or damaged file means the work is done again)."""
-    return verified(run_dir / ("adaptation.csv" if protocol.adapt_budgets else "episodes.csv"))
+    """Whether the agent in `run_dir` was trained, evaluated (and adapted, if the protocol adapts): its model and result
+    files are the ones its manifest recorded, and its learning curve is not lost (a file gone, torn or damaged means
+    the work that made it is done again)."""
+    files = ["model.pt", "episodes.csv", *(["adaptation.csv"] if protocol.adapt_budgets else [])]
+    return all(verified(run_dir / f) for f in files) and not lost(run_dir / "curve.csv")
+
+
+def _restart_if_curve_lost(run_dir: Path, log: Callable[[str], None]) -> None:
+    """A learning curve that is lost (gone or torn) can only be made again by training again: remove what the agent's
+    training made (its model, checkpoints, curve and results), so that it trains from the start, to the same bytes."""
+    if not lost(run_dir / "curve.csv"):
+        return
+    log(f"{run_dir}: its curve.csv is gone or damaged; training it again from the start to make it again")
+    for name in ("model.pt", "curve.csv", "episodes.csv", "adaptation.csv"):
+        (run_dir / name).unlink(missing_ok=True)
+        if name in (manifest(run_dir) or {}):
+            record(run_dir / name, None)
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
 
 
 def evaluate_and_adapt(agent: Agent, run_dir: Path, protocol: Protocol) -> None:
@@ -904,7 +934,7 @@ def _contradictions(config: RunConfig) -> list[str]:
     if bad := [x for x in c.context if x not in CONTEXT_MODES]:
         problems.append(f"--context {bad[0]!r} is not a context; choose from {list(CONTEXT_MODES)}")
     if not c.context or len(set(c.context)) != len(c.context):
-        problems.append(f"--context must name each context once, got {' '.join(c.context)}")
+        problems.append(f"--context must name each context once, got {' '.join(c.context) or 'none'}")
     if not c.seeds or len(set(c.seeds)) != len(c.seeds) or min(c.seeds) < 0:
         problems.append(f"--seeds must be distinct non-negative integers, got {' '.join(map(str, c.seeds))}")
     if "latent" not in c.context:
@@ -913,7 +943,8 @@ def _contradictions(config: RunConfig) -> list[str]:
     if c.latent_memory not in (None, "episode", "task"):
         problems.append(f"--latent-memory {c.latent_memory!r}: choose episode or task")
     if c.encoder and not Path(c.encoder).is_file():
-        problems.append(f"--encoder {c.encoder}: no such file")
+        what = "is a folder; name the predictor.pt in it" if Path(c.encoder).is_dir() else "no such file"
+        problems.append(f"--encoder {c.encoder}: {what}")
     if c.latent_probe and c.benchmark != "striker":
         problems.append(f"--latent-probe is only used with --benchmark striker, not {c.benchmark}")
     if c.latent_raw and not c.latent_probe:
@@ -926,6 +957,8 @@ def _contradictions(config: RunConfig) -> list[str]:
         problems.append(f"--context latent learns its encoder on the epi Striker; not with --variant {c.variant} yet")
     if seeded := [s for s in c.set if s.partition("=")[0].strip() == "seed"]:
         problems.append(f"--set {seeded[0]} is not used: the agents' seeds are --seeds")
+    if c.timesteps is not None and (both := [s for s in c.set if s.partition("=")[0].strip() == "total_timesteps"]):
+        problems.append(f"--timesteps {c.timesteps} and --set {both[0]} both set the training steps; give one")
     if not c.out.strip():
         problems.append("--out is empty: name the run folder")
     return problems
@@ -956,12 +989,28 @@ def _benchmark(config: RunConfig) -> Benchmark:
     return make_benchmark(config.benchmark, **options)
 
 
+def _foreign_record(out: Path) -> str | None:
+    "The first of the run's top-level records in `out` that is another tool's (not JSON, or not what metarl writes)."
+    for name, key in (("config.json", "config"), ("command.json", "command")):
+        if (out / name).is_file():
+            try:
+                held = json.loads((out / name).read_text())
+            except (ValueError, UnicodeDecodeError):
+                return name
+            if not isinstance(held, dict) or key not in held:
+                return name
+    return None
+
+
 def _check_out(config: RunConfig, benchmark: Benchmark) -> None:
     """Refuse an `--out` that is a file, a folder of other files (never overwritten), or one that holds a run on another
     benchmark or (without --resume) the agents asked for."""
     out = Path(config.out)
     ours = ("benchmark.json", "split.json", "config.json", "command.json")
-    refuse_foreign_folder(out, ours, "run of metarl", ignore=("log.txt",))  # a sweep writes its trial's log first
+    # a sweep writes its trial's record and log first
+    refuse_foreign_folder(out, ours, "run of metarl", ignore=("log.txt", "trial.json"))
+    if foreign := _foreign_record(out):
+        raise ValueError(f"{out / foreign} is not a record of metarl run (never overwritten); choose another --out")
     if (out / "benchmark.json").exists() and (held := read_json(out / "benchmark.json")) != (
         asked := json.loads(json.dumps(benchmark.record()))
     ):
@@ -981,7 +1030,9 @@ def check_run(config: RunConfig) -> tuple[Benchmark, PPOConfig, Protocol]:
     try:
         ppo = config.ppo()
     except ValueError as e:
-        raise ValueError(str(e).replace("PPOConfig.total_timesteps", "--timesteps")) from None
+        by_set = any(s.partition("=")[0].strip() == "total_timesteps" for s in config.set)
+        flag = "--set total_timesteps" if by_set else "--timesteps"
+        raise ValueError(str(e).replace("PPOConfig.total_timesteps", flag)) from None
     benchmark = _benchmark(config)
     _check_out(config, benchmark)
     return benchmark, ppo, config.protocol(benchmark)
@@ -1006,10 +1057,17 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
 
 
 def record_run(out: Path, config: RunConfig, ppo: PPOConfig, protocol: Protocol, benchmark: Benchmark, command: str):
-    "Write the run's `config.json` (the config and what it resolved to) and add `command` to `command.json`."
+    """Write the run's `config.json` (the config and what it resolved to; its `context` and `seeds`: every agent the
+    folder holds, over all the commands that wrote it) and add `command` to `command.json`."""
     out.mkdir(parents=True, exist_ok=True)
     resolved = dict(benchmark=benchmark.record(), ppo=ppo.to_dict(), protocol=asdict(protocol))
+    # what PPO trains: whole rollouts (a probing latent agent's own config.json counts its probe steps apart)
+    resolved["trained_timesteps"] = -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size
     settings = {k: v for k, v in asdict(config).items() if k != "resume"}  # how a command went on: command.json
+    if (out / "config.json").is_file():  # a resumed or extended run: the agents of the earlier commands stay
+        held = read_json(out / "config.json").get("config", {})
+        for key in ("context", "seeds"):
+            settings[key] = list(dict.fromkeys([*held.get(key, []), *settings[key]]))
     write_json(out / "config.json", dict(config=settings, **resolved))
     earlier = []  # the commands that wrote into this folder before (other contexts or seeds, resumes)
     if (out / "command.json").is_file():

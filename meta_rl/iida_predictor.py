@@ -901,6 +901,8 @@ class PredictorTraining:
 def train_from_files(run: PredictorTraining) -> str:
     "Train the predictor `run` asks for; the lines that report it. A bad option or file is a one-line `ValueError`."
     config = run.predictor
+    if Path(run.out).exists() and not Path(run.out).is_dir():
+        raise ValueError(f"--out {run.out} is a file; name a folder for predictor.pt")
     ds = TransitionDataset.load(run.data)
     test = TransitionDataset.load(run.test_data) if run.test_data else None
     if config.val_tasks >= len(ds.tasks):

@@ -29,6 +29,7 @@ from meta_rl.uncertainty import (
 from meta_rl.uncertainty_eval import (
     agent_folders,
     assess_agents,
+    loadable,
     start_assessment,
     auroc,
     ReportSettings,
@@ -237,6 +238,7 @@ def assess_metaworld_run(
             f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, "
             f"whose held-out test skills are the novel tasks (use ood_tasks=0)"
         )
+    loadable(dirs_by_context)  # a damaged or foreign model is refused before anything is written
     out_dir = start_assessment(run_dir, out_dir, protocol)
     checkpoint = run_dir / "encoder" / "predictor.pt"
     if not checkpoint.is_file():

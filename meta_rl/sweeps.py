@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sweeps.ipynb #9d52aec2
 from __future__ import annotations
-import itertools, json, os, re, time, traceback
+import itertools, json, os, re, tempfile, time, traceback
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
@@ -15,9 +15,9 @@ from tqdm.auto import tqdm
 from .dynamics import refuse_foreign_folder, read_json, worker_pool, write_json
 
 # %% auto #0
-__all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'run_trial', 'execute_trial',
-           'trial_status', 'SweepResult', 'run_sweep', 'collect_sweep', 'aggregate_sweep', 'SweepOptions', 'sweep',
-           'sweep_report']
+__all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'RUN_TYPES', 'BACKENDS', 'Trial', 'SweepSpec', 'trial_config', 'check_trials',
+           'run_trial', 'execute_trial', 'trial_status', 'SweepResult', 'spec_differences', 'run_sweep',
+           'collect_sweep', 'aggregate_sweep', 'SweepOptions', 'sweep', 'sweep_report']
 
 # %% ../nbs/11_sweeps.ipynb #02b1b12a
 import meta_rl.iida_predictor  # noqa: F401  registers the Striker's latent encoder (chapter 03's encoder_source)
@@ -25,6 +25,7 @@ import meta_rl.metaworld  # noqa: F401  registers the Meta-World benchmark and i
 from .baselines import PPOConfig, save_figure, save_file, save_table
 from meta_rl.evaluation import (
     RunConfig,
+    check_run,
     run,
     summarize,
     summary_markdown,
@@ -60,6 +61,9 @@ class SweepSpec:
 
     def __post_init__(self):
         allowed = set(RUN_KEYS) | set(PPO_KEYS)
+        for what in ("grid", "fixed"):
+            if not isinstance(getattr(self, what), dict):
+                raise ValueError(f"SweepSpec.{what} must be a mapping of keys to values, got {getattr(self, what)!r}")
         if not self.grid:
             raise ValueError("SweepSpec.grid is empty: give at least one key with a list of values")
         for k, v in {**self.grid, **self.fixed}.items():
@@ -93,37 +97,81 @@ class SweepSpec:
 
     @classmethod
     def load(cls, path) -> SweepSpec:
-        "Read a spec from JSON or YAML (YAML needs PyYAML)."
-        text = Path(path).read_text()
-        if str(path).endswith((".yaml", ".yml")):
+        "Read a spec from JSON or YAML (YAML needs PyYAML); a file that is neither is named in a one-line `ValueError`."
+        kind = "YAML" if str(path).endswith((".yaml", ".yml")) else "JSON"
+        try:
+            text = Path(path).read_text()
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a {kind} sweep spec: it is not text") from None
+        if kind == "YAML":
             try:
                 import yaml
             except ImportError:
                 raise ImportError(
                     f"reading the YAML spec {str(path)!r} needs PyYAML (pip install pyyaml); or write the spec as JSON"
                 ) from None
-            d = yaml.safe_load(text)
+            try:
+                d = yaml.safe_load(text)
+            except yaml.YAMLError as e:
+                raise ValueError(f"{path} is not a YAML sweep spec ({' '.join(str(e).split())})") from None
         else:
-            d = json.loads(text)
+            try:
+                d = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path} is not a JSON sweep spec ({e})") from None
         allowed = [f.name for f in fields(cls)]
         if not isinstance(d, dict):
             raise ValueError(f"{path}: a sweep spec is a mapping with the keys {allowed}, got {type(d).__name__}")
         if unknown := sorted(set(d) - set(allowed)):
             raise ValueError(f"{path}: unknown spec keys {unknown}; allowed: {allowed}")
+        if "grid" not in d:
+            raise ValueError(f'{path}: a sweep spec needs a grid, e.g. {{"grid": {{"seed": [0, 1]}}}}')
         return cls(**d)
 
 # %% ../nbs/11_sweeps.ipynb #74171f0f
+RUN_TYPES = {f.name: str(f.type) for f in fields(RunConfig)}  # e.g. "int | None", "tuple[str, ...]", "bool"
+
+
+def _typed(key: str, v, kind: str):
+    """`v` as the `RunConfig` field `key` of type `kind` holds it (a tuple field takes one value or a list, a boolean
+    true/false or 1/0 as PPOConfig overrides do); else a one-line `ValueError` naming key, value and what is allowed."""
+    if v is None and kind.endswith(" | None"):
+        return None
+    kind = kind.removesuffix(" | None")
+    if kind.startswith("tuple["):
+        return tuple(_typed(key, x, kind[6:].split(",")[0]) for x in (v if isinstance(v, (list, tuple)) else [v]))
+    if kind == "bool" and (isinstance(v, (bool, int)) and v in (0, 1) or str(v).lower() in ("true", "false", "1", "0")):
+        return v if isinstance(v, bool) else str(v).lower() in ("true", "1")
+    if kind == "int" and isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+        return int(v)
+    if kind == "str" and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return str(v)
+    allowed = dict(bool="true or false", int="an integer", str="a string").get(kind, kind)
+    raise ValueError(f"{key}={v!r} must be {allowed}")
+
+
 def trial_config(params: dict, out_dir, num_cpus: int = 1) -> RunConfig:
     """The run config of a trial using `num_cpus` CPUs: `seed` is its one seed, the other `RunConfig` keys set their
-    field (one value for a tuple field is a tuple of one), `PPOConfig` keys become `set` overrides."""
-    tuples = {f.name for f in fields(RunConfig) if str(f.type).startswith("tuple")}
-    run_fields, sets = dict(seeds=(int(params.get("seed", 0)),)), []
+    field (one value for a tuple field is a tuple of one), `PPOConfig` keys become `set` overrides. A value of the wrong
+    type is a one-line `ValueError` naming it."""
+    run_fields, sets = dict(seeds=(_typed("seed", params.get("seed", 0), "int"),)), []
     for k, v in params.items():
         if k in RUN_KEYS and k != "seed":
-            run_fields[k] = tuple(v) if isinstance(v, (list, tuple)) else (v,) if k in tuples else v
+            run_fields[k] = _typed(k, v, RUN_TYPES[k])
         elif k != "seed":
             sets.append(f"{k}={v}")
     return RunConfig(out=str(out_dir), resume=True, no_progress=True, workers=num_cpus, set=tuple(sets), **run_fields)
+
+
+def check_trials(spec: SweepSpec) -> None:
+    """Refuse a spec any of whose trials `run_trial` would refuse: each trial's run config, checked as chapter 07's
+    `check_run` checks a run's (on a folder of its own that does not exist), before anything is written or run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in spec.trials():
+            try:
+                check_run(trial_config(t.params, Path(tmp) / "trial", spec.num_cpus))
+            except (ValueError, FileNotFoundError) as e:
+                raise ValueError(f"trial {t.id}: {e}") from None
 
 
 def run_trial(params: dict, out_dir: Path, num_cpus: int = 1):
@@ -235,6 +283,21 @@ class SweepResult:
         return [r for r in self.records if r["status"] == "failed"]
 
 
+def spec_differences(held: SweepSpec, asked: SweepSpec) -> list[str]:
+    """What differs between the spec a sweep folder holds and the one asked for, as `grid KEY: HELD there, ASKED asked`;
+    not the name, which follows the folder (a sweep folder moved or copied resumes)."""
+    differs = []
+    for what in ("grid", "fixed"):
+        h, a = (json.loads(json.dumps(getattr(s, what))) for s in (held, asked))  # tuples as the saved spec has them
+        for k in [*h, *(k for k in a if k not in h)]:
+            if (k in h, h.get(k)) != (k in a, a.get(k)):
+                there, asked_ = (json.dumps(d[k]) if k in d else "unset" for d in (h, a))
+                differs.append(f"{what} {k}: {there} there, {asked_} asked")
+    if held.num_cpus != asked.num_cpus:
+        differs.append(f"num_cpus: {held.num_cpus} there, {asked.num_cpus} asked")
+    return differs
+
+
 def run_sweep(
     spec: SweepSpec,
     out,
@@ -256,10 +319,14 @@ def run_sweep(
         _import_ray()  # fail before anything is written
     out = Path(out)
     refuse_foreign_folder(out, ("spec.json",), "sweep of meta_rl")
+    if (out / "spec.json").exists() and (differs := spec_differences(SweepSpec.load(out / "spec.json"), spec)):
+        raise ValueError(
+            f"{out} holds another sweep (spec.json differs in {'; '.join(differs)}); choose another folder"
+        )
+    if trial_fn is None:  # every trial's config, before anything is written
+        check_trials(spec)
     out.mkdir(parents=True, exist_ok=True)
-    if (out / "spec.json").exists() and SweepSpec.load(out / "spec.json") != spec:
-        raise ValueError(f"{out} holds another sweep (spec.json differs); choose another folder")
-    spec.save(out / "spec.json")
+    spec.save(out / "spec.json")  # under its new name if the folder was moved or copied
     trials = spec.trials()
     done = {t.id for t in trials if trial_status(t, out) == "done"}
     todo = [t for t in trials if t.id not in done]
@@ -389,7 +456,11 @@ class SweepOptions:
             return SweepSpec.load(self.spec)
         if not self.grid:
             raise ValueError("give a spec file or --grid")
-        grid = {k: [_value(x) for x in v.split(",")] for k, v in _assignments(self.grid, "--grid").items()}
+        grid = {}
+        for k, v in _assignments(self.grid, "--grid").items():
+            if "" in v.split(","):
+                raise ValueError(f"--grid {k}={v} has an empty value; give {k}=V1,V2,... with one or more values")
+            grid[k] = [_value(x) for x in v.split(",")]
         fixed = {k: _value(v) for k, v in _assignments(self.fixed, "--fixed").items()}
         return SweepSpec(grid=grid, fixed=fixed, num_cpus=self.num_cpus, name=Path(self.out).resolve().name)
 
@@ -411,6 +482,7 @@ def sweep(options: SweepOptions) -> SweepResult:
 def sweep_report(result: SweepResult, out) -> str:
     "What `metarl sweep` prints: how many trials are done, the failed ones with their logs, the summary."
     out, done = Path(out), sum(r["status"] == "done" for r in result.records)
-    lines = [f"{done} of {len(result.records)} trials done; report: {out / 'summary.md'}"]
+    report = f"; report: {out / 'summary.md'}" if result.summary is not None else "; no report: no trial finished"
+    lines = [f"{done} of {len(result.records)} trials done{report}"]
     lines += [f"FAILED {r['id']}: {r['error']} (log: {out / 'trials' / r['id'] / 'log.txt'})" for r in result.failed]
     return "\n".join(lines + ([(out / "summary.md").read_text()] if result.summary is not None else []))

@@ -39,7 +39,7 @@ from .dynamics import read_json, refuse_foreign_folder, write_json
 
 # %% auto #0
 __all__ = ['AUROCS', 'EARLY_K', 'METRIC_NAMES', 'STRIKER_METRICS', 'STRIKER_REPORT', 'UncertaintyProtocol', 'agent_folders',
-           'run_agents', 'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run',
+           'loadable', 'run_agents', 'run_ensemble', 'assess_agent', 'start_assessment', 'assess_agents', 'assess_run',
            'collect_assessments', 'auroc', 'task_loss', 'bootstrap_ci', 'uncertainty_metrics', 'calibration_table',
            'risk_coverage', 'with_directions', 'direction_metrics', 'worst_directions', 'plot_directions',
            'interval_coverage', 'abstention', 'plot_uncertainty_map', 'plot_reliability', 'plot_risk_coverage',
@@ -126,6 +126,13 @@ def agent_folders(run_dir, contexts: Sequence[str] | None = None) -> dict[str, l
     if not found:
         raise FileNotFoundError(f"{run_dir} holds no trained agents (CONTEXT/seedN/model.pt)")
     return found
+
+
+def loadable(dirs_by_context: dict[str, list[Path]]) -> None:
+    "Load every agent of `dirs_by_context` once: a damaged or foreign model file fails here, naming it."
+    for dirs in dirs_by_context.values():
+        for d in dirs:
+            load_agent(d)
 
 
 def run_agents(run_dir, contexts: Sequence[str] | None = None) -> dict[str, list[Path]]:
@@ -240,6 +247,7 @@ def assess_run(
     trained once and saved as `out_dir/ensemble.pt` (`run_ensemble`; `quick` trains a toy IIDA encoder when the run has
     none), and reused after."""
     run_dir, agents_dirs = Path(run_dir), run_agents(run_dir, contexts)
+    loadable(agents_dirs)  # a damaged or foreign model is refused before anything is written
     split, out_dir = Split.load(run_dir / "split.json"), start_assessment(run_dir, out_dir, protocol)
     if trained is None and (out_dir / "ensemble.pt").is_file():
         trained = load_trained_ensemble(out_dir / "ensemble.pt")

@@ -399,6 +399,10 @@ RUN_REFUSALS = [
     (["--context", "latent", "--latent-probe", "100000000"], "must be <= 200"),
     (["--context", "latent", "--latent-raw"], "--latent-raw is only used with --latent-probe"),
     (["--context", "latent", "--encoder", "no/such.pt"], "--encoder no/such.pt: no such file"),
+    (["--context", "latent", "--encoder", "."], "--encoder .: is a folder; name the predictor.pt in it"),
+    (["--timesteps", "512", "--set", "total_timesteps=768"], "both set the training steps; give one"),
+    (["--set", "total_timesteps=-5"], "--set total_timesteps=-5 must be an integer >= 1"),
+    (["--context"], "--context"),
     (["--set", "n_step=3"], "bad override 'n_step=3'"),
     (["--set", "seed=5"], "--set seed=5 is not used"),
     (["--set", "n_envs=0"], "n_envs=0"),
@@ -435,12 +439,23 @@ def test_out_targets(tmp_path):
         code, err = cli("run", "--quick", "--no-progress", "--out", out)
         assert code == 2 and reason in err and err.count("\n") == 1, err
     assert (mine / "summary.md").read_text() == "my notes" and sorted(p.name for p in mine.iterdir()) == ["summary.md"]
+    theirs = tmp_path / "theirs"  # another tool's folder that happens to hold a config.json
+    theirs.mkdir()
+    (theirs / "config.json").write_text('{"model_type": "bert"}')
+    (theirs / "weights.bin").write_bytes(b"\0")
+    for resume in ([], ["--resume"]):
+        code, err = cli("run", "--benchmark", "toy", "--quick", "--no-progress", "--out", theirs, *resume)
+        assert code == 2 and "config.json is not a record of metarl run" in err and err.count("\n") == 1, err
+    assert (theirs / "config.json").read_text() == '{"model_type": "bert"}'
+    assert sorted(p.name for p in theirs.iterdir()) == ["config.json", "weights.bin"]
 
 
 OTHER_REFUSALS = [
     (["fly"], "unknown subcommand 'fly'"),
     ([], "unknown subcommand '(none)'"),
     (["report", "--out", "no/such/run"], "no/such/run"),
+    (["report", "--out", "RUN", "--reps", "0"], "--reps 0 must be a positive integer"),
+    (["report", "--out", "RUN", "--reps", "-1"], "--reps -1 must be a positive integer"),
     (["uncertainty", "--run", "no/such/run"], "is not a run folder"),
     (["uncertainty", "--run", "RUN", "--episodes", "0"], "--episodes 0"),
     (["uncertainty", "--run", "RUN", "--ks", "25", "50"], "must include the default K=100"),
@@ -541,6 +556,80 @@ def test_a_torn_result_file_is_done_again_and_never_reported(tmp_path):
     with contextlib.redirect_stdout(printed):
         assert main([str(a) for a in [*args, "--resume"]]) == 0
     assert "already done, kept" not in printed.getvalue() and adaptation.read_text() == whole
+
+
+@pytest.fixture(scope="module")
+def toy_quick_run(tmp_path_factory):
+    "A whole quick toy run (one agent, trained, evaluated, adapted and reported)."
+    out = tmp_path_factory.mktemp("lost") / "run"
+    assert cli("run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out)[0] == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    "name, how",
+    [
+        ("episodes.csv", "torn"),
+        ("episodes.csv", "gone"),
+        ("adaptation.csv", "gone"),
+        ("curve.csv", "torn"),
+        ("curve.csv", "gone"),
+        ("model.pt", "gone"),
+    ],
+)
+def test_a_lost_agent_file_is_named_and_made_again_to_the_same_bytes(name, how, toy_quick_run, tmp_path):
+    "A file the manifest recorded that is gone or torn: the report names it, --resume makes it again, byte for byte."
+    out = tmp_path / "run"
+    shutil.copytree(toy_quick_run, out)
+    agent = out / "none" / "seed0"
+    whole = {f: (agent / f).read_bytes() for f in ("model.pt", "episodes.csv", "adaptation.csv", "curve.csv")}
+    if how == "torn":
+        (agent / name).write_bytes(whole[name][: len(whole[name]) // 2])
+    else:
+        (agent / name).unlink()
+    if name != "model.pt":  # the report reads the results, not the model
+        code, err = cli("report", "--out", out)
+        assert code == 2 and f"{agent / name} is {'damaged' if how == 'torn' else 'gone'}" in err, err
+        assert err.count("\n") == 1
+    printed = io.StringIO()
+    args = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out, "--resume"]
+    with contextlib.redirect_stdout(printed):
+        assert main([str(a) for a in args]) == 0
+    assert "already done, kept" not in printed.getvalue()
+    assert {f: (agent / f).read_bytes() for f in whole} == whole
+    results = lambda run: [line for line in (run / "summary.md").read_text().splitlines() if "Command" not in line]
+    assert results(out) == results(toy_quick_run)  # the report, but for the commands (the copy's --out differs)
+
+
+def test_the_records_of_a_run_extended_by_later_commands_are_true(tmp_path):
+    "A run extended with another seed, then resumed with other workers: the report and config.json say so."
+    out = tmp_path / "run"
+    base = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out]
+    assert cli(*base)[0] == 0
+    assert cli(*base, "--resume", "--seeds", "0", "1")[0] == 0
+    assert cli(*base, "--resume", "--workers", "1")[0] == 0
+    summary = (out / "summary.md").read_text()
+    assert "Commands, in the order they wrote this folder:" in summary and "--seeds 0 1" in summary, summary[:600]
+    assert read_json(out / "config.json")["config"]["seeds"] == [0, 1]  # every agent the folder holds
+    assert read_json(out / "config.json")["trained_timesteps"] == 1024
+
+
+def test_an_assessment_of_a_damaged_run_writes_nothing(toy_run, tmp_path):
+    "A run whose model is foreign is refused before the assessment writes anything (no ensemble trained first)."
+    run = tmp_path / "run"
+    assert cli("run", "--context", "none", "--quick", "--no-progress", "--adapt-steps", "0", "--out", run)[0] == 0
+    planted_torch(run / "none" / "seed0" / "model.pt", tmp_path / "ran", format=PPO_FORMAT)
+    code, err = cli("uncertainty", "--run", run, "--quick", "--no-progress")
+    assert code == 2 and "model.pt" in err and err.count("\n") == 1, err
+    assert not (run / "uncertainty").exists() and not (tmp_path / "ran").exists()
+
+
+def test_iida_train_refuses_a_file_as_its_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("notes.txt").write_text("mine")
+    code, err = cli("iida", "train", "--data", "d.npz", "--out", "notes.txt")
+    assert code == 2 and "--out notes.txt is a file" in err and err.count("\n") == 1, err
+    assert Path("notes.txt").read_text() == "mine"
 
 
 def test_a_run_killed_while_writing_its_first_files_resumes(tmp_path):

@@ -2,7 +2,7 @@
 then restarted, a killed trial's log, the CPUs a trial may use, and bad specs or missing optional dependencies on the
 command line."""
 
-import json, os, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +11,7 @@ import pytest
 from meta_rl.sweeps import SweepSpec, run_sweep
 
 QUICK = dict(quick=True, split="interpolation", context="none")
+TOY = ["--fixed", "benchmark=toy", "quick=true"]  # a sweep's fixed settings that train in seconds
 
 
 GRIDS = {  # per benchmark: a quick sweep's fixed settings and the groups of its report
@@ -102,12 +103,64 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(sig, whole_sweep, 
         (["--grid", "colour=red"], "unknown sweep key 'colour'"),
         (["--grid", "seed=0", "--backend", "slurm"], "unknown backend 'slurm'"),
         (["missing.yaml"], "spec file 'missing.yaml' does not exist"),
+        # every trial's config is checked before anything is written or any trial starts
+        (["--grid", "seed=a,b", *TOY], "trial seed=a: seed='a' must be an integer"),
+        (["--grid", "seed=", *TOY], "--grid seed= has an empty value; give seed=V1,V2,..."),
+        (["--grid", "seed=0,,1", *TOY], "--grid seed=0,,1 has an empty value"),
+        (["--grid", "seed=0", "--fixed", "benchmark=toy", "timesteps=-1"], "--timesteps=-1 must be an integer >= 1"),
+        (["--grid", "seed=0", "--fixed", "benchmark=toy", "quick=maybe"], "quick='maybe' must be true or false"),
+        (["--grid", "context=none,telepathy", *TOY], "--context 'telepathy' is not a context; choose from"),
+        (["--grid", "seed=0", *TOY, "n_envs=x"], "n_envs must be an integer, got 'x'"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
-    r = subprocess.run(["metarl-sweep", *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
-    assert r.returncode == 2 and message in r.stderr
-    assert len(r.stderr.strip().splitlines()) <= 2
+    r = subprocess.run(
+        ["metarl-sweep", *args, "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2 and "report:" not in r.stdout
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_spec_file_that_is_not_json_is_named(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a spec\n")
+    r = subprocess.run(
+        ["metarl-sweep", "--out", str(tmp_path / "x"), "--spec", str(notes)], capture_output=True, text=True
+    )
+    assert r.returncode == 2 and f"{notes} is not a JSON sweep spec" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and not (tmp_path / "x").exists()
+
+
+def test_no_report_path_is_printed_for_a_report_not_written(tmp_path):
+    from meta_rl.sweeps import SweepResult, sweep_report
+
+    failed = dict(id="seed=0", status="failed", error="RuntimeError: boom")
+    text = sweep_report(SweepResult([failed], None), tmp_path)
+    assert "0 of 1 trials done" in text and "summary.md" not in text and "FAILED seed=0: RuntimeError: boom" in text
+
+
+def test_a_copied_sweep_folder_resumes_and_another_grid_is_refused_by_key(tmp_path):
+    "`cp -r sw swr` then the same command on swr: the spec's name follows the folder, nothing runs again."
+
+    def sweep(out, grid="seed=0"):
+        return subprocess.run(
+            ["metarl-sweep", "--grid", grid, *TOY, "--out", str(out)], capture_output=True, text=True, timeout=300
+        )
+
+    assert (r := sweep(tmp_path / "sw")).returncode == 0, r.stderr[-2000:]
+    copy = tmp_path / "swr"
+    shutil.copytree(tmp_path / "sw", copy)
+    stamp = (copy / "trials" / "seed=0" / "trial.json").stat().st_mtime
+    r = sweep(copy)
+    assert r.returncode == 0 and "1 of 1 trials done" in r.stdout, r.stderr[-2000:]
+    assert (copy / "trials" / "seed=0" / "trial.json").stat().st_mtime == stamp, "a finished trial was run again"
+    assert json.loads((copy / "spec.json").read_text())["name"] == "swr"
+    r = sweep(copy, "seed=0,1")
+    assert (
+        r.returncode == 2
+        and "swr holds another sweep (spec.json differs in grid seed: [0] there, [0, 1] asked)" in (r.stderr)
+    ), r.stderr
 
 
 def test_a_ray_instance_the_sweep_started_is_shut_down(tmp_path):
