@@ -24,6 +24,7 @@ from .iida_predictor import load_predictor, train_context_encoder
 from meta_rl.uncertainty import (
     DEFAULT_K,
     DEFAULT_PARTS,
+    NOVELTY_FLAG,
     PARTS,
     OUTCOME_TARGETS,
     EnsembleConfig,
@@ -474,7 +475,8 @@ def plot_directions(directions: pd.DataFrame, scores: Sequence[str] = ("score", 
 # %% ../nbs/09_uncertainty_eval.ipynb #f3e8f6a9
 def interval_coverage(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Per context, K, task set and predicted outcome: the share of episodes whose real outcome lies in its interval
-    (`coverage`, 95% CI), the intervals' median width, and the share of episodes informative by K (where measured)."""
+    (`coverage`, 95% CI), the intervals' median width, the share of episodes informative by K (where measured), and
+    `flagged`: of the episodes the interval missed, the share the score flagged as novel (above `NOVELTY_FLAG`)."""
     rows = []
     for target in [t for t in OUTCOME_TARGETS if f"{t}_low" in df]:
         inside = (df[target] >= df[f"{target}_low"]) & (df[target] <= df[f"{target}_high"])
@@ -482,8 +484,10 @@ def interval_coverage(df: pd.DataFrame, reps: int = 2000, seed: int = 0) -> pd.D
         for (context, k, s), g in d.groupby(["context", "k", "set"]):
             low, high = bootstrap_ci((g.inside.to_numpy(),), np.mean, reps, seed)
             informative = g.informative.astype(float).mean() if "informative" in g else np.nan
+            missed = g[g.inside == 0]
+            flagged = (missed.score > NOVELTY_FLAG).mean() if len(missed) else np.nan
             rows.append(dict(context=context, k=k, set=s, outcome=target, coverage=g.inside.mean(), low=low, high=high))
-            rows[-1].update(width=g.width.median(), informative=informative, episodes=len(g))
+            rows[-1].update(width=g.width.median(), informative=informative, flagged=flagged, episodes=len(g))
     return pd.DataFrame(rows)
 
 
@@ -758,17 +762,19 @@ def outcome_sections(df: pd.DataFrame, out: Path, reps: int) -> list[str]:
         "",
         "The outcome predicted after K transitions, with its interval (the protocol's `confidence`, 90% by default; "
         "split conformal, calibrated on training tasks the model was not fitted on). On test tasks the coverage should "
-        "hold; on OOD tasks it need not. informative: episodes where something had touched the ball by K.",
+        "hold; on OOD tasks it need not. informative: episodes where something had touched the ball by K; flagged: of "
+        "the OOD episodes the interval missed, the share the score flagged as novel (above 2 training SDs).",
         "",
         "| K | context | outcome | " + " | ".join(f"{s} coverage" for s in ("train", "test", "ood")) + " | test median "
-        "width | OOD informative |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
+        "width | OOD informative | OOD misses flagged |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for (k, context, target), g in shown.groupby(["k", "context", "outcome"], sort=False):
         g = g.set_index("set")
         cell = lambda s: "–" if s not in g.index else f"{g.coverage[s]:.0%} [{g.low[s]:.0%}, {g.high[s]:.0%}]"
         width = f"{g.width['test']:.3g}" if "test" in g.index else "–"
         informative = _pct(g.informative["ood"]) if "ood" in g.index else "–"
+        informative += " | " + (_pct(g.flagged["ood"]) if "ood" in g.index else "–")
         covered = " | ".join(cell(s) for s in ("train", "test", "ood"))
         lines.append(f"| {k} | {context} | {target} | {covered} | {width} | {informative} |")
     lines += [
