@@ -34,15 +34,15 @@ from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
 __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'LEARNERS', 'BUDGET_FIELDS',
-           'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig', 'learner_config',
-           'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics', 'normalizing', 'RecurrentPolicy',
-           'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent', 'RecurrentActor',
-           'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'lost',
-           'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of',
-           'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable',
-           'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable',
-           'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps', 'probe_counted',
-           'agent_config', 'check_resumable', 'train_ppo', 'train']
+           'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig', 'learner_file',
+           'learner_config', 'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics', 'normalizing',
+           'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent',
+           'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
+           'verified', 'lost', 'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model',
+           'ppo_config_of', 'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
+           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver',
+           'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps',
+           'probe_counted', 'agent_config', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -246,11 +246,31 @@ BUDGET_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs
 BUDGET_FIELDS += ("checkpoint_freq",)  # what QUICK_PPO sets: a quick run keeps its learner's other settings
 
 
+def learner_file(path) -> PPOConfig:
+    "The `PPOConfig` a learner file holds (JSON: `PPOConfig.to_dict`); one line naming the file if it holds none."
+    if not Path(path).is_file():
+        raise ValueError(f"--learner {path}: no such file (metarl tune writes OUT/learner.json)")
+    try:
+        d = read_json(path)
+        if not isinstance(d, dict):
+            raise ValueError(f"it holds a JSON {type(d).__name__}, not an object of PPOConfig fields")
+        return PPOConfig.from_dict(d)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"--learner {path} is not a learner file: {e}") from None
+
+
 def learner_config(learner: str, quick: bool = False) -> PPOConfig:
-    "The `PPOConfig` of `learner` (one of `LEARNERS`); with `quick`, on `QUICK_PPO`'s budget."
-    if learner not in LEARNERS:
-        raise ValueError(f"unknown learner {learner!r}; choose one of {list(LEARNERS)}")
-    config = LEARNERS[learner]
+    """The `PPOConfig` of `learner`: one of `LEARNERS`, or a learner file (a `PPOConfig` as JSON: `metarl tune`'s
+    `learner.json`, chapter 04a); with `quick`, on `QUICK_PPO`'s budget."""
+    if learner in LEARNERS:
+        config = LEARNERS[learner]
+    elif str(learner).endswith(".json"):
+        config = learner_file(learner)
+    else:
+        raise ValueError(
+            f"unknown learner {learner!r}; choose one of {list(LEARNERS)} or a learner file (metarl tune's "
+            "OUT/learner.json)"
+        )
     return replace(config, **{f: getattr(QUICK_PPO, f) for f in BUDGET_FIELDS}) if quick else config
 
 # %% ../nbs/04_baselines.ipynb #10774afe

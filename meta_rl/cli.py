@@ -13,6 +13,7 @@ import tyro
 
 from .baselines import convert_sb3
 from .ceiling import CeilingConfig, run_ceiling
+from .tuning import TuneConfig, tune
 from .evaluation import RunConfig, run, write_report
 from .iida_data import GenerateConfig, generate
 from .iida_predictor import PredictorTraining, train_from_files
@@ -25,7 +26,7 @@ from .dynamics import read_json
 __all__ = ['FRAME', 'SUBCOMMANDS', 'USAGE', 'striker', 'RENAMED', 'OLD_IIDA_FLAGS', 'iida_generate', 'iida_train',
            'OLD_UNCERTAINTY_FLAGS', 'uncertainty', 'metaworld_uncertainty', 'sweep', 'one_line', 'Refused', 'parse',
            'ReportConfig', 'ConvertConfig', 'convert', 'run_command', 'report_command', 'uncertainty_command',
-           'config_command', 'sweep_command', 'main', 'metaworld_argv', 'metaworld']
+           'config_command', 'tune_command', 'sweep_command', 'main', 'metaworld_argv', 'metaworld']
 
 # %% ../nbs/13_cli.ipynb #3dd9bf62
 FRAME = re.compile(r"[╭╮╰╯│─]+|-{3,}")  # the box, drawn in Unicode or (no terminal) in dashes
@@ -148,6 +149,16 @@ def config_command(config_class, do: Callable, prog: str, flat: bool = False) ->
     return command
 
 
+def tune_command(argv: Sequence[str]) -> int:
+    "`metarl tune`: search a learner's PPO settings on a benchmark's training tasks (chapter 04a); print the summary."
+    config = parse(TuneConfig, argv, "metarl tune")
+    try:
+        print(tune(config, progress=not config.no_progress, command=" ".join(["metarl tune", *argv])))
+    except (ValueError, FileNotFoundError) as e:
+        raise Refused(str(e)) from None
+    return 0
+
+
 def sweep_command(argv: Sequence[str]) -> int:
     "`metarl sweep [SPEC] [OPTIONS]`: run a grid of runs; status 1 if a trial failed (its error and log are printed)."
     argv = list(argv)
@@ -171,6 +182,7 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "sweep": sweep_command,
     "convert": config_command(ConvertConfig, convert, "metarl convert"),
     "ceiling": config_command(CeilingConfig, run_ceiling, "metarl ceiling"),
+    "tune": tune_command,
 }
 
 # %% ../nbs/13_cli.ipynb #9006699c
@@ -203,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:  # Ctrl-C: every file written so far is whole (written atomically)
         print(
-            f"metarl {name}: interrupted; run the same command again (metarl run: with --resume) to go on",
+            f"metarl {name}: interrupted; run the same command again (metarl run, metarl tune: with --resume) to go on",
             file=sys.stderr,
         )
         return 130
