@@ -33,11 +33,11 @@ from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
-__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'LEARNERS', 'BUDGET_FIELDS',
-           'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig', 'learner_file',
-           'learner_config', 'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics', 'normalizing',
-           'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads', 'Agent',
-           'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
+__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'STRIKER_PPO', 'LEARNERS',
+           'BUDGET_FIELDS', 'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig',
+           'learner_file', 'learner_config', 'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics',
+           'normalizing', 'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads',
+           'Agent', 'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
            'verified', 'lost', 'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model',
            'ppo_config_of', 'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
            'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver',
@@ -241,7 +241,23 @@ TUNED_PPO = PPOConfig(
     log_std_init=-1.0,
     batch_size=256,
 )
-LEARNERS = {"ppo": PPOConfig(), "ppo-tuned": TUNED_PPO}  # name: the PPOConfig of a run's agents
+STRIKER_PPO = PPOConfig(  # what Optuna found for the Striker's explicit agent on its training tasks (chapter 04a)
+    normalize=True,
+    lr_schedule="linear",
+    learning_rate=0.0007414414668847839,
+    n_steps=256,
+    batch_size=128,
+    n_epochs=5,
+    gamma=0.995,
+    gae_lambda=0.98,
+    ent_coef=1.7802603762586842e-05,
+    vf_coef=0.3084361431343238,
+    max_grad_norm=1.0,
+    net_arch=(256, 256),
+    activation="relu",
+    log_std_init=-0.820228958690618,
+)
+LEARNERS = {"ppo": PPOConfig(), "ppo-tuned": TUNED_PPO, "ppo-striker": STRIKER_PPO}  # name: a run's agents' PPOConfig
 BUDGET_FIELDS = ("total_timesteps", "n_envs", "n_steps", "batch_size", "n_epochs", "eval_freq", "eval_episodes")
 BUDGET_FIELDS += ("checkpoint_freq",)  # what QUICK_PPO sets: a quick run keeps its learner's other settings
 

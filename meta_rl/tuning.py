@@ -379,7 +379,9 @@ def tune_summary(
     done = table[table.state == "complete"]
     if done.empty:
         return "\n".join([*text, "", "No trial has completed yet."])
-    shown = [c for c in ("trial", "score", "return", "normalized", "success", "seconds") if done[c].notna().any()]
+    shown = [
+        c for c in ("trial", "score", "return", "success", "seconds") if done[c].notna().any()
+    ]  # score: normalised
     text += ["", "The best completed trials:", "", *markdown_table(done[shown].head(5))]
     settings = pd.DataFrame({"setting": list(config.space())})
     start = {**config.base().to_dict(), "net_arch": ",".join(map(str, config.base().net_arch))}

@@ -407,7 +407,7 @@ RUN_REFUSALS = [
     (["--set", "seed=5"], "--set seed=5 is not used"),
     (["--set", "n_envs=0"], "n_envs=0"),
     (["--set", "gamma=2"], "gamma=2"),
-    (["--learner", "sac"], "unknown learner 'sac'; choose one of ['ppo', 'ppo-tuned']"),
+    (["--learner", "sac"], "unknown learner 'sac'; choose one of ['ppo', 'ppo-tuned', 'ppo-striker']"),
     (["--set", "lr_schedule=cosine"], "lr_schedule='cosine'; choose one of ['constant', 'linear']"),
     (["--set", "log_std_init=5"], "log_std_init=5.0 must be a number in [-20, 2]"),
     (["--bogus"], "Unrecognized"),

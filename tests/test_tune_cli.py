@@ -125,7 +125,10 @@ def test_a_study_killed_in_a_trial_resumes_and_runs_that_trial_again(sig, tmp_pa
     [
         (["--context", "latent"], "--context 'latent': a study tunes one of ['none', 'explicit', 'rl2']"),
         (["--trials", "0"], "--trials 0 must be an integer >= 1"),
-        (["--learner", "sac"], "unknown learner 'sac'; choose one of ['ppo', 'ppo-tuned'] or a learner file"),
+        (
+            ["--learner", "sac"],
+            "unknown learner 'sac'; choose one of ['ppo', 'ppo-tuned', 'ppo-striker'] or a learner file",
+        ),
         (["--learner", "nowhere.json"], "--learner nowhere.json: no such file"),
         (["--set", "gamma=2"], "PPOConfig.gamma=2.0 must be a number in (0, 1]"),
         (["--ceiling", "nowhere.csv"], "no ceiling table 'nowhere.csv'"),
