@@ -210,7 +210,7 @@ def run_trial(trial: optuna.Trial, config: TuneConfig, benchmark: Benchmark, cei
     scoring it `config.points` times (`TrialScorer`); its last score (`optuna.TrialPruned` if it was pruned)."""
     ppo = agent_config(config.trial_budget(suggest_ppo(trial, config.base(), config.space())), config.context)
     ppo = replace(ppo, seed=config.seed)
-    tasks = list(benchmark.train)[: 2 if config.quick else None]
+    tasks = scored_tasks(config, benchmark)
     at = [ppo.total_timesteps * (k + 1) // config.points for k in range(config.points - 1)]
     start = time.perf_counter()
     with torch_threads(ppo.torch_threads):
@@ -283,9 +283,8 @@ def open_study(config: TuneConfig, record: dict | None = None, worker: int = 0) 
             raise ValueError(f"{out} holds a study already: add --resume to go on with it, or choose another --out")
         if not held.exists() and config.resume:
             raise ValueError(f"--resume: {out} holds no study ({TUNE_RECORD}) to go on with")
-        if held.exists() and (
-            changed := sorted(k for k in {*record, *read_json(held)} if read_json(held).get(k) != record.get(k))
-        ):
+        old = read_json(held) if held.exists() else record
+        if changed := sorted(k for k in {*record, *old} if old.get(k) != record.get(k)):
             raise ValueError(
                 f"--resume: the study in {out} was started with other {', '.join(changed)}; use another --out"
             )
