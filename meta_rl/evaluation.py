@@ -953,8 +953,6 @@ def _contradictions(config: RunConfig) -> list[str]:
         problems.append(f"--latent-probe {c.latent_probe} must be <= {MAX_PROBE}, the Striker's episode length")
     if c.variant not in (None, "epi") and c.ceiling:
         problems.append(f"--ceiling: its planner ran on the epi Striker, not on --variant {c.variant}")
-    if c.variant not in (None, "epi") and "latent" in c.context:
-        problems.append(f"--context latent learns its encoder on the epi Striker; not with --variant {c.variant} yet")
     if seeded := [s for s in c.set if s.partition("=")[0].strip() == "seed"]:
         problems.append(f"--set {seeded[0]} is not used: the agents' seeds are --seeds")
     if c.timesteps is not None and (both := [s for s in c.set if s.partition("=")[0].strip() == "total_timesteps"]):
@@ -1051,6 +1049,10 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
         path = source.train(benchmark, out / "encoder", **args)
     path = None if path is None else str(Path(path).resolve())
     encoder = source.load(path, memory=settings.memory or source.default_memory, probe_steps=settings.probe)
+    if (learned_on := getattr(encoder, "variant", None)) not in (None, getattr(benchmark, "variant", learned_on)):
+        raise ValueError(
+            f"--encoder {path} learned on the Striker variant {learned_on}, not on --variant {benchmark.variant}"
+        )
     if settings.probe and not settings.raw:  # probe latents of the training tasks: mean 0, std 1 per dimension
         encoder = encoder.standardized(benchmark.train)
     return encoder, path

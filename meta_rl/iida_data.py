@@ -18,6 +18,7 @@ import meta_rl
 from .baselines import load_ppo, read_recorded, save_file, unreadable
 from .dynamics import SPLITS, Task, TaskSet, make_split, worker_pool
 from .context import make_striker
+from .striker import STRIKER_VARIANTS
 
 # %% auto #0
 __all__ = ['GENERATORS', 'BALL_XY', 'ACTION_LIMIT', 'ScriptedStrikes', 'RandomActions', 'PPOGenerator', 'CollectConfig',
@@ -101,6 +102,7 @@ class CollectConfig:
     seed: int = 0
     workers: int = 0
     generator_policy: str | None = None  # the model file (`model.pt`) of the `ppo` generator
+    variant: str = "epi"  # the Striker played (one of STRIKER_VARIANTS): epi, or seed (the original meta_rl's ball)
 
     def __post_init__(self):
         if self.generator not in GENERATORS:
@@ -109,6 +111,8 @@ class CollectConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name}={v!r} must be a positive integer")
+        if self.variant not in STRIKER_VARIANTS:
+            raise ValueError(f"unknown Striker variant {self.variant!r}; choose one of {list(STRIKER_VARIANTS)}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, (int, np.integer)) or self.workers < 0:
             raise ValueError(f"workers={self.workers!r} must be an integer >= 0 (0: all cores)")
         if self.generator == "ppo":
@@ -145,7 +149,7 @@ def collect_task(task: Task, task_index: int, config: CollectConfig) -> dict[str
     policy, n, T = config.make_generator(), config.episodes_per_task, config.steps_per_episode
     obs_buf, act_buf, next_buf = np.zeros((n * T, 23)), np.zeros((n * T, 7)), np.zeros((n * T, 23))
     i = 0
-    with make_striker("none", task, max_episode_steps=config.steps_per_episode) as env:
+    with make_striker("none", task, max_episode_steps=config.steps_per_episode, variant=config.variant) as env:
         for ep in range(n):
             rng = _episode_rng(config.seed, task_index, ep)
             obs, _ = env.reset(seed=int(rng.integers(2**31)))
@@ -368,6 +372,7 @@ class GenerateConfig:
     generator_policy: str | None = None  # the model file of --generator ppo (a context none policy's model.pt)
     episodes_per_task: int = CollectConfig.episodes_per_task  # episodes on each task
     steps: int = CollectConfig.steps_per_episode  # steps per episode
+    variant: str = "epi"  # the Striker played: epi, or seed (the original meta_rl's ball, chapter 01)
     seed: int = 0  # the seed of the data (each task's episodes get their own from it)
     workers: int = 0  # processes (0: all cores)
     no_progress: bool = False  # no progress bar
@@ -385,9 +390,13 @@ def generate(config: GenerateConfig) -> str:
         raise ValueError(f"--out {config.out} exists; choose another file (it is never overwritten)")
     c = config
     try:
-        collect_config = CollectConfig(c.generator, c.episodes_per_task, c.steps, c.seed, c.workers, c.generator_policy)
+        collect_config = CollectConfig(
+            c.generator, c.episodes_per_task, c.steps, c.seed, c.workers, c.generator_policy, c.variant
+        )
     except ValueError as e:
-        raise ValueError(str(e).replace("generator_policy", "--generator-policy")) from None
+        raise ValueError(
+            str(e).replace("generator_policy", "--generator-policy").replace("Striker variant", "--variant")
+        ) from None
     split = make_split(config.split)
     tasks = getattr(split, config.role)
     ds = collect(tasks, collect_config, split=split.name, role=config.role, progress=not config.no_progress)

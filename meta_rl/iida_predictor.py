@@ -21,7 +21,7 @@ from .benchmark import EncoderSource, register_encoder
 from .dynamics import EPI_TRAIN_BOUNDS, TaskSet, make_split
 from .context import MIN_STD, POOLINGS, EncoderFactory, PooledEncoder, Transition
 from .iida_data import ACTION_LIMIT, BALL_XY, CollectConfig, TransitionDataset, collect
-from .striker import STRIKE_ACTION, StrikerEnv
+from .striker import STRIKE_ACTION, STRIKER_VARIANTS, StrikerEnv
 
 # %% auto #0
 __all__ = ['PREDICTOR_CONTEXTS', 'OBS_DIM', 'ACT_DIM', 'STATE_DIM', 'SPEED_DIM', 'MOVING_SPEED', 'CHECKPOINT_FORMAT',
@@ -462,7 +462,8 @@ class IIDAEncoder(PooledEncoder):
     `memory` (`MEMORIES`): `"episode"` forgets at every reset, `"task"` keeps the evidence while the task (id and
     dynamics) stays the same. `probe_steps` > 0: whenever it forgets, the encoder first plays a probe of that many
     steps, a fixed strike (`STRIKE_ACTION` for `PROBE_SWING` steps, then rest) on a private Striker with the task's
-    dynamics, and pools its transitions (the original meta_rl's probing rollout, shorter). `shift`, `scale`: see
+    dynamics, and pools its transitions (the original meta_rl's probing rollout, shorter), on the Striker `variant` its
+    predictor learned from (the checkpoint's data say which). `shift`, `scale`: see
     `PooledEncoder` (`IIDAEncoderFactory.standardized` sets them from the training tasks)."""
 
     def __init__(
@@ -475,10 +476,13 @@ class IIDAEncoder(PooledEncoder):
         probe_steps: int = 0,
         shift=None,
         scale=None,
+        variant: str = "epi",
     ):
+        if variant not in STRIKER_VARIANTS:
+            raise ValueError(f"unknown Striker variant {variant!r}; choose one of {list(STRIKER_VARIANTS)}")
         if isinstance(probe_steps, bool) or not isinstance(probe_steps, (int, np.integer)) or probe_steps < 0:
             raise ValueError(f"probe_steps={probe_steps!r} must be an integer >= 0")
-        self.probe_steps, self._ball_velocity, n = int(probe_steps), np.zeros(2), normalizer
+        self.probe_steps, self.variant, self._ball_velocity, n = int(probe_steps), variant, np.zeros(2), normalizer
         shift_in = np.concatenate([n.state_mean, np.zeros(ACT_DIM), n.delta_mean, np.zeros(SPEED_DIM)])
         scale_in = np.concatenate([n.state_std, np.full(ACT_DIM, ACTION_LIMIT), n.delta_std, np.ones(SPEED_DIM)])
         super().__init__(layers, shift_in, scale_in, latent_dim, pooling, memory, shift, scale)
@@ -494,7 +498,7 @@ class IIDAEncoder(PooledEncoder):
 
     def probe(self, task) -> None:
         "Pool the transitions of the probe (a fixed strike) on a private Striker with `task`'s dynamics."
-        with StrikerEnv(task) as env:
+        with StrikerEnv(task, variant=self.variant) as env:
             obs, _ = env.reset(seed=PROBE_SEED)
             for t in range(self.probe_steps):
                 a = STRIKE_ACTION if t < PROBE_SWING else PROBE_REST
@@ -528,7 +532,7 @@ class IIDAEncoderFactory(EncoderFactory):
         probe of `probe_steps`, or 50 steps)."""
         enc = self.replace(memory="episode", probe_steps=self.probe_steps or 50, shift=None, scale=None)()
         z = np.zeros((len(tasks), self.latent_dim))
-        with StrikerEnv(tasks) as env:
+        with StrikerEnv(tasks, variant=self.variant) as env:
             for i, t in enumerate(tasks):
                 env.reset(options={"task": t})
                 enc.reset(env)  # the reset plays the probe
@@ -554,8 +558,9 @@ def encoder_factory(
     shift=None,
     scale=None,
     checkpoint: str | None = None,
+    variant: str = "epi",
 ) -> IIDAEncoderFactory:
-    "Export the encoder of a trained `latent` model to numpy."
+    "Export the encoder of a trained `latent` model to numpy (`variant`: the Striker its probes play)."
     settings = dict(latent_dim=model.config.latent_dim, pooling=model.config.pooling, memory=memory)
     return IIDAEncoderFactory(
         IIDAEncoder,
@@ -566,6 +571,7 @@ def encoder_factory(
         probe_steps=probe_steps,
         shift=shift,
         scale=scale,
+        variant=variant,
     )
 
 
@@ -573,9 +579,10 @@ def load_context_encoder(
     path, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None
 ) -> IIDAEncoderFactory:
     """A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a
-    `predictor.pt` checkpoint of a `latent` predictor."""
-    model, norm, _ = load_predictor(path)
-    return encoder_factory(model, norm, memory, probe_steps, shift, scale, str(path))
+    `predictor.pt` checkpoint of a `latent` predictor; its probes play the Striker variant its data came from."""
+    model, norm, ckpt = load_predictor(path)
+    variant = ckpt["dataset"].get("variant", "epi")  # data collected before variants: epi's
+    return encoder_factory(model, norm, memory, probe_steps, shift, scale, str(path), variant)
 
 # %% ../nbs/06_iida_predictor.ipynb #7697f43e
 CONTEXT_FROM = ("random", "first", "moving", "still")
@@ -859,9 +866,10 @@ def train_context_encoder(
     quick: bool = False,
     progress: bool = False,
     workers: int | None = None,
+    variant: str = "epi",
 ) -> Path:
-    """Collect data on `train_tasks` with the default generator (`workers` processes at most; None: the CPU count),
-    train the latent predictor, and return the path of its checkpoint."""
+    """Collect data on `train_tasks` of the Striker `variant` with the default generator (`workers` processes at most;
+    None: the CPU count), train the latent predictor, and return the path of its checkpoint."""
     if not isinstance(train_tasks, TaskSet) or len(train_tasks) < 2:
         raise ValueError(
             f"train_tasks must be a TaskSet of at least 2 tasks (one is held out for validation), got {train_tasks!r}"
@@ -870,10 +878,11 @@ def train_context_encoder(
     out_dir.mkdir(parents=True, exist_ok=True)
     n_val = min(3, len(train_tasks) - 1)
     if quick:
-        collect_cfg = CollectConfig(episodes_per_task=2, seed=seed, workers=workers or 0)
+        collect_cfg = CollectConfig(episodes_per_task=2, seed=seed, workers=workers or 0, variant=variant)
         config = PredictorConfig(seed=seed, val_tasks=n_val, epochs=2, batches_per_epoch=10, hidden=(64, 64))
     else:
-        collect_cfg = CollectConfig(episodes_per_task=DEFAULT_EPISODES_PER_TASK, seed=seed, workers=workers or 0)
+        episodes = DEFAULT_EPISODES_PER_TASK
+        collect_cfg = CollectConfig(episodes_per_task=episodes, seed=seed, workers=workers or 0, variant=variant)
         config = PredictorConfig(seed=seed, val_tasks=n_val)
     ds = collect(train_tasks, collect_cfg, split=None, progress=progress)
     ds.save(out_dir / "iida_train.npz")
@@ -881,7 +890,8 @@ def train_context_encoder(
 
 
 def _train_striker_encoder(benchmark, out_dir, seed: int = 0, quick: bool = False, workers=None, progress=False):
-    return train_context_encoder(benchmark.train, out_dir, seed=seed, quick=quick, progress=progress, workers=workers)
+    options = dict(seed=seed, quick=quick, progress=progress, workers=workers, variant=benchmark.variant)
+    return train_context_encoder(benchmark.train, out_dir, **options)
 
 
 register_encoder("striker", EncoderSource(train=_train_striker_encoder, load=load_context_encoder))

@@ -233,6 +233,40 @@ def test_the_seed_physics_variant_runs_and_reloads_on_its_own_ball(tmp_path):
     assert r.returncode == 2 and "holds a run on" in r.stderr  # the epi Striker is another benchmark
 
 
+def test_the_latent_agent_on_the_seed_physics_learns_and_probes_on_its_ball(tmp_path):
+    """--variant seed --context latent: the encoder's data and the probes are played on the original meta_rl's ball;
+    that encoder is refused on the epi Striker, before anything is written."""
+    import meta_rl.iida_predictor  # noqa: F401 (registers the Striker's encoder)
+    from meta_rl.baselines import load_agent
+    from meta_rl.iida_data import TransitionDataset
+
+    out, quick = tmp_path / "seed-latent", ["--quick", "--no-progress"]
+    args = [
+        "metarl",
+        "run",
+        "--variant",
+        "seed",
+        "--context",
+        "latent",
+        "--latent-probe",
+        "20",
+        *quick,
+        "--out",
+        str(out),
+    ]
+    r = subprocess.run(args, **TEXT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    encoder = out / "encoder" / "predictor.pt"
+    assert TransitionDataset.load(out / "encoder" / "iida_train.npz").metadata["variant"] == "seed"
+    assert load_agent(out / "latent" / "seed0").encoder.variant == "seed"  # its probes strike the light ball
+    epi = tmp_path / "epi"
+    r = subprocess.run(
+        ["metarl", "run", "--context", "latent", "--encoder", str(encoder), *quick, "--out", str(epi)], **TEXT
+    )
+    assert r.returncode == 2 and "learned on the Striker variant seed, not on --variant epi" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and not epi.exists()
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [

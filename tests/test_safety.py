@@ -375,7 +375,6 @@ def cli(*args) -> tuple[int, str]:
 RUN_REFUSALS = [
     (["--context", "oracle"], "--context 'oracle'"),
     (["--variant", "v3"], "unknown Striker variant 'v3'"),
-    (["--variant", "seed", "--context", "latent"], "not with --variant seed yet"),
     (["--variant", "seed", "--ceiling", "nbs/results/ceiling_striker.csv"], "not on --variant seed"),
     (["--benchmark", "toy", "--variant", "seed"], "--variant is not an option of --benchmark toy"),
     (["--context", "none", "none"], "--context must name each context once"),
