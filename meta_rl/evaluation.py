@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect, itertools, json, os, shutil
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -760,7 +760,7 @@ def run_protocol(
     benchmark: Benchmark,
     contexts: Sequence[str],
     seeds: Sequence[int],
-    config: PPOConfig,
+    config: PPOConfig | Mapping[str, PPOConfig],
     out,
     *,
     protocol: Protocol = Protocol(),
@@ -770,8 +770,8 @@ def run_protocol(
     progress_bar: bool = True,
     log: Callable[[str], None] = print,
 ) -> str:
-    """Train, evaluate and adapt one agent per context and seed on `benchmark` under `out`, then `write_report(out)`;
-    returns the summary table."""
+    """Train, evaluate and adapt one agent per context and seed on `benchmark` under `out` (`config`: the PPO config of
+    every agent, or of each context), then `write_report(out)`; returns the summary table."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "benchmark.json", benchmark.record())
@@ -781,7 +781,7 @@ def run_protocol(
     for context in contexts:
         for seed in seeds:
             run_dir, latent = out / context / f"seed{seed}", context == "latent"
-            cfg = replace(config, seed=seed)
+            cfg = replace(config[context] if isinstance(config, Mapping) else config, seed=seed)
             if resume:
                 _restart_if_curve_lost(run_dir, log)
             if resume and _agent_done(run_dir, protocol):
@@ -864,7 +864,7 @@ class RunConfig:
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
     context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent, rl2
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed
-    learner: str = "ppo"  # how the agents learn, one of LEARNERS: ppo (SB3's defaults) or ppo-tuned (chapter 04)
+    learner: tuple[str, ...] = ("ppo",)  # how the agents learn (LEARNERS or a learner file), CONTEXT=LEARNER for one
     timesteps: int | None = None  # PPO env steps per agent (default 2M; 1024 with --quick)
     episodes: int | None = None  # deterministic episodes per test task (default 100; 2 with --quick)
     train_episodes: int | None = None  # deterministic episodes per training task (default 10; 1 with --quick)
@@ -884,15 +884,28 @@ class RunConfig:
     )
     no_progress: bool = False  # no progress bars
 
+    def __post_init__(self):
+        if isinstance(self.learner, str):  # one learner for every context
+            object.__setattr__(self, "learner", (self.learner,))
+
+    def learners(self) -> dict[str, str]:
+        """The learner of each context: `CONTEXT=LEARNER` where `--learner` names one, else the one `--learner` gives
+        for every context (`ppo` if none)."""
+        named = dict(x.split("=", 1) for x in self.learner if "=" in x)
+        default = next((x for x in self.learner if "=" not in x), "ppo")
+        return {c: named.get(c, default) for c in self.context}
+
     def benchmark_options(self) -> dict:
         "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
         given = dict(split=self.split, suite=self.suite, env_name=self.env_name, seed=self.benchmark_seed)
         given["variant"] = self.variant
         return {k: v for k, v in given.items() if v is not None}
 
-    def ppo(self) -> PPOConfig:
-        "The PPO config: the learner's (on `QUICK_PPO`'s budget with `--quick`), with `--timesteps` and `--set`."
-        config = learner_config(self.learner, self.quick)
+    def ppo(self, context: str | None = None) -> PPOConfig:
+        """The PPO config of `context`'s learner (None: of the learner for every context), on `QUICK_PPO`'s budget with
+        `--quick`, with `--timesteps` and `--set`."""
+        learner = self.learners()[context] if context else next((x for x in self.learner if "=" not in x), "ppo")
+        config = learner_config(learner, self.quick)
         if self.timesteps is not None:
             config = replace(config, total_timesteps=self.timesteps)
         return config.with_overrides(list(self.set))
@@ -928,6 +941,18 @@ def _flag(name: str) -> str:
 MAX_PROBE = 200  # steps: a probe as long as the Striker's episode at most
 
 
+def _learner_problems(c: RunConfig) -> list[str]:
+    "A `--learner` that gives two learners for every context, or names a context twice or one the run has not."
+    default, named = [x for x in c.learner if "=" not in x], [x.split("=", 1)[0] for x in c.learner if "=" in x]
+    if len(default) > 1:
+        return [f"--learner {' '.join(default)}: give one learner for every context, and CONTEXT=LEARNER for one"]
+    if twice := [x for x in named if named.count(x) > 1]:
+        return [f"--learner names {twice[0]} twice; give one learner per context"]
+    if other := [x for x in named if x not in c.context]:
+        return [f"--learner {other[0]}=...: {other[0]!r} is not one of --context {' '.join(c.context)}"]
+    return []
+
+
 def _contradictions(config: RunConfig) -> list[str]:
     "Options that contradict each other or name nothing that exists."
     c, problems = config, []
@@ -957,6 +982,7 @@ def _contradictions(config: RunConfig) -> list[str]:
         problems.append(f"--set {seeded[0]} is not used: the agents' seeds are --seeds")
     if c.timesteps is not None and (both := [s for s in c.set if s.partition("=")[0].strip() == "total_timesteps"]):
         problems.append(f"--timesteps {c.timesteps} and --set {both[0]} both set the training steps; give one")
+    problems += _learner_problems(c)
     if not c.out.strip():
         problems.append("--out is empty: name the run folder")
     return problems
@@ -1021,12 +1047,14 @@ def _check_out(config: RunConfig, benchmark: Benchmark) -> None:
         raise ValueError(f"{out} already holds {', '.join(taken)}; pass --resume to continue or choose another --out")
 
 
-def check_run(config: RunConfig) -> tuple[Benchmark, PPOConfig, Protocol]:
-    "The benchmark, PPO config and protocol `config` asks for; a one-line `ValueError` naming the option otherwise."
+def check_run(config: RunConfig) -> tuple[Benchmark, dict[str, PPOConfig], Protocol]:
+    """The benchmark, the PPO config of each context and the protocol `config` asks for; a one-line `ValueError` naming
+    the option otherwise."""
     if problems := _contradictions(config) + _below_minimum(config):
         raise ValueError(problems[0])
     try:
-        ppo = config.ppo()
+        config.ppo()  # the learner for every context is checked even where each context names its own
+        ppo = {c: config.ppo(c) for c in config.context}
     except ValueError as e:
         by_set = any(s.partition("=")[0].strip() == "total_timesteps" for s in config.set)
         flag = "--set total_timesteps" if by_set else "--timesteps"
@@ -1058,18 +1086,33 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
     return encoder, path
 
 
-def record_run(out: Path, config: RunConfig, ppo: PPOConfig, protocol: Protocol, benchmark: Benchmark, command: str):
-    """Write the run's `config.json` (the config and what it resolved to; its `context` and `seeds`: every agent the
-    folder holds, over all the commands that wrote it) and add `command` to `command.json`."""
+def _trained_steps(ppo: PPOConfig) -> int:
+    "What PPO trains of `ppo.total_timesteps`: whole rollouts."
+    return -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size
+
+
+def _context_ppo(record: dict) -> dict[str, dict]:
+    "The PPO config of each context a run's `config.json` holds (`ppo` for all, in folders from before `context_ppo`)."
+    per_context = record.get("context_ppo", {})
+    return {c: per_context.get(c, record.get("ppo")) for c in record.get("config", {}).get("context", [])}
+
+
+def record_run(
+    out: Path, config: RunConfig, ppo: dict[str, PPOConfig], protocol: Protocol, benchmark: Benchmark, command: str
+):
+    """Write the run's `config.json` (the config and what it resolved to: `ppo` for the learner of every context and
+    `context_ppo`, each context's; its `context` and `seeds`: every agent the folder holds, over all the commands that
+    wrote it) and add `command` to `command.json`."""
     out.mkdir(parents=True, exist_ok=True)
-    resolved = dict(benchmark=benchmark.record(), ppo=ppo.to_dict(), protocol=asdict(protocol))
-    # what PPO trains: whole rollouts (a probing latent agent's own config.json counts its probe steps apart)
-    resolved["trained_timesteps"] = -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size
+    default = config.ppo()
+    resolved = dict(benchmark=benchmark.record(), ppo=default.to_dict(), protocol=asdict(protocol))
+    # what PPO trains (a probing latent agent's own config.json counts its probe steps apart)
+    resolved["trained_timesteps"] = _trained_steps(default)
     settings = {k: v for k, v in asdict(config).items() if k != "resume"}  # how a command went on: command.json
-    if (out / "config.json").is_file():  # a resumed or extended run: the agents of the earlier commands stay
-        held = read_json(out / "config.json").get("config", {})
-        for key in ("context", "seeds"):
-            settings[key] = list(dict.fromkeys([*held.get(key, []), *settings[key]]))
+    held = read_json(out / "config.json") if (out / "config.json").is_file() else {}
+    for key in ("context", "seeds"):  # a resumed or extended run: the agents of the earlier commands stay
+        settings[key] = list(dict.fromkeys([*held.get("config", {}).get(key, []), *settings[key]]))
+    resolved["context_ppo"] = _context_ppo(held) | {c: p.to_dict() for c, p in ppo.items()}
     write_json(out / "config.json", dict(config=settings, **resolved))
     earlier = []  # the commands that wrote into this folder before (other contexts or seeds, resumes)
     if (out / "command.json").is_file():
@@ -1078,20 +1121,20 @@ def record_run(out: Path, config: RunConfig, ppo: PPOConfig, protocol: Protocol,
     write_json(out / "command.json", dict(command=command, earlier=earlier))
 
 
-def _check_resumed_record(out: Path, ppo: PPOConfig, protocol: Protocol, encoder_path: str | None) -> None:
-    """Refuse a `--resume` that would change what the run folder records and its results came from: the PPO config,
-    the protocol (but `workers`, which changes no result) or the latent agents' encoder."""
+def _check_resumed_record(out: Path, ppo: dict[str, PPOConfig], protocol: Protocol, encoder_path: str | None) -> None:
+    """Refuse a `--resume` that would change what the run folder records and its results came from: the PPO config of
+    a context it holds, the protocol (but `workers`, which changes no result) or the latent agents' encoder."""
     if not (out / "config.json").is_file():
         return
-    old, new = (
-        read_json(out / "config.json"),
-        json.loads(json.dumps(dict(ppo=ppo.to_dict(), protocol=asdict(protocol)))),
-    )
+    old = read_json(out / "config.json")
+    held, new = _context_ppo(old), json.loads(json.dumps(dict(protocol=asdict(protocol))))
+    groups = [(f"{c} ", held[c], json.loads(json.dumps(p.to_dict()))) for c, p in ppo.items() if held.get(c)]
+    groups.append(("", old.get("protocol", {}), new["protocol"]))
     changed = [
-        f"{k} {old[group][k]!r} -> {v!r}"
-        for group in ("ppo", "protocol")
-        for k, v in new[group].items()
-        if k not in ("workers", "seed") and k in old.get(group, {}) and old[group][k] != v
+        f"{label}{k} {was[k]!r} -> {v!r}"
+        for label, was, now in groups
+        for k, v in now.items()
+        if k not in ("workers", "seed") and k in was and was[k] != v
     ]
     agents = {p.parent: read_json(p) for p in out.glob("latent/seed*/config.json")}
     held = {located(a["encoder"], d) for d, a in agents.items() if a.get("encoder")}
@@ -1113,17 +1156,18 @@ def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print
     encoder, encoder_path = run_encoder(config, benchmark, protocol) if latent else (None, None)
     if config.resume:
         _check_resumed_record(out, ppo, protocol, encoder_path)
-    if (rounded := -(-ppo.total_timesteps // ppo.rollout_size) * ppo.rollout_size) != ppo.total_timesteps:
-        log(
-            f"note: PPO trains whole rollouts of {ppo.n_steps} x {ppo.n_envs} steps: {ppo.total_timesteps} steps "
-            f"become {rounded}"
-        )
+    for p in {(p.n_steps, p.n_envs, p.total_timesteps): p for p in ppo.values()}.values():
+        if (rounded := _trained_steps(p)) != p.total_timesteps:
+            log(
+                f"note: PPO trains whole rollouts of {p.n_steps} x {p.n_envs} steps: {p.total_timesteps} steps "
+                f"become {rounded}"
+            )
     if config.resume:  # agents already there must have been started as asked
         for c, s in [
             (c, s) for c in config.context for s in config.seeds if (out / c / f"seed{s}" / "config.json").exists()
         ]:
             check_resumable(
-                out / c / f"seed{s}", benchmark, c, replace(ppo, seed=s), encoder if c == "latent" else None
+                out / c / f"seed{s}", benchmark, c, replace(ppo[c], seed=s), encoder if c == "latent" else None
             )
     record_run(out, config, ppo, protocol, benchmark, command or f"run({config})")
     if ceiling is not None:

@@ -180,7 +180,7 @@ def test_the_tuned_learner_trains_adapts_and_reloads(tmp_path):
     agent = load_agent(out / "none" / "seed0")
     assert isinstance(agent.model.policy, NormalizedPolicy) and agent.model.policy.statistics.count > 0
     assert return_statistics(load_ppo(out / "none" / "seed0" / "model.pt"))["count"] > 0
-    assert json.loads((out / "config.json").read_text())["config"]["learner"] == "ppo-tuned"
+    assert json.loads((out / "config.json").read_text())["config"]["learner"] == ["ppo-tuned"]
     assert set(pd.read_csv(out / "none" / "seed0" / "adaptation.csv").adapt_steps) == {0, 256}
 
 
