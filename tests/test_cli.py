@@ -241,20 +241,8 @@ def test_the_latent_agent_on_the_seed_physics_learns_and_probes_on_its_ball(tmp_
     from meta_rl.iida_data import TransitionDataset
 
     out, quick = tmp_path / "seed-latent", ["--quick", "--no-progress"]
-    args = [
-        "metarl",
-        "run",
-        "--variant",
-        "seed",
-        "--context",
-        "latent",
-        "--latent-probe",
-        "20",
-        *quick,
-        "--out",
-        str(out),
-    ]
-    r = subprocess.run(args, **TEXT)
+    args = ["metarl", "run", "--variant", "seed", "--context", "latent", "--latent-probe", "20", *quick, "--out", out]
+    r = subprocess.run([str(a) for a in args], **TEXT)
     assert r.returncode == 0, r.stderr[-2000:]
     encoder = out / "encoder" / "predictor.pt"
     assert TransitionDataset.load(out / "encoder" / "iida_train.npz").metadata["variant"] == "seed"
