@@ -888,12 +888,14 @@ class RunConfig:
         if isinstance(self.learner, str):  # one learner for every context
             object.__setattr__(self, "learner", (self.learner,))
 
+    def learner_for_all(self) -> str:
+        "The learner `--learner` gives for every context (`ppo` if it names none)."
+        return next((x for x in self.learner if "=" not in x), "ppo")
+
     def learners(self) -> dict[str, str]:
-        """The learner of each context: `CONTEXT=LEARNER` where `--learner` names one, else the one `--learner` gives
-        for every context (`ppo` if none)."""
+        "The learner of each context: `CONTEXT=LEARNER` where `--learner` names one, else `learner_for_all`."
         named = dict(x.split("=", 1) for x in self.learner if "=" in x)
-        default = next((x for x in self.learner if "=" not in x), "ppo")
-        return {c: named.get(c, default) for c in self.context}
+        return {c: named.get(c, self.learner_for_all()) for c in self.context}
 
     def benchmark_options(self) -> dict:
         "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
@@ -904,8 +906,7 @@ class RunConfig:
     def ppo(self, context: str | None = None) -> PPOConfig:
         """The PPO config of `context`'s learner (None: of the learner for every context), on `QUICK_PPO`'s budget with
         `--quick`, with `--timesteps` and `--set`."""
-        learner = self.learners()[context] if context else next((x for x in self.learner if "=" not in x), "ppo")
-        config = learner_config(learner, self.quick)
+        config = learner_config(self.learners()[context] if context else self.learner_for_all(), self.quick)
         if self.timesteps is not None:
             config = replace(config, total_timesteps=self.timesteps)
         return config.with_overrides(list(self.set))
