@@ -185,6 +185,16 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "tune": tune_command,
 }
 
+# %% ../nbs/13_cli.ipynb #87c4a07d
+def _cut_short_by_ctrl_c(error: BaseException | None) -> bool:
+    """Whether `error` is Ctrl-C's `KeyboardInterrupt` or an error raised while one was on its way: Ctrl-C during an
+    import (matplotlib's, when the report starts) surfaces as `ImportError: initialization failed`, caused by it."""
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
 # %% ../nbs/13_cli.ipynb #9006699c
 USAGE = "usage: metarl {" + ",".join(SUBCOMMANDS) + "} ... (metarl SUBCOMMAND --help for its options)"
 
@@ -213,15 +223,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Refused as e:
         print(f"metarl {name}: error: {e}" if name else f"metarl: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl-C: every file written so far is whole (written atomically)
-        print(
-            f"metarl {name}: interrupted; run the same command again (metarl run, metarl tune: with --resume) to go on",
-            file=sys.stderr,
-        )
-        return 130
-    except OSError as e:  # a full disk, a folder it may not write to
-        print(f"metarl {name}: error: {e}", file=sys.stderr)
-        return 1
+    except (KeyboardInterrupt, Exception) as e:
+        if _cut_short_by_ctrl_c(e):  # every file written so far is whole (written atomically)
+            print(
+                f"metarl {name}: interrupted; run the same command again"
+                " (metarl run, metarl tune: with --resume) to go on",
+                file=sys.stderr,
+            )
+            return 130
+        if isinstance(e, OSError):  # a full disk, a folder it may not write to
+            print(f"metarl {name}: error: {e}", file=sys.stderr)
+            return 1
+        raise
 
 # %% ../nbs/13_cli.ipynb #20c352aa
 def _alias(*prefix: str) -> Callable[[], int]:

@@ -6,6 +6,7 @@ import json, os, re, shutil, signal, subprocess, time
 import pandas as pd
 import pytest
 
+from meta_rl import cli
 from meta_rl.baselines import checkpoints, manifest, verified
 
 CLI = shutil.which("metarl-striker") or pytest.skip(
@@ -118,6 +119,21 @@ STAGES = {  # when to interrupt a run: what it has finished, and what it is doin
     "adaptation": lambda run: verified(run / "episodes.csv") and not (run / "adaptation.csv").exists(),
     "report": lambda run: verified(run / "adaptation.csv") and not (run.parent.parent / "summary.md").exists(),
 }
+
+
+def test_ctrl_c_that_cuts_an_import_short_is_an_interruption(monkeypatch, capsys):
+    """Ctrl-C while the report imports matplotlib surfaces as `ImportError: initialization failed` (seen in CI): it is
+    still Ctrl-C, status 130 and the one line that says how to go on."""
+
+    def cut_short(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    monkeypatch.setitem(cli.SUBCOMMANDS, "report", cut_short)
+    assert cli.main(["report"]) == 130
+    assert "metarl report: interrupted; run the same command again" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
