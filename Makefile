@@ -10,7 +10,7 @@ help:
 
 test:
 	nbdev_test
-	python -m pytest tests -q
+	python -m pytest -n auto --dist loadfile tests -q
 
 format:
 	ruff format nbs tests tools benchmarks

@@ -309,8 +309,8 @@ def encoder_source(benchmark: Benchmark) -> EncoderSource:
     "How `benchmark`'s latent encoders are trained and loaded; an error names the chapter to import if none is known."
     if benchmark.name not in ENCODERS:
         raise ValueError(
-            f"no latent encoder is registered for benchmark {benchmark.name!r}: import the module that defines it "
-            "(meta_rl.iida_predictor for the Striker, meta_rl.metaworld for Meta-World)"
+            f"no latent encoder is registered for benchmark {benchmark.name!r} (registered: {sorted(ENCODERS)}; "
+            "in Python, import the module that defines one: meta_rl.iida_predictor, meta_rl.metaworld)"
         )
     return ENCODERS[benchmark.name]
 

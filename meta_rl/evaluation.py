@@ -856,11 +856,11 @@ class RunConfig:
     "One run of the protocol: the benchmark, the agents, their training budget, their encoder and their evaluation."
 
     out: str  # the run folder, e.g. runs/NAME
-    benchmark: str = "striker"  # which benchmark (chapter 03's make_benchmark): striker, toy, metaworld
+    benchmark: str = "striker"  # which benchmark (chapter 03's make_benchmark): striker, toy, metaworld, hopper
     split: str | None = None  # striker: which tasks to train and test on, one of SPLITS (default train25-test36)
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
-    benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
+    benchmark_seed: int | None = None  # metaworld: the seed that draws the goals; hopper: the tasks (default 0)
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
     context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent, rl2
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed

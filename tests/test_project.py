@@ -40,7 +40,9 @@ def test_ci_runs_the_readme_commands():
 
     run, test = quick_start_commands((ROOT / "README.md").read_text())
     assert run.startswith("pip install ") and "metarl run " in run and "--out " in run, run
-    assert test.startswith("pip install ") and test.endswith("nbdev_test && python -m pytest tests"), test
+    assert test.startswith("pip install ") and test.endswith(
+        "nbdev_test && python -m pytest -n auto --dist loadfile tests"
+    ), test
     ci = (ROOT / ".ci" / "run").read_text()
     assert "tools/readme_commands.py" in ci and "bash tools/install-system-packages.sh" in ci
     assert "bash tools/install-system-packages.sh" in quick_start((ROOT / "README.md").read_text())
