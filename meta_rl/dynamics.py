@@ -329,14 +329,17 @@ class Split:
 
 # %% ../nbs/00_dynamics.ipynb #8f9ec8f7
 def split_train25_test36() -> Split:
+    "EPI's split: train on the 25 training tasks, test on all 36 held-out ones (16 interpolation, 20 extrapolation)."
     return Split("train25-test36", epi_train_tasks(), epi_test_tasks())
 
 
 def split_interpolation() -> Split:
+    "Train on the 25 training tasks, test on the 16 held-out tasks inside their range."
     return Split("interpolation", epi_train_tasks(), epi_test_tasks().subset("interpolation"))
 
 
 def split_extrapolation() -> Split:
+    "Train on the 25 training tasks, test on the 20 held-out tasks beyond their range."
     return Split("extrapolation", epi_train_tasks(), epi_test_tasks().subset("extrapolation"))
 
 

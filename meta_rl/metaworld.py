@@ -196,6 +196,7 @@ def normalized_params(task: MetaWorldTask) -> np.ndarray:
 
 
 def as_taskset(tasks) -> MetaWorldTaskSet:
+    "`tasks` as a `MetaWorldTaskSet`: a task set as it is, one `MetaWorldTask` as a set of one."
     if isinstance(tasks, MetaWorldTaskSet):
         return tasks
     if isinstance(tasks, MetaWorldTask):

@@ -828,6 +828,7 @@ def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = 
 
 
 def load_trained_ensemble(path) -> TrainedEnsemble:
+    "What `save_trained_ensemble` wrote to `path`: the ensemble, its IIDA model and normaliser (never unpickled)."
     ck = load_model(path, ENSEMBLE_FORMAT, "meta_rl ensemble checkpoint")
     ens = PredictorEnsemble(EnsembleConfig(**ck["config"]), ck["latent_dim"])
     ens.load_state_dict(ck["state_dict"])
