@@ -12,7 +12,6 @@ import mujoco
 import numpy as np
 from gymnasium import spaces
 from gymnasium.envs.mujoco.hopper_v5 import HopperEnv
-from gymnasium.utils import seeding
 
 from .benchmark import register_benchmark
 from .context import EpisodeLimit, add_context
@@ -102,7 +101,7 @@ class VariedHopper(HopperEnv):
     def __init__(self, tasks: TaskSet | HopperTask, episodes_per_task: int = 1, **hopper_options):
         super().__init__(**hopper_options)
         self.tasks = tasks if isinstance(tasks, TaskSet) else TaskSet([tasks], tasks.id)
-        self.episodes_per_task, self.task, self._left, self.trial = episodes_per_task, None, 0, 0
+        self.episodes_per_task, self.task, self._left, self.trial, self._forced = episodes_per_task, None, 0, 0, None
         self._body = {f: self.model.body(name).id for f, name in _BODY_OF.items()}
         self._geom = {f: self.model.geom(name).id for f, name in _GEOM_OF.items()}
 
@@ -122,19 +121,23 @@ class VariedHopper(HopperEnv):
         mujoco.mj_setConst(self.model, self.data)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        if seed is not None:
-            self._np_random, self._np_random_seed = seeding.np_random(seed)
-            self.trial += 1  # a seeded reset starts a new trial (encoders forget)
-        if options and options.get("task") is not None:
-            t = options["task"]
+        self._forced = None if not options or options.get("task") is None else options["task"]
+        self.trial += seed is not None  # a seeded reset starts a new trial (encoders forget)
+        self._left = 0 if seed is not None else self._left
+        return super().reset(seed=seed, options=options)  # seeds np_random, then calls reset_model
+
+    def reset_model(self):
+        if self._forced is not None:
+            t = self._forced
             self.task, self._left = (t if isinstance(t, HopperTask) else self.tasks[t]), self.episodes_per_task
-        elif self._left == 0 or seed is not None:
-            self.task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
-            self._left = self.episodes_per_task
+        elif self._left == 0:
+            self.task, self._left = self.tasks[int(self.np_random.integers(len(self.tasks)))], self.episodes_per_task
         self._left -= 1
         self.apply(self.task)
-        obs, info = super().reset()
-        return obs, {**info, "task_id": self.task.id}
+        return super().reset_model()
+
+    def _get_reset_info(self) -> dict:
+        return {**super()._get_reset_info(), "task_id": self.task.id}
 
     def step(self, action):
         obs, reward, terminated, truncated, info = super().step(action)
