@@ -4,22 +4,33 @@
 
 # %% ../nbs/10a_hopper.ipynb #63552c75
 from __future__ import annotations
-from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, ClassVar, Sequence
 
 import gymnasium as gym
 import mujoco
 import numpy as np
+import pandas as pd
 from gymnasium import spaces
 from gymnasium.envs.mujoco.hopper_v5 import HopperEnv
 
-from .benchmark import register_benchmark
+from .benchmark import EncoderSource, register_benchmark, register_encoder
 from .context import EpisodeLimit, add_context
 from .dynamics import TASK_KINDS, TaskSet
+from meta_rl.transition_predictor import (
+    TaskTransitions,
+    TransitionPredictorConfig,
+    load_transition_encoder,
+    train_transition_predictor,
+    transition_prediction_errors,
+)
 
 # %% auto #0
-__all__ = ['HOPPER_FACTORS', 'FACTOR_NAMES', 'STRIPES', 'TEST_STRIPES', 'VAL_STRIPES', 'TRAIN_STRIPES', 'HopperTask',
-           'draw_factors', 'hopper_tasks', 'VariedHopper', 'FactorContext', 'HopperBenchmark']
+__all__ = ['HOPPER_FACTORS', 'FACTOR_NAMES', 'STRIPES', 'TEST_STRIPES', 'VAL_STRIPES', 'TRAIN_STRIPES', 'IIDA_CONFIG',
+           'IIDA_HOPPER', 'ENCODER_ROLLOUTS', 'HopperTask', 'draw_factors', 'hopper_tasks', 'VariedHopper',
+           'scaled_factors', 'FactorContext', 'HopperBenchmark', 'HopperDataConfig', 'hopper_rollout_states',
+           'hopper_transitions', 'hopper_predictor_table', 'train_hopper_encoder']
 
 # %% ../nbs/10a_hopper.ipynb #ec8a3dd0
 HOPPER_FACTORS = dict(  # IIDA's ranges of each factor of variation: (low, high)
@@ -148,6 +159,11 @@ _FACTOR_LOW = np.array([low for low, _ in HOPPER_FACTORS.values()])
 _FACTOR_HIGH = np.array([high for _, high in HOPPER_FACTORS.values()])
 
 
+def scaled_factors(factors) -> np.ndarray:
+    "Factors scaled to [-1, 1] over `HOPPER_FACTORS`' ranges (beyond them: past +-1), as `explicit` sees them."
+    return 2 * (np.asarray(factors) - _FACTOR_LOW) / (_FACTOR_HIGH - _FACTOR_LOW) - 1
+
+
 class FactorContext(gym.ObservationWrapper):
     "Append the current task's factors, scaled to [-1, 1] over `HOPPER_FACTORS`' ranges (beyond them: past +-1)."
 
@@ -157,8 +173,7 @@ class FactorContext(gym.ObservationWrapper):
         self.observation_space = spaces.Box(-np.inf, np.inf, (size,), np.float64)
 
     def observation(self, obs):
-        z = 2 * (np.asarray(self.env.unwrapped.factors) - _FACTOR_LOW) / (_FACTOR_HIGH - _FACTOR_LOW) - 1
-        return np.concatenate((obs, z))
+        return np.concatenate((obs, scaled_factors(self.env.unwrapped.factors)))
 
 # %% ../nbs/10a_hopper.ipynb #587ee134
 @dataclass
@@ -200,3 +215,141 @@ class HopperBenchmark:
 
 
 register_benchmark("hopper", HopperBenchmark)
+
+# %% ../nbs/10a_hopper.ipynb #0a8e2d39
+@dataclass(frozen=True)
+class HopperDataConfig:
+    "How `hopper_rollout_states` records the states and actions that `hopper_transitions` steps under every task."
+
+    rollouts: int = 20  # episodes of the policy, on the given tasks in turn
+    max_steps: int = 1000  # steps per rollout at most (it ends earlier when the hopper falls)
+    seed: int = 0  # the rollouts' seed: resets and random actions
+
+
+def hopper_rollout_states(
+    tasks: TaskSet,
+    policy: Callable[[np.ndarray], np.ndarray] | None = None,
+    config: HopperDataConfig = HopperDataConfig(),
+) -> dict[str, np.ndarray]:
+    """`qpos`, `qvel` and `action` at every step of `config.rollouts` episodes of `policy` (observation -> action;
+    uniform random actions if None), played on the tasks of `tasks` in turn."""
+    env, rng = VariedHopper(tasks), np.random.default_rng(config.seed)
+    rows = dict(qpos=[], qvel=[], action=[])
+    for i in range(config.rollouts):
+        obs, _ = env.reset(seed=int(rng.integers(2**31)), options={"task": tasks[i % len(tasks)]})
+        for _ in range(config.max_steps):
+            action = rng.uniform(-1, 1, 3) if policy is None else np.clip(policy(obs), -1, 1)
+            for k, v in zip(rows, (env.data.qpos, env.data.qvel, action)):
+                rows[k].append(np.array(v))
+            obs, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                break
+    env.close()
+    return {k: np.asarray(v) for k, v in rows.items()}
+
+# %% ../nbs/10a_hopper.ipynb #d1d15354
+def hopper_transitions(tasks: TaskSet, states: dict[str, np.ndarray], segment: int = 200) -> TaskTransitions:
+    """Every recorded state and action of `states` stepped once under each task of `tasks` (IIDA's relabelling): a
+    `TaskTransitions` whose tasks share (s, a), with stored episodes of `segment` rows and the scaled factors as
+    `task_params`."""
+    if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment < 1:
+        raise ValueError(f"segment={segment!r} must be a positive integer")
+    env, n = VariedHopper(tasks), len(states["action"])
+    env.reset(seed=0)
+    parts = []
+    for i, task in enumerate(tasks):
+        env.task = task
+        env.apply(task)
+        obs, next_obs, reward = np.zeros((n, 11)), np.zeros((n, 11)), np.zeros(n)
+        for j in range(n):
+            env.set_state(states["qpos"][j], states["qvel"][j])
+            obs[j] = env._get_obs()
+            next_obs[j], reward[j], *_ = env.step(states["action"][j])
+        parts.append(dict(obs=obs, next_obs=next_obs, reward=reward, task_index=np.full(n, i)))
+    env.close()
+    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    rows = np.tile(np.arange(n), len(tasks))
+    per_task = -(-n // segment)  # stored episodes per task
+    arrays.update(
+        action=np.tile(states["action"], (len(tasks), 1)),
+        episode=arrays["task_index"] * per_task + rows // segment,
+        step=rows % segment,
+    )
+    params = np.stack([scaled_factors(t.factors) for t in tasks])
+    return TaskTransitions(tasks.ids, dict(family="hopper", rows_per_task=n), task_params=params, **arrays)
+
+# %% ../nbs/10a_hopper.ipynb #3017617c
+IIDA_CONFIG = TransitionPredictorConfig(context_size=128, reward_weight=0.0)  # IIDA's context size and objective
+
+# IIDA's Hopper row (Evans et al., "Context is Everything", table in bennevans/icra-iida): test next-state MSE x 1e-3
+IIDA_HOPPER = pd.DataFrame(
+    [
+        ("none", 163.03, 6.78),
+        ("true", 9.39, 0.32),
+        ("latent (IIDA-avg)", 11.40, 5.33),
+        ("IIDA-Transformer", 6.82, 0.45),
+    ],
+    columns=["context", "mse_x1e3", "std_x1e3"],
+)
+
+
+def hopper_predictor_table(
+    train_ds: TaskTransitions,
+    test_ds: TaskTransitions,
+    test_kinds: dict[str, str],
+    seeds: Sequence[int] = (0, 1, 2),
+    config: TransitionPredictorConfig = IIDA_CONFIG,
+    *,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Test next-state MSE (x 1e-3) of a predictor with each context, per seed and per kind of held-out task
+    (`test_kinds`: task id -> kind); the latent from `config.context_size` transitions of the same task."""
+    groups = {
+        kind: test_ds.select([t for t in test_ds.tasks if test_kinds[t] == kind]) for kind in {*test_kinds.values()}
+    }
+    rows = []
+    for seed in seeds:
+        for context in ("none", "true", "latent"):
+            res = train_transition_predictor(train_ds, replace(config, context=context, seed=seed), progress=progress)
+            for kind, ds in sorted(groups.items()):
+                e = transition_prediction_errors(res.model, res.normalizer, ds, config.context_size, seed=seed)
+                rows.append(dict(seed=seed, context=context, kind=kind, mse_x1e3=1e3 * e["next_state_mse"]))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/10a_hopper.ipynb #77f27013
+ENCODER_ROLLOUTS = 200  # random-action episodes whose states make the encoder's data
+
+
+def train_hopper_encoder(
+    train_tasks: TaskSet, out_dir, seed: int = 0, quick: bool = False, progress: bool = False
+) -> Path:
+    """Random-action states stepped under every task of `train_tasks` into `out_dir/hopper_train.npz`; the latent
+    predictor trained there; its checkpoint's path."""
+    if len(train_tasks) < 2:
+        raise ValueError(
+            f"train_tasks must hold at least 2 tasks (one is held out for validation), got {len(train_tasks)}"
+        )
+    rollouts = 4 if quick else ENCODER_ROLLOUTS
+    states = hopper_rollout_states(train_tasks, None, HopperDataConfig(rollouts, seed=seed))
+    ds = hopper_transitions(train_tasks, states, segment=50 if quick else 200)
+    ds.save(Path(out_dir) / "hopper_train.npz")
+    config = replace(IIDA_CONFIG, val_tasks=min(5, len(train_tasks) - 1), seed=seed)
+    if quick:
+        config = replace(config, hidden=(32, 32), context_size=16, epochs=2, batches_per_epoch=5)
+    return train_transition_predictor(ds, config, out_dir, progress=progress).checkpoint
+
+
+def _train_encoder(benchmark: HopperBenchmark, out_dir, seed=0, quick=False, workers=None, progress=False) -> Path:
+    "The run's latent encoder: `train_hopper_encoder` on the training tasks (3 of them with `quick`)."
+    tasks = TaskSet(benchmark.train.tasks[:3], "train") if quick else benchmark.train
+    return train_hopper_encoder(tasks, out_dir, seed=seed, quick=quick, progress=progress)
+
+
+register_encoder(
+    "hopper",
+    EncoderSource(
+        train=_train_encoder,
+        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
+        default_memory="task",
+    ),
+)

@@ -295,7 +295,7 @@ def _loss(model: IIDAModel, f: dict, ctx, mask, tgt, sample: bool):
 
 @dataclass
 class TrainResult:
-    "What a predictor's training returns (`train_predictor`, chapter 10's `train_metaworld_predictor`)."
+    "What a predictor's training returns (`train_predictor`, chapter 06a's `train_transition_predictor`)."
 
     model: nn.Module
     normalizer: Statistics

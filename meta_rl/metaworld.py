@@ -4,8 +4,8 @@
 
 # %% ../nbs/10_metaworld.ipynb #5d439cd1
 from __future__ import annotations
-import json, math, pickle, warnings
-from dataclasses import asdict, dataclass, field, replace
+import math, pickle, warnings
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -14,43 +14,34 @@ from typing import Callable, ClassVar, Iterable, Sequence
 import gymnasium as gym
 import numpy as np
 import pandas as pd
-import torch
 from gymnasium import spaces
-from torch import nn
 from tqdm.auto import tqdm
 
 # ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
-from .baselines import torch_threads
 from .benchmark import EncoderSource, register_benchmark, register_encoder, task_seed
-from .context import ContextEncoder, EncoderFactory, PooledEncoder, Transition, add_context
-from .iida_data import Transitions
-from meta_rl.iida_predictor import (
-    PREDICTOR_CONTEXTS,
-    fit,
-    linear_probe_r2,
-    load_trained,
-    mlp,
-    numpy_layers,
-    pooled_posterior,
-    save_model,
-    spread,
-    Statistics,
-    TrainResult,
+from .context import ContextEncoder, add_context
+from .iida_predictor import linear_probe_r2
+from meta_rl.transition_predictor import (
+    TaskTransitions,
+    TransitionPredictor,
+    TransitionPredictorConfig,
+    TransitionNormalizer,
+    load_transition_encoder,
+    train_transition_predictor,
+    transition_latents,
+    transition_study,
 )
 import metaworld
 from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 from metaworld.policies import ENV_POLICY_MAP
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_ARRAYS', 'ACT_DIM', 'ENCODER_IN',
-           'DECODER_IN', 'PREDICTOR_FORMAT', 'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL',
-           'PUBLISHED', 'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space',
-           'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld',
-           'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld',
-           'MetaWorldPredictorConfig', 'MetaWorldNormalizer', 'metaworld_features', 'MetaWorldPredictor',
-           'train_metaworld_predictor', 'load_metaworld_predictor', 'MetaWorldEncoder', 'metaworld_encoder_factory',
-           'load_metaworld_encoder', 'metaworld_latents', 'metaworld_prediction_errors', 'goal_probe_r2',
-           'metaworld_study', 'train_metaworld_encoder', 'ood_metaworld_tasks', 'MetaWorldAdapter']
+__all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_ARRAYS',
+           'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL', 'PUBLISHED', 'MetaWorldTask',
+           'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space', 'normalized_params',
+           'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld', 'MetaWorldCollectConfig',
+           'goal_observation', 'MetaWorldDataset', 'collect_metaworld', 'goal_probe_r2', 'metaworld_study',
+           'train_metaworld_encoder', 'ood_metaworld_tasks', 'MetaWorldAdapter']
 
 # %% ../nbs/10_metaworld.ipynb #2afd96b9
 BENCHMARKS = ("ML1", "ML10")
@@ -386,28 +377,14 @@ def goal_observation(env: MetaWorldEnv, obs: np.ndarray) -> np.ndarray:
 DATASET_ARRAYS = ("obs", "action", "reward", "next_obs", "task_index", "episode", "step", "random_episode")
 
 
-class MetaWorldDataset(Transitions):
-    """Transitions (s, a, r, s') of Meta-World tasks (`random_episode`: whether the transition's episode was played with
-    random actions only); `task_index` points into `tasks` (ids), `params` (raw `rand_vec`, zero-padded to `PARAM_DIM`)
-    and `task_params` (`normalized_params`, the explicit context)."""
+class MetaWorldDataset(TaskTransitions):
+    """Chapter 06a's `TaskTransitions` of Meta-World tasks, with `random_episode` (whether the transition's episode was
+    played with random actions only) and `params` (each task's raw `rand_vec`, zero-padded to `PARAM_DIM`) beside
+    `task_params` (`normalized_params`, the explicit context)."""
 
     ARRAYS = DATASET_ARRAYS
     TASK_ARRAYS = ("params", "task_params")
     FORMAT = "meta_rl.metaworld.dataset/2"
-
-    @property
-    def task_ids(self) -> list[str]:
-        return list(self.tasks)
-
-    def subset_tasks(self, task_ids: list[str]) -> list[str]:
-        return list(task_ids)
-
-    def tasks_to_json(self) -> list[str]:
-        return list(self.tasks)
-
-    @classmethod
-    def tasks_from_json(cls, saved) -> list[str]:
-        return [str(t) for t in saved]
 
 
 def _play_generator(
@@ -487,336 +464,10 @@ def collect_metaworld(
         metadata=metadata,
     )
 
-# %% ../nbs/10_metaworld.ipynb #f84216e5
-ACT_DIM = 4
-ENCODER_IN = OBS_DIM + ACT_DIM + 1 + OBS_DIM  # s, a, r, s' - s
-DECODER_IN = OBS_DIM + ACT_DIM  # s, a (and the context)
-
-
-@dataclass(frozen=True)
-class MetaWorldPredictorConfig:
-    "Hyperparameters of the Meta-World context encoder + predictor and of their training."
-
-    # one of PREDICTOR_CONTEXTS: the decoder sees the inferred latent, nothing, or the true task parameters
-    context: str = "latent"
-    latent_dim: int = 8
-    hidden: tuple[int, ...] = (128, 128)
-    # the largest context (transitions of one task) during training; sizes are drawn in [1, context_size]
-    context_size: int = 64
-    targets_per_context: int = 16  # predicted transitions per context, of the same task
-    batch_size: int = 64  # contexts per batch
-    lr: float = 1e-3
-    epochs: int = 60
-    batches_per_epoch: int = 50
-    patience: int = 5  # early stopping: epochs without a better validation loss
-    # weight of the reward's squared error (normalised) against the mean one of the 36 state entries
-    reward_weight: float = 1.0
-    kl_weight: float = 1e-4
-    empty_contexts: float = 0.1  # share of training contexts that are empty (the prior)
-    val_tasks: int = 5  # training tasks held out for validation
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.context not in PREDICTOR_CONTEXTS:
-            raise ValueError(f"unknown context {self.context!r}; choose one of {list(PREDICTOR_CONTEXTS)}")
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        for name in (
-            "latent_dim",
-            "context_size",
-            "targets_per_context",
-            "batch_size",
-            "epochs",
-            "batches_per_epoch",
-            "patience",
-        ):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}={v!r} must be a positive integer")
-        if not self.hidden or any(
-            isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in self.hidden
-        ):
-            raise ValueError(f"hidden={self.hidden!r} must be a non-empty sequence of positive layer sizes")
-        for name, low in (("lr", None), ("reward_weight", 0), ("kl_weight", 0)):
-            v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, (int, float))
-                or not math.isfinite(v)
-                or (v <= 0 if low is None else v < low)
-            ):
-                raise ValueError(f"{name}={v!r} must be a finite number {'> 0' if low is None else '>= 0'}")
-        if not (isinstance(self.empty_contexts, (int, float)) and 0 <= self.empty_contexts <= 1):
-            raise ValueError(f"empty_contexts={self.empty_contexts!r} must be a share in [0, 1]")
-        if isinstance(self.val_tasks, bool) or not isinstance(self.val_tasks, (int, np.integer)) or self.val_tasks < 0:
-            raise ValueError(f"val_tasks={self.val_tasks!r} must be an integer >= 0")
-
-    @property
-    def context_dim(self) -> int:
-        return {"latent": self.latent_dim, "none": 0, "true": PARAM_DIM}[self.context]
-
-
-@dataclass
-class MetaWorldNormalizer(Statistics):
-    """Means and standard deviations of states, state changes and rewards, from the training data (constant entries stay
-    unscaled)."""
-
-    obs_mean: np.ndarray
-    obs_std: np.ndarray
-    delta_mean: np.ndarray
-    delta_std: np.ndarray
-    reward_mean: float
-    reward_std: float
-
-    @classmethod
-    def fit(cls, ds: MetaWorldDataset, min_obs_std: float = 1e-2, min_delta_std: float = 1e-3) -> MetaWorldNormalizer:
-        """From `ds`; standard deviations are floored (1 cm for states, 1 mm per step for their changes) so that entries
-        that barely move in the training data do not blow up on new tasks."""
-        d = ds.next_obs - ds.obs
-        return cls(
-            ds.obs.mean(0),
-            spread(ds.obs.std(0), min_obs_std),
-            d.mean(0),
-            spread(d.std(0), min_delta_std),
-            float(ds.reward.mean()),
-            float(spread(ds.reward.std())),
-        )
-
-
-def metaworld_features(ds: MetaWorldDataset, norm: MetaWorldNormalizer) -> dict[str, np.ndarray]:
-    """Normalised arrays: `encoder` inputs (s, a, r, s' - s), `decoder` inputs (s, a), `target` (s' - s, r), the `true`
-    task parameters."""
-    s = (ds.obs - norm.obs_mean) / norm.obs_std
-    a = np.clip(ds.action, -1, 1)
-    r = ((ds.reward - norm.reward_mean) / norm.reward_std)[:, None]
-    d = (ds.next_obs - ds.obs - norm.delta_mean) / norm.delta_std
-    f = dict(
-        encoder=np.concatenate([s, a, r, d], 1),
-        decoder=np.concatenate([s, a], 1),
-        target=np.concatenate([d, r], 1),
-        true=ds.task_params[ds.task_index],
-    )
-    return {k: v.astype(np.float32) for k, v in f.items()}
-
-
-class MetaWorldPredictor(nn.Module):
-    """The context encoder (per-transition MLP -> Gaussian, product-pooled) and the decoder of normalised (s' - s, r)
-    from (s, a, z)."""
-
-    def __init__(self, config: MetaWorldPredictorConfig):
-        super().__init__()
-        self.config = config
-        self.encoder = mlp([ENCODER_IN, *config.hidden, 2 * config.latent_dim]) if config.context == "latent" else None
-        self.decoder = mlp([DECODER_IN + config.context_dim, *config.hidden, OBS_DIM + 1])
-
-    def posterior(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and std of the latent from transitions `x` (B, K, ENCODER_IN), `mask` (B, K) marking the real ones: the
-        product of their Gaussians and the N(0, 1) prior."""
-        return pooled_posterior(self.encoder(x), mask)
-
-    def forward(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
-        """Normalised (s' - s, r), shape (..., OBS_DIM + 1), for inputs `x` (..., DECODER_IN) and contexts `z` (...,
-        context_dim) or None."""
-        return self.decoder(x if z is None else torch.cat([x, z], -1))
-
-# %% ../nbs/10_metaworld.ipynb #7648783a
-class _TaskSampler:
-    "Training batches: per context, a task, `K` of its transitions as the context and `T` others of it as targets."
-
-    def __init__(self, ds: MetaWorldDataset, feats: dict, config: MetaWorldPredictorConfig):
-        self.f, self.config = {k: torch.from_numpy(v) for k, v in feats.items()}, config
-        self.rows = [r for r in (np.flatnonzero(ds.task_index == t) for t in range(len(ds.tasks))) if len(r)]
-
-    def batch(self, rng: np.random.Generator):
-        B, K, T = self.config.batch_size, self.config.context_size, self.config.targets_per_context
-        rows = [self.rows[i] for i in rng.integers(len(self.rows), size=B)]
-        ctx = torch.from_numpy(np.stack([rng.choice(r, K) for r in rows]))
-        tgt = torch.from_numpy(np.stack([rng.choice(r, T) for r in rows]))
-        sizes = np.where(rng.random((B, 1)) < self.config.empty_contexts, 0, rng.integers(1, K + 1, size=(B, 1)))
-        return ctx, torch.from_numpy((np.arange(K)[None] < sizes).astype(np.float32)), tgt
-
-
-def _predictor_loss(
-    model: MetaWorldPredictor, f: dict, ctx, mask, tgt, sample: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "(state MSE, reward MSE, KL) on normalised targets."
-    x, y = f["decoder"][tgt], f["target"][tgt]
-    kl, z = torch.zeros(()), None
-    if model.config.context == "latent":
-        mean, std = model.posterior(f["encoder"][ctx], mask)
-        kl = (0.5 * (mean**2 + std**2 - 1) - std.log()).sum(-1).mean()
-        z = (mean + std * torch.randn_like(std) if sample else mean).unsqueeze(1).expand(-1, x.shape[1], -1)
-    elif model.config.context == "true":
-        z = f["true"][tgt]
-    err = (model(x, z) - y) ** 2
-    return err[..., :OBS_DIM].mean(), err[..., OBS_DIM].mean(), kl
-
-
-PREDICTOR_FORMAT = "meta_rl.metaworld.predictor/1"
-
-
-def train_metaworld_predictor(
-    ds: MetaWorldDataset,
-    config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(),
-    out_dir=None,
-    *,
-    progress: bool = True,
-) -> TrainResult:
-    """Train encoder and decoder on `ds`, validating on `config.val_tasks` of its tasks held out; best epoch to
-    `out_dir/predictor.pt`."""
-    if config.val_tasks >= len(ds.tasks):
-        raise ValueError(f"val_tasks={config.val_tasks} must be smaller than the dataset's {len(ds.tasks)} tasks")
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    held = set(rng.choice(len(ds.tasks), size=config.val_tasks, replace=False).tolist())
-    train_ids, val_ids = (
-        [t for i, t in enumerate(ds.tasks) if i not in held],
-        [t for i, t in enumerate(ds.tasks) if i in held],
-    )
-    train_ds = ds.select(train_ids)
-    norm = MetaWorldNormalizer.fit(train_ds)
-    train = _TaskSampler(train_ds, metaworld_features(train_ds, norm), config)
-    val = _TaskSampler(ds.select(val_ids), metaworld_features(ds.select(val_ids), norm), config) if val_ids else None
-    val_batches = [val.batch(np.random.default_rng(10_000 + i)) for i in range(8)] if val else []
-    model = MetaWorldPredictor(config)
-    path = None if out_dir is None else Path(out_dir) / "predictor.pt"
-    weighted = lambda state, reward: state + config.reward_weight * reward
-
-    def batch_losses():
-        s, r, kl = _predictor_loss(model, train.f, *train.batch(rng), sample=True)
-        parts = {"train_state_mse": s.item(), "train_reward_mse": r.item(), "train_kl": kl.item()}
-        return weighted(s, r) + config.kl_weight * kl, parts
-
-    def validate():
-        v = np.mean([[x.item() for x in _predictor_loss(model, val.f, *b, sample=False)[:2]] for b in val_batches], 0)
-        return {"val_state_mse": v[0], "val_reward_mse": v[1]}
-
-    which = "val" if val else "train"
-    score = lambda row: weighted(row[f"{which}_state_mse"], row[f"{which}_reward_mse"])
-    with torch_threads(1):  # one thread: much faster than two on a busy 2-core machine
-        history = fit(
-            model,
-            batch_losses,
-            validate if val else None,
-            score,
-            lr=config.lr,
-            epochs=config.epochs,
-            batches_per_epoch=config.batches_per_epoch,
-            patience=config.patience,
-            desc=f"train {config.context}",
-            progress=progress,
-        )
-    result = TrainResult(model, norm, history, path, train_ids, val_ids)
-    if path is not None:
-        save_model(
-            path,
-            PREDICTOR_FORMAT,
-            config=asdict(config),
-            state_dict=model.state_dict(),
-            normalizer=norm.to_dict(),
-            train_tasks=train_ids,
-            val_tasks=val_ids,
-            dataset=json.loads(json.dumps(ds.metadata)),
-            history=result.history.to_dict("list"),
-        )
-    return result
-
-
-def load_metaworld_predictor(path) -> tuple[MetaWorldPredictor, MetaWorldNormalizer, dict]:
-    "The model, its normaliser and the whole checkpoint dict written by `train_metaworld_predictor`."
-    what, config = "Meta-World predictor checkpoint", MetaWorldPredictorConfig
-    return load_trained(path, PREDICTOR_FORMAT, what, MetaWorldPredictor, config, MetaWorldNormalizer)
-
-# %% ../nbs/10_metaworld.ipynb #3c0bfc47
-class MetaWorldEncoder(PooledEncoder):
-    """The trained Meta-World encoder as a `meta_rl.context.PooledEncoder` (product pooling): it reads (s, a, r, s' - s)
-    of each transition, normalised by `normalizer`; `memory` as there (`"task"` by default)."""
-
-    def __init__(self, layers, normalizer: MetaWorldNormalizer, latent_dim: int, memory: str = "task"):
-        n = normalizer
-        shift = np.concatenate([n.obs_mean, np.zeros(ACT_DIM), [n.reward_mean], n.delta_mean])
-        scale = np.concatenate([n.obs_std, np.ones(ACT_DIM), [n.reward_std], n.delta_std])
-        super().__init__(layers, shift, scale, latent_dim, "product", memory)
-
-    def read(self, tr: Transition, x: np.ndarray) -> None:
-        if tr.reward != tr.reward:
-            raise ValueError("MetaWorldEncoder needs the transition's reward (Transition.reward is NaN)")
-        a, r = OBS_DIM, OBS_DIM + ACT_DIM
-        x[:a] = tr.obs
-        np.clip(tr.action, -1, 1, out=x[a:r])
-        x[r] = tr.reward
-        np.subtract(tr.next_obs, tr.obs, out=x[r + 1 :])
-
-
-def metaworld_encoder_factory(
-    model: MetaWorldPredictor, normalizer: MetaWorldNormalizer, memory: str = "task", checkpoint=None
-) -> EncoderFactory:
-    "Export the encoder of a trained `latent` predictor to numpy: a factory of `MetaWorldEncoder`s."
-    checkpoint = None if checkpoint is None else str(checkpoint)
-    layers, latent_dim = numpy_layers(model), model.config.latent_dim
-    return EncoderFactory(
-        MetaWorldEncoder, checkpoint, layers=layers, normalizer=normalizer, latent_dim=latent_dim, memory=memory
-    )
-
-
-def load_metaworld_encoder(path, memory: str = "task") -> EncoderFactory:
-    """A picklable factory of `MetaWorldEncoder`s with `memory` from a `predictor.pt` of `train_metaworld_predictor`
-    (its path is recorded)."""
-    model, norm, _ = load_metaworld_predictor(path)
-    return metaworld_encoder_factory(model, norm, memory, Path(path).resolve())
-
 # %% ../nbs/10_metaworld.ipynb #84eaae0d
-def _episode_contexts(ds: MetaWorldDataset, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per episode: its rows, and `k` random rows of another episode of the same task (the episode itself if its task
-    has one) with their mask."""
-    rng = np.random.default_rng(seed)
-    starts = np.flatnonzero(np.r_[True, np.diff(ds.episode) != 0])  # episodes are contiguous and numbered in order
-    ep_task, ep_rows = ds.task_index[starts], np.split(np.arange(len(ds)), starts[1:])
-    ctx, mask = np.zeros((len(ep_task), max(k, 1)), int), np.zeros((len(ep_task), max(k, 1)), np.float32)
-    for e, t in enumerate(ep_task):
-        same = np.flatnonzero(ep_task == t)
-        partner = same[(np.searchsorted(same, e) + 1) % len(same)]
-        rows = ep_rows[partner]
-        n = min(k, len(rows))
-        ctx[e, :n] = rng.choice(rows, n, replace=False)
-        mask[e, :n] = 1
-    return ep_task, ctx, mask
-
-
-@torch.no_grad()
-def metaworld_latents(
-    model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per episode of `ds`: the task index and the posterior mean from `k` transitions of another episode of its task
-    (`k=0`: the prior)."""
-    ep_task, ctx, mask = _episode_contexts(ds, k, seed)
-    f = metaworld_features(ds, norm)
-    mean, _ = model.posterior(torch.from_numpy(f["encoder"][ctx]), torch.from_numpy(mask))
-    return ep_task, mean.numpy()
-
-
-@torch.no_grad()
-def metaworld_prediction_errors(
-    model: MetaWorldPredictor, norm: MetaWorldNormalizer, ds: MetaWorldDataset, k: int = 64, seed: int = 0
-) -> dict[str, float]:
-    """One-step errors on `ds` in the data's units: `reward_mse`, `next_state_mse` (mean over the 36 entries); a latent
-    comes from `k` transitions of another episode of the same task."""
-    f = metaworld_features(ds, norm)
-    z = None
-    if model.config.context == "latent":
-        _, latents = metaworld_latents(model, norm, ds, k, seed)
-        z = torch.from_numpy(latents[ds.episode])
-    elif model.config.context == "true":
-        z = torch.from_numpy(f["true"])
-    err = (model(torch.from_numpy(f["decoder"]), z) - torch.from_numpy(f["target"])).numpy()
-    return dict(
-        reward_mse=float(((err[:, OBS_DIM] * norm.reward_std) ** 2).mean()),
-        next_state_mse=float(((err[:, :OBS_DIM] * norm.delta_std) ** 2).mean()),
-    )
-
-
 def goal_probe_r2(
-    model: MetaWorldPredictor,
-    norm: MetaWorldNormalizer,
+    model: TransitionPredictor,
+    norm: TransitionNormalizer,
     train_ds: MetaWorldDataset,
     test_ds: MetaWorldDataset,
     k: int,
@@ -825,8 +476,8 @@ def goal_probe_r2(
     """Mean R^2, over the goal coordinates that vary, of a linear map from the latent (from `k` transitions) to the goal
     position: fitted on `train_ds`'s episodes, scored on `test_ds`'s."""
     (tr_task, tr_z), (te_task, te_z) = (
-        metaworld_latents(model, norm, train_ds, k, seed),
-        metaworld_latents(model, norm, test_ds, k, seed),
+        transition_latents(model, norm, train_ds, k, seed),
+        transition_latents(model, norm, test_ds, k, seed),
     )
     goal = slice(3, 6)  # the goal's x, y, z in `rand_vec` (reach, push, pick-place)
     y_tr, y_te = train_ds.params[tr_task, goal], test_ds.params[te_task, goal]
@@ -837,26 +488,17 @@ def goal_probe_r2(
 def metaworld_study(
     train_ds: MetaWorldDataset,
     test_ds: MetaWorldDataset,
-    config: MetaWorldPredictorConfig = MetaWorldPredictorConfig(),
+    config: TransitionPredictorConfig = TransitionPredictorConfig(),
     ks: Sequence[int] = (0, 1, 4, 16, 64),
     *,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Train the decoder with each context (`PREDICTOR_CONTEXTS`) on `train_ds`; one-step errors on `test_ds`, and the
-    latent's goal probe, per context size `k`."""
-    rows = []
-    for context in PREDICTOR_CONTEXTS:
-        res = train_metaworld_predictor(train_ds, replace(config, context=context), progress=progress)
-        with torch_threads(1):
-            for k in ks if context == "latent" else [None]:
-                e = metaworld_prediction_errors(res.model, res.normalizer, test_ds, k or 0, seed=config.seed)
-                r2 = (
-                    goal_probe_r2(res.model, res.normalizer, train_ds, test_ds, k, seed=config.seed)
-                    if context == "latent"
-                    else math.nan
-                )
-                rows.append(dict(context=context, k=k, **e, goal_r2=r2, epochs=len(res.history)))
-    return pd.DataFrame(rows).astype({"k": "Int64"})
+    """Chapter 06a's `transition_study` on Meta-World data, with the latent's goal probe (`goal_r2`) per context size
+    `k`."""
+    probe = lambda res, k: dict(
+        goal_r2=goal_probe_r2(res.model, res.normalizer, train_ds, test_ds, k, seed=config.seed)
+    )
+    return transition_study(train_ds, test_ds, config, ks, probe, progress=progress)
 
 # %% ../nbs/10_metaworld.ipynb #1b0f0db3
 ENCODER_EPISODES_PER_TASK = 4
@@ -873,12 +515,12 @@ def train_metaworld_encoder(
     out_dir = Path(out_dir)
     if quick:
         ds = collect_metaworld(tasks, 2, seed, MetaWorldCollectConfig(max_episode_steps=50))
-        config = MetaWorldPredictorConfig(hidden=(32, 32), epochs=2, batches_per_epoch=5, val_tasks=1, seed=seed)
+        config = TransitionPredictorConfig(hidden=(32, 32), epochs=2, batches_per_epoch=5, val_tasks=1, seed=seed)
     else:
         ds = collect_metaworld(tasks, ENCODER_EPISODES_PER_TASK, seed, progress=progress)
-        config = MetaWorldPredictorConfig(val_tasks=min(5, len(tasks) - 1), seed=seed)
+        config = TransitionPredictorConfig(val_tasks=min(5, len(tasks) - 1), seed=seed)
     ds.save(out_dir / "metaworld_train.npz")
-    return train_metaworld_predictor(ds, config, out_dir, progress=progress).checkpoint
+    return train_transition_predictor(ds, config, out_dir, progress=progress).checkpoint
 
 # %% ../nbs/10_metaworld.ipynb #0a731f2a
 HEIGHTS = (2, 5)  # the z entries of rand_vec (object, goal): kept in the benchmark's range
@@ -1038,7 +680,7 @@ register_encoder(
     "metaworld",
     EncoderSource(
         train=_train_encoder,
-        load=lambda path, memory="task", **_: load_metaworld_encoder(path, memory),
+        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
         default_memory="task",
     ),
 )

@@ -39,15 +39,12 @@ from meta_rl.uncertainty_eval import (
     assess_and_report,
     options_protocol,
 )
-from meta_rl.metaworld import (
-    PARAM_DIM,
-    MetaWorldBenchmark,
-    MetaWorldNormalizer,
-    MetaWorldPredictor,
-    load_metaworld_predictor,
-    metaworld_features,
-    ood_metaworld_tasks,
-    train_metaworld_encoder,
+from .metaworld import PARAM_DIM, MetaWorldBenchmark, ood_metaworld_tasks, train_metaworld_encoder
+from meta_rl.transition_predictor import (
+    TransitionNormalizer,
+    TransitionPredictor,
+    load_transition_predictor,
+    transition_features,
 )
 from .dynamics import read_json
 
@@ -63,8 +60,8 @@ METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreem
 @torch.no_grad()
 def metaworld_uncertainty_parts(
     played: Played,
-    model: MetaWorldPredictor,
-    normalizer: MetaWorldNormalizer,
+    model: TransitionPredictor,
+    normalizer: TransitionNormalizer,
     ks: Sequence[int] = (DEFAULT_K,),
     agents: Sequence[Agent] = (),
 ) -> pd.DataFrame:
@@ -83,7 +80,7 @@ def metaworld_uncertainty_parts(
         task_params=np.zeros((1, PARAM_DIM)),
         task_index=np.zeros(len(played), int),
     )
-    f = {k: torch.from_numpy(v) for k, v in metaworld_features(data, normalizer).items()}
+    f = {k: torch.from_numpy(v) for k, v in transition_features(data, normalizer).items()}
     rows, values, L = w.rows, w.values, w.rows.shape[1]
     out = []
     for k in ks:
@@ -121,8 +118,8 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     def __init__(
         self,
-        model: MetaWorldPredictor,
-        normalizer: MetaWorldNormalizer,
+        model: TransitionPredictor,
+        normalizer: TransitionNormalizer,
         agents: Sequence[Agent] = (),
         parts: Sequence[str] = METAWORLD_DEFAULT_PARTS,
         reference: pd.DataFrame | None = None,
@@ -162,7 +159,7 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
     @classmethod
     def load_saved(cls, folder: Path, meta: dict, agents, reference, latent_reference) -> MetaWorldUncertaintyEstimator:
         encoder = str((folder / meta["encoder"]).resolve())  # relative to the estimator's folder
-        model, norm, _ = load_metaworld_predictor(encoder)
+        model, norm, _ = load_transition_predictor(encoder)
         return cls(model, norm, agents, meta["parts"], reference, latent_reference, encoder)
 
 
@@ -247,7 +244,7 @@ def assess_metaworld_run(
             log(f"training a context encoder on {bench.label}'s training tasks into {checkpoint.parent}")
             tasks = bench.train.head(3) if quick else bench.train
             train_metaworld_encoder(tasks, checkpoint.parent, seed=protocol.seed, quick=quick, progress=progress)
-    model, norm, _ = load_metaworld_predictor(checkpoint)
+    model, norm, _ = load_transition_predictor(checkpoint)
     ood = (
         ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
         if protocol.ood_tasks

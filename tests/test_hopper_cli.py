@@ -1,28 +1,58 @@
 """`metarl run --benchmark hopper`: the Hopper family (chapter 10a) through the generic path, end to end at the quick
-budget, and the context it cannot serve yet refused in one line."""
+budget, every context (the latent's encoder trained in the run's folder)."""
+
+import subprocess, sys
+from pathlib import Path
 
 import pandas as pd
 
 from meta_rl import cli
 from meta_rl.hopper import FACTOR_NAMES
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
     out = tmp_path / "hopper"
-    args = ["run", "--benchmark", "hopper", "--context", "none", "explicit", "rl2", "--quick", "--no-progress"]
+    args = [
+        "run",
+        "--benchmark",
+        "hopper",
+        "--context",
+        "none",
+        "explicit",
+        "latent",
+        "rl2",
+        "--quick",
+        "--no-progress",
+    ]
     assert cli.main([*args, "--out", str(out)]) == 0, capsys.readouterr().err
     episodes = pd.read_csv(out / "episodes.csv")
-    assert set(episodes.context) == {"none", "explicit", "rl2"}
+    assert set(episodes.context) == {"none", "explicit", "latent", "rl2"}
     assert {*FACTOR_NAMES, "distance", "steps", "success"} <= set(episodes.columns)
     assert set(episodes[episodes.split == "test"].kind) == {"interpolation", "extrapolation"}
     assert (episodes.steps >= 1).all() and (episodes.steps <= 1000).all()
     assert "| explicit | test (4) |" in (out / "summary.md").read_text()
     assert (out / "benchmark.json").read_text().count('"hopper"') == 1
 
+    assert (out / "encoder" / "predictor.pt").is_file() and (out / "encoder" / "hopper_train.npz").is_file()
 
-def test_the_latent_context_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys):
-    out = tmp_path / "hopper"
-    assert cli.main(["run", "--benchmark", "hopper", "--context", "latent", "--quick", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "no latent encoder is registered for benchmark 'hopper'" in err, err
-    assert not out.exists()
+
+def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_path, capsys):
+    """`benchmarks/hopper_iida.py` (chapter 10a's IIDA table) on a tiny budget: random actions, one seed, one epoch."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import hopper_iida
+
+    out = tmp_path / "iida"
+    hopper_iida.main(["--rollouts", "2", "--test-rollouts", "2", "--seeds", "0", "--epochs", "1", "--out", str(out)])
+    per_seed = pd.read_csv(out / "per_seed.csv")
+    assert len(per_seed) == 3 * 2 and set(per_seed.kind) == {"interpolation", "extrapolation"}
+    table = (out / "table.md").read_text()
+    assert "| latent |" in table and "163.03 ± 6.78" in table and "variance of s' across" in table
+    assert table in capsys.readouterr().out
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "hopper_iida.py"), "--out", str(out), "--segment", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "must be positive" in r.stderr

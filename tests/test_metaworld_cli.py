@@ -86,7 +86,7 @@ def test_quick_latent_run_on_ml1_reach(tmp_path):
     bad = run_cli(
         "--env-name", "reach-v3", "--context", "latent", "--encoder", out / "command.json", "--out", tmp_path / "other"
     )
-    assert bad.returncode == 2 and "is not a Meta-World predictor checkpoint" in bad.stderr, bad.stderr
+    assert bad.returncode == 2 and "is not a transition predictor checkpoint" in bad.stderr, bad.stderr
     assert bad.stderr.count("\n") == 1 and not (tmp_path / "other").exists(), bad.stderr
 
 
