@@ -856,7 +856,9 @@ class RunConfig:
     "One run of the protocol: the benchmark, the agents, their training budget, their encoder and their evaluation."
 
     out: str  # the run folder, e.g. runs/NAME
-    benchmark: str = "striker"  # which benchmark (chapter 03's make_benchmark): striker, toy, metaworld, hopper
+    benchmark: str = (
+        "striker"  # which benchmark (chapter 03's make_benchmark): striker, toy, metaworld, metaworld-dynamics, hopper
+    )
     split: str | None = None  # striker: which tasks to train and test on, one of SPLITS (default train25-test36)
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3

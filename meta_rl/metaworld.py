@@ -65,6 +65,13 @@ class MetaWorldTask:
         params = tuple(float(x) for x in pickle.loads(task.data)["rand_vec"])
         return cls(f"{task.env_name}/{split}/{index:02d}", task.env_name, split, params, task)
 
+    def context_params(self) -> np.ndarray:
+        "What the `explicit` context sees of this task: `normalized_params` (a task with more to see adds it)."
+        return normalized_params(self)
+
+    def apply_physics(self, env) -> None:
+        "Set the skill env's physics for this task before its reset: the benchmark's own tasks change none."
+
 
 class MetaWorldTaskSet:
     "An ordered set of `MetaWorldTask`s, indexed by position or id."
@@ -242,7 +249,7 @@ class MetaWorldEnv(gym.Env):
     def task_params(self) -> np.ndarray:
         if self.task is None:
             raise RuntimeError("reset the env first: no task yet")
-        return normalized_params(self.task)
+        return self.task.context_params()
 
     def _resolve(self, task) -> MetaWorldTask:
         if isinstance(task, MetaWorldTask):
@@ -266,6 +273,7 @@ class MetaWorldEnv(gym.Env):
             self._skills[task.env_name] = ALL_V3_ENVIRONMENTS[task.env_name]()
         env = self._skills[task.env_name]
         env.set_task(task.task)
+        task.apply_physics(env)
         obs, _ = env.reset()
         self.task, self._env, self._steps = task, env, 0
         return obs[:OBS_DIM].copy(), dict(task_id=task.id, env_name=task.env_name)
@@ -300,13 +308,15 @@ class MetaWorldEnv(gym.Env):
 
 # %% ../nbs/10_metaworld.ipynb #1538a33e
 class TaskParamsContext(gym.ObservationWrapper):
-    "Append the current task's varying parameters, scaled to [-1, 1] (`MetaWorldEnv.task_params`)."
+    """Append the current task's `context_params` (`MetaWorldEnv.task_params`): its goal and object positions scaled
+    to [-1, 1], then whatever else the task lets `explicit` see (unbounded: it may lie beyond the training range)."""
 
     def __init__(self, env: gym.Env):
         super().__init__(env)
+        extra = len(env.unwrapped.tasks[0].context_params()) - PARAM_DIM
         self.observation_space = spaces.Box(
-            np.concatenate([env.observation_space.low, -np.ones(PARAM_DIM)]),
-            np.concatenate([env.observation_space.high, np.ones(PARAM_DIM)]),
+            np.concatenate([env.observation_space.low, -np.ones(PARAM_DIM), np.full(extra, -np.inf)]),
+            np.concatenate([env.observation_space.high, np.ones(PARAM_DIM), np.full(extra, np.inf)]),
             dtype=np.float64,
         )
 
@@ -380,7 +390,7 @@ DATASET_ARRAYS = ("obs", "action", "reward", "next_obs", "task_index", "episode"
 class MetaWorldDataset(TaskTransitions):
     """Chapter 06a's `TaskTransitions` of Meta-World tasks, with `random_episode` (whether the transition's episode was
     played with random actions only) and `params` (each task's raw `rand_vec`, zero-padded to `PARAM_DIM`) beside
-    `task_params` (`normalized_params`, the explicit context)."""
+    `task_params` (`context_params`, the explicit context)."""
 
     ARRAYS = DATASET_ARRAYS
     TASK_ARRAYS = ("params", "task_params")
@@ -460,7 +470,7 @@ def collect_metaworld(
         **arrays,
         tasks=tasks.ids,
         params=np.stack([pad(t.params) for t in tasks]),
-        task_params=np.stack([normalized_params(t) for t in tasks]),
+        task_params=np.stack([t.context_params() for t in tasks]),
         metadata=metadata,
     )
 
