@@ -7,7 +7,7 @@ figures. Screenshots of the front page and of the evaluation chapter are saved t
 What each page must show is read from the notebooks themselves, so new chapters are checked as soon as they exist.
 Without Chromium or Playwright the tests are skipped, except on CI (`CI` set), where they fail."""
 
-import ast, json, os, re, subprocess, sys, threading
+import ast, html, json, os, re, subprocess, sys, threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -255,3 +255,40 @@ def test_screenshots_of_front_page_and_evaluation_chapter(browser, preview):
         finally:
             page.close()
         assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def _built_pages() -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(PREVIEW.glob("*.html"))}
+
+
+def test_every_link_to_an_anchor_finds_it(preview):
+    "A link `page.html#anchor` (or `#anchor`) must land on an element with that id: nbdev's API links included."
+    pages = _built_pages()
+    ids = {name: {html.unescape(i) for i in re.findall(r'\sid="([^"]*)"', text)} for name, text in pages.items()}
+    broken = sorted(
+        {
+            f"{name} -> {target or name}#{html.unescape(anchor)}"
+            for name, text in pages.items()
+            for target, anchor in re.findall(r'href="([\w.-]*\.html)?#([^"]+)"', text)
+            if html.unescape(anchor) not in ids.get(target or name, set())
+        }
+    )
+    assert not broken, f"{len(broken)} links to a missing page or anchor: {broken}"
+
+
+RAW_TABLE = re.compile(r"^\|.*\|[ \t]*\n\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$", re.M)
+
+
+def test_no_output_shows_a_raw_markdown_table_or_a_warning(preview):
+    """Tables are rendered (`display(Markdown(...))` or a DataFrame), never printed as pipes and dashes; a warning that
+    a cell expects is silenced there (with the reason in a comment), so no page shows a warning box."""
+    raw, warned = [], []
+    for name, text in _built_pages().items():
+        for mime, body in re.findall(r'data-mime-type="([^"]+)"[^>]*>\s*<pre>(.*?)</pre>', text, re.S):
+            shown = html.unescape(body)
+            if mime == "text/plain" and RAW_TABLE.search(shown):
+                raw.append(f"{name}: {shown.strip().splitlines()[0][:80]}")
+            if mime == "application/vnd.jupyter.stderr" and re.search(r"warn", shown, re.I):
+                warned.append(f"{name}: {shown.strip().splitlines()[0][:120]}")
+    assert not raw, f"raw markdown tables printed as text: {raw}"
+    assert not warned, f"warning boxes: {warned}"

@@ -105,6 +105,10 @@ def execute_notebook(path: Path, force_flags: tuple[str, ...] = ()) -> tuple[Pat
 
     kept = [c for c in nb.cells if c.cell_type == "code" and dont_run(c) and c.get("outputs")]
     kept_outputs = {id(c): c.outputs for c in kept}
+    # execnb stores a cell's outputs only when it has some: a cell that fell silent would keep its old ones
+    for c in nb.cells:
+        if c.cell_type == "code" and not dont_run(c):
+            c.outputs = []
     start, log = time.time(), io.StringIO()
     shell = CaptureShell(path)
     try:
