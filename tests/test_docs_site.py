@@ -2,7 +2,7 @@
 `_docs_preview/`, served from 127.0.0.1, and every page is opened in headless Chromium (Debian's `chromium`, driven
 by Playwright). Each page must load without a JavaScript error and without asking any other host for anything (the
 published pages must not depend on a CDN), show its title, the API docs of what its notebook exports, and its
-figures. Screenshots of the front page and of the evaluation chapter are saved to `_docs_preview/screenshots/`.
+figures. Screenshots of the front page and of chapters 07 and 08 are saved to `_docs_preview/screenshots/`.
 
 What each page must show is read from the notebooks themselves, so new chapters are checked as soon as they exist.
 Without Chromium or Playwright the tests are skipped, except on CI (`CI` set), where they fail."""
@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-EVALUATION_CHAPTER = "06_evaluation"
+EVALUATION_CHAPTER = "07_evaluation"
 
 
 def _cells(nb_path):
@@ -224,6 +224,9 @@ def test_front_page_links_every_chapter_in_order(browser, preview):
     try:
         links = page.eval_on_selector_all(".site-sidebar a", "els => els.map(e => e.getAttribute('href'))")
         assert links == [p["page"] for p in PAGES], f"sidebar {links}, expected {[p['page'] for p in PAGES]}"
+        in_table = page.eval_on_selector_all(".site-content table a", "els => els.map(e => e.getAttribute('href'))")
+        missing = [c["page"] for c in CHAPTERS if c["page"] not in in_table]
+        assert not missing, f"the front page's chapter table does not link {missing}"
         for chapter in CHAPTERS:
             page.click(f'.site-sidebar a[href="{chapter["page"]}"]')
             page.wait_for_load_state("load")
@@ -234,19 +237,13 @@ def test_front_page_links_every_chapter_in_order(browser, preview):
         page.close()
 
 
-def test_screenshots_of_front_page_and_evaluation_chapter(browser, preview):
-    """Saves `_docs_preview/screenshots/front.png` and `evaluation.png`. The evaluation chapter is
-    `06_evaluation`; until it exists, the last chapter stands in for it (the test says so in its output)."""
+def test_screenshots_of_front_page_and_two_chapters(browser, preview):
+    "Saves `_docs_preview/screenshots/front.png`, `evaluation.png` (chapter 07) and `uncertainty.png` (chapter 08)."
     shots = PREVIEW / "screenshots"
     shots.mkdir(exist_ok=True)
-    evaluation = next((p for p in CHAPTERS if p["notebook"] == EVALUATION_CHAPTER), CHAPTERS[-1])
-    if evaluation["notebook"] != EVALUATION_CHAPTER:
-        print(
-            f"\n{EVALUATION_CHAPTER} does not exist yet: evaluation.png shows the last chapter, "
-            f"{evaluation['notebook']}"
-        )
-    for name, expected in (("front", PAGES[0]), ("evaluation", evaluation)):
-        page, _ = open_page(browser, preview, expected["page"])
+    by_notebook = {p["notebook"]: p for p in PAGES}
+    for name, notebook in (("front", "index"), ("evaluation", EVALUATION_CHAPTER), ("uncertainty", "08_uncertainty")):
+        page, _ = open_page(browser, preview, by_notebook[notebook]["page"])
         try:
             height = min(page.evaluate("document.documentElement.scrollHeight"), 4000)
             page.screenshot(
@@ -255,6 +252,28 @@ def test_screenshots_of_front_page_and_evaluation_chapter(browser, preview):
         finally:
             page.close()
         assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def test_previous_and_next_links_search_and_the_small_screen_menu(browser, preview):
+    "Each chapter links its neighbours; the search box finds a chapter by its words; below 760 px a menu lists them."
+    page, problems = open_page(browser, preview, CHAPTERS[1]["page"])
+    try:
+        assert page.get_attribute("a.page-prev", "href") == CHAPTERS[0]["page"]
+        assert page.get_attribute("a.page-next", "href") == CHAPTERS[2]["page"]
+        page.fill(".site-search input", "hopper stripes")
+        page.wait_for_selector(".search-results a")
+        found = page.eval_on_selector_all(".search-results a", "els => els.map(e => e.getAttribute('href'))")
+        assert any(h.startswith("hopper.html") for h in found), found
+        page.fill(".site-search input", "")
+        page.set_viewport_size({"width": 600, "height": 900})
+        assert not page.locator(".site-sidebar").is_visible() and page.locator(".site-menu").is_visible()
+        page.click(".site-menu summary")
+        links = page.eval_on_selector_all(".site-menu a", "els => els.map(e => e.getAttribute('href'))")
+        assert links == [p["page"] for p in PAGES], links
+        assert page.locator(f'.site-menu a[href="{PAGES[-1]["page"]}"]').is_visible()
+        assert not problems["js_errors"] and not problems["foreign_requests"], problems
+    finally:
+        page.close()
 
 
 def _built_pages() -> dict[str, str]:
@@ -271,6 +290,12 @@ def test_every_link_to_an_anchor_finds_it(preview):
             for name, text in pages.items()
             for target, anchor in re.findall(r'href="([\w.-]*\.html)?#([^"]+)"', text)
             if html.unescape(anchor) not in ids.get(target or name, set())
+        }
+        | {
+            f"{name} -> {target}"
+            for name, text in pages.items()
+            for target in re.findall(r'href="([\w.-]*\.html)"', text)
+            if target not in pages
         }
     )
     assert not broken, f"{len(broken)} links to a missing page or anchor: {broken}"

@@ -263,6 +263,11 @@ TEMPLATE = r"""
 {%- block body_header -%}
 <body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
 <nav class="site-navbar"><a class="site-title" href="index.html">{{ resources.site.title | e }}</a>
+<details class="site-menu"><summary>Chapters</summary><ol>
+{%- for p in resources.site.pages %}<li><a href="{{ p.page }}">{{ p.title }}</a></li>{% endfor -%}
+</ol></details>
+<div class="site-search"><input type="search" placeholder="Search" aria-label="Search the site">
+<ol class="search-results" hidden></ol></div>
 {%- if resources.site.git_url %}<a class="site-repo" href="{{ resources.site.git_url }}">Source on GitHub</a>
 {%- endif -%}
 </nav>
@@ -287,9 +292,15 @@ TEMPLATE = r"""
 {%- if 'text/plain' in output.data %}<pre>{{ output.data['text/plain'] | e }}</pre>{% endif %}</div>
 {%- endblock data_widget_view -%}
 {%- block body_footer -%}
+<nav class="page-nav" aria-label="Previous and next chapter">
+{%- set prev, next = resources.site.prev, resources.site.next -%}
+{%- if prev %}<a class="page-prev" href="{{ prev.page }}">&larr; {{ prev.title }}</a>{% endif -%}
+{%- if next %}<a class="page-next" href="{{ next.page }}">{{ next.title }} &rarr;</a>{% endif -%}
+</nav>
 </main>
 <nav class="page-toc" aria-label="On this page">{{ resources.site.toc }}</nav>
 </div>
+<script>{{ resources.site.search_js }}</script>
 </body>
 {%- endblock body_footer -%}
 {%- block footer -%}
@@ -322,7 +333,21 @@ body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible;
 .page-toc li { margin: .3rem 0; } .page-toc a { color: #6c757d; text-decoration: none; }
 .page-toc a:hover { color: var(--site-accent); }
 @media (max-width: 1100px) { .page-toc { display: none; } }
-@media (max-width: 760px) { .site-sidebar { display: none; } .site-content { padding: 1rem; } }
+.site-menu { display: none; position: relative; color: #fff; } .site-menu summary { cursor: pointer; }
+@media (max-width: 760px) { .site-sidebar { display: none; } .site-content { padding: 1rem; }
+  .site-menu { display: block; } }
+.site-menu ol { position: absolute; top: 1.8rem; left: 0; background: #fff; list-style: none; margin: 0;
+  padding: .5rem 1rem; border: 1px solid #dee2e6; border-radius: 6px; min-width: 240px; max-height: 70vh;
+  overflow-y: auto; }
+.site-menu ol a, .search-results a { color: #343a40; display: block; padding: .2rem 0; }
+.site-search { position: relative; margin-left: auto; } .site-search input { padding: .2rem .5rem; border-radius: 4px;
+  border: 1px solid #ced4da; width: 14rem; max-width: 40vw; }
+.search-results { position: absolute; right: 0; top: 2rem; background: #fff; list-style: none; margin: 0;
+  padding: .5rem 1rem; border: 1px solid #dee2e6; border-radius: 6px; width: 24rem; max-width: 90vw; max-height: 70vh;
+  overflow-y: auto; }
+.search-results small { color: #6c757d; display: block; }
+.page-nav { display: flex; justify-content: space-between; gap: 1rem; margin: 2.5rem 0 1rem; padding-top: 1rem;
+  border-top: 1px solid #dee2e6; } .page-nav a { text-decoration: none; } .page-next { margin-left: auto; }
 .page-header { margin-bottom: 1.5rem; padding-bottom: 1rem; border-bottom: 1px solid #dee2e6; }
 .page-header h1.title { font-size: 34px; margin: 8px 0 10px 0; font-weight: 600; line-height: 1.2; }
 .page-header .description { font-size: 18px; line-height: 1.5; color: #6c757d; margin: 0; }
@@ -352,6 +377,44 @@ details.code-fold > summary { cursor: pointer; color: #6c757d; font-size: .9rem;
   padding: .5rem 1rem; margin: 1rem 0; border-radius: 4px; }
 math { font-size: 1.1em; } math[display="block"] { margin: .6rem 0; }
 """
+
+
+SEARCH_JS = """
+(() => {
+  const box = document.querySelector('.site-search input'), list = document.querySelector('.search-results');
+  let index = null;
+  const esc = t => t.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+  async function search() {
+    const words = box.value.toLowerCase().split(/\\s+/).filter(w => w.length > 1);
+    if (!words.length) { list.hidden = true; return; }
+    index = index || await (await fetch('search.json')).json();
+    const found = e => words.every(w => e.text.includes(w) || e.title.toLowerCase().includes(w));
+    const hits = index.filter(found).slice(0, 12);
+    const item = e => `<li><a href="${e.href}">${esc(e.title)}<small>${esc(e.page)}</small></a></li>`;
+    list.innerHTML = hits.length ? hits.map(item).join('') : '<li>No match</li>';
+    list.hidden = false;
+  }
+  box.addEventListener('input', search);
+  document.addEventListener('click', e => { if (!e.target.closest('.site-search')) list.hidden = true; });
+})();
+"""
+
+
+def search_entries(page: str, page_title: str, body_html: str) -> list[dict]:
+    "The page's sections (split at its h2/h3 headings) as search entries: where to go, their title and their words."
+    plain = lambda t: re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t))).strip()
+    main = body_html.split('<main class="site-content">', 1)[-1].split("</main>", 1)[0]
+    parts = re.split(r'(<h[23] id="[^"]+">.*?</h[23]>)', main, flags=re.S)
+    entries, href, title = [], page, plain(page_title)
+    for chunk in parts:
+        m = re.match(r'<h[23] id="([^"]+)">(.*?)</h[23]>', chunk, re.S)
+        if m:
+            href, title = f"{page}#{m.group(1)}", f"{plain(page_title)}: {plain(m.group(2)).rstrip('¶').strip()}"
+            continue
+        text = plain(chunk).lower()
+        if text:
+            entries.append({"page": page, "href": href, "title": title, "text": text[:4000]})
+    return entries
 
 
 def page_toc(body_html: str) -> str:
@@ -386,7 +449,8 @@ def render_pages(pages: list[Page], notebooks: dict[str, object], out: Path, sit
         )
 
     nav = [{"page": p.page, "title": inline(p.title or p.notebook.stem)} for p in pages]
-    for p in pages:
+    index = []
+    for n, p in enumerate(pages):
         description = markdown2html_mistune(quarto_markdown_to_commonmark(p.description)) if p.description else ""
         resources = {
             "site": {
@@ -396,6 +460,9 @@ def render_pages(pages: list[Page], notebooks: dict[str, object], out: Path, sit
                 "page_title": inline(p.title or p.notebook.stem),
                 "description": localise_links(description, site["link_base"]),
                 "toc": "",
+                "prev": nav[n - 1] if n > 0 else None,
+                "next": nav[n + 1] if n + 1 < len(nav) else None,
+                "search_js": SEARCH_JS,
             },
             "metadata": {"name": p.title or p.notebook.stem},
         }
@@ -404,6 +471,8 @@ def render_pages(pages: list[Page], notebooks: dict[str, object], out: Path, sit
             r'(<nav[^>]*class="page-toc"[^>]*>)(</nav>)', lambda m: m.group(1) + page_toc(body) + m.group(2), body
         )
         (out / p.page).write_text(body, encoding="utf-8")
+        index += search_entries(p.page, p.title or p.notebook.stem, body)
+    (out / "search.json").write_text(json.dumps(index), encoding="utf-8")
 
 
 def copy_assets(nbs_path: Path, out: Path) -> None:
