@@ -876,7 +876,11 @@ def located(path, run_dir) -> str | None:
     return None if path is None else str((Path(run_dir) / path).resolve())
 
 
-def load_agent(run_dir, path=None, encoder: Callable[[], ContextEncoder] | None = None) -> Agent:
+def load_agent(
+    run_dir,  # an agent's folder, e.g. runs/NAME/explicit/seed0
+    path=None,  # a checkpoint to load instead of its `model.pt`
+    encoder: Callable[[], ContextEncoder] | None = None,  # a latent agent's encoder factory (None: the recorded one)
+) -> Agent:
     """The agent saved in `run_dir` (its `model.pt`, or the checkpoint at `path`), with its benchmark, context and
     encoder (factory)."""
     run_dir = Path(run_dir)
@@ -1086,17 +1090,17 @@ def _ppo_model(run_dir: Path, env: VecEnv, config: PPOConfig, checkpoint: Path |
 
 # %% ../nbs/04_baselines.ipynb #7fa503a3
 def train(
-    benchmark: Benchmark,
-    context: str,
-    config: PPOConfig,
-    run_dir,
+    benchmark: Benchmark,  # whose training tasks the agent learns on
+    context: str,  # what the agent observes of the task: one of CONTEXT_MODES
+    config: PPOConfig,  # the learner's settings and budget
+    run_dir,  # the agent's folder
     *,
-    resume: bool = False,
-    encoder: Callable[[], ContextEncoder] | None = None,
-    encoder_path: str | None = None,
-    evaluate: Callable[[Agent], pd.DataFrame] | None = None,
-    progress_bar: bool = True,
-    verbose: int = 0,
+    resume: bool = False,  # continue from the folder's newest checkpoint
+    encoder: Callable[[], ContextEncoder] | None = None,  # latent: the encoder factory
+    encoder_path: str | None = None,  # latent: its checkpoint, recorded in `config.json`
+    evaluate: Callable[[Agent], pd.DataFrame] | None = None,  # scores the learning curve's checkpoints
+    progress_bar: bool = True,  # SB3's progress bar
+    verbose: int = 0,  # SB3's verbosity
 ) -> Agent:
     """Train PPO on `benchmark.train` with `context`, writing config, TensorBoard logs, checkpoints, curve and model
     under `run_dir`.

@@ -76,16 +76,16 @@ def evaluation_workers(
 
 
 def evaluate(
-    agent: Agent,
-    tasks,
-    episodes_per_task: int = 100,
-    seed: int = 0,
+    agent: Agent,  # the policy with what it observes (`load_agent`, `train`)
+    tasks,  # tasks of the agent's benchmark: a task set, a list of tasks, or one task
+    episodes_per_task: int = 100,  # scored episodes per task
+    seed: int = 0,  # seeds each task's first reset (with the task's id): the same seed, the same episodes
     *,
-    deterministic: bool = True,
-    warmup: int = 0,
-    n_workers: int | None = None,
-    max_workers: int | None = None,
-    parallel_above: int = 200_000,
+    deterministic: bool = True,  # the policy's mean action, not a sample
+    warmup: int = 0,  # unscored stochastic episodes per task first (an agent with a task memory learns from them)
+    n_workers: int | None = None,  # processes to play in (None: the CPUs above `parallel_above` steps of work, else 1)
+    max_workers: int | None = None,  # at most this many processes (None: the CPUs)
+    parallel_above: int = 200_000,  # env steps of work above which episodes are played in processes
 ) -> pd.DataFrame:
     """Play `episodes_per_task` episodes of `agent` on every task of `tasks` (tasks of its benchmark); a DataFrame with
     one row per episode (`episode_columns`). `warmup` stochastic episodes per task come first, unscored."""
@@ -1150,7 +1150,11 @@ def _check_resumed_record(out: Path, ppo: dict[str, PPOConfig], protocol: Protoc
         )
 
 
-def run(config: RunConfig, command: str = "", log: Callable[[str], None] = print) -> str:
+def run(
+    config: RunConfig,  # the benchmark, the agents, their budget, encoder and evaluation (`metarl run`'s flags)
+    command: str = "",  # the command line to record in the folder's `command.json`
+    log: Callable[[str], None] = print,  # where progress lines go
+) -> str:
     "Check `config`, then train, evaluate and adapt its agents and write the report; returns the summary table."
     benchmark, ppo, protocol = check_run(config)
     out, latent = Path(config.out), "latent" in config.context
