@@ -15,14 +15,14 @@ import pandas as pd
 from gymnasium import spaces
 from gymnasium.envs.mujoco.hopper_v5 import HopperEnv
 
-from .benchmark import EncoderSource, register_benchmark, register_encoder
+from .benchmark import register_benchmark, register_encoder
 from .context import EpisodeLimit, add_context
 from .dynamics import TASK_KINDS, TaskSet
 from meta_rl.transition_predictor import (
     TaskTransitions,
     TransitionPredictorConfig,
-    load_transition_encoder,
     train_transition_predictor,
+    transition_encoder_source,
     transition_prediction_errors,
 )
 
@@ -345,11 +345,4 @@ def _train_encoder(benchmark: HopperBenchmark, out_dir, seed=0, quick=False, wor
     return train_hopper_encoder(tasks, out_dir, seed=seed, quick=quick, progress=progress)
 
 
-register_encoder(
-    "hopper",
-    EncoderSource(
-        train=_train_encoder,
-        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
-        default_memory="task",
-    ),
-)
+register_encoder("hopper", transition_encoder_source(_train_encoder))

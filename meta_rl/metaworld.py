@@ -18,7 +18,7 @@ from gymnasium import spaces
 from tqdm.auto import tqdm
 
 # ours first: meta_rl.striker drops a MUJOCO_GL that would break `import mujoco` (chapter 01)
-from .benchmark import EncoderSource, register_benchmark, register_encoder, task_seed
+from .benchmark import register_benchmark, register_encoder, task_seed
 from .context import ContextEncoder, add_context
 from .iida_predictor import linear_probe_r2
 from meta_rl.transition_predictor import (
@@ -26,7 +26,7 @@ from meta_rl.transition_predictor import (
     TransitionPredictor,
     TransitionPredictorConfig,
     TransitionNormalizer,
-    load_transition_encoder,
+    transition_encoder_source,
     train_transition_predictor,
     transition_latents,
     transition_study,
@@ -37,11 +37,11 @@ from metaworld.policies import ENV_POLICY_MAP
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SPLIT_NAMES', 'PARAM_DIM', 'OBS_DIM', 'GENERATOR_POLICIES', 'DATASET_ARRAYS',
-           'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL', 'PUBLISHED', 'MetaWorldTask',
-           'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space', 'normalized_params',
-           'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld', 'MetaWorldCollectConfig',
-           'goal_observation', 'MetaWorldDataset', 'collect_metaworld', 'goal_probe_r2', 'metaworld_study',
-           'train_metaworld_encoder', 'ood_metaworld_tasks', 'MetaWorldAdapter']
+           'ENCODER_EPISODES_PER_TASK', 'HEIGHTS', 'GOAL_XY', 'MIN_OBJECT_GOAL', 'PUBLISHED', 'METAWORLD_ENCODER',
+           'MetaWorldTask', 'MetaWorldTaskSet', 'MetaWorldBenchmark', 'metaworld_benchmark', 'skill_space',
+           'normalized_params', 'as_taskset', 'MetaWorldEnv', 'TaskParamsContext', 'make_metaworld',
+           'MetaWorldCollectConfig', 'goal_observation', 'MetaWorldDataset', 'collect_metaworld', 'goal_probe_r2',
+           'metaworld_study', 'train_metaworld_encoder', 'ood_metaworld_tasks', 'MetaWorldAdapter']
 
 # %% ../nbs/10_metaworld.ipynb #2afd96b9
 BENCHMARKS = ("ML1", "ML10")
@@ -686,11 +686,5 @@ def _train_encoder(benchmark: MetaWorldAdapter, out_dir, seed=0, quick=False, wo
     )
 
 
-register_encoder(
-    "metaworld",
-    EncoderSource(
-        train=_train_encoder,
-        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
-        default_memory="task",
-    ),
-)
+METAWORLD_ENCODER = transition_encoder_source(_train_encoder)  # also for chapter 10b's varied objects
+register_encoder("metaworld", METAWORLD_ENCODER)

@@ -11,17 +11,16 @@ from typing import ClassVar
 import mujoco
 import numpy as np
 
-from .benchmark import EncoderSource, register_benchmark, register_encoder
+from .benchmark import register_benchmark, register_encoder
 from meta_rl.metaworld import (
+    METAWORLD_ENCODER,
     MetaWorldAdapter,
     MetaWorldBenchmark,
     MetaWorldTask,
     MetaWorldTaskSet,
     metaworld_benchmark,
     normalized_params,
-    train_metaworld_encoder,
 )
-from .transition_predictor import load_transition_encoder
 
 # %% auto #0
 __all__ = ['OBJECT_SKILLS', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL', 'OOD_DIRECTIONS', 'dynamics_grid', 'scaled_dynamics',
@@ -171,19 +170,4 @@ class MetaWorldDynamicsAdapter(MetaWorldAdapter):
 
 
 register_benchmark("metaworld-dynamics", MetaWorldDynamicsAdapter)
-
-
-def _train_encoder(benchmark, out_dir, seed=0, quick=False, workers=None, progress=False):
-    "The run's latent encoder: chapter 10's `train_metaworld_encoder` on these training tasks (3 of them with `quick`)."
-    tasks = benchmark.train.head(3) if quick else benchmark.train
-    return train_metaworld_encoder(tasks, out_dir, seed=seed, quick=quick, progress=progress)
-
-
-register_encoder(
-    "metaworld-dynamics",
-    EncoderSource(
-        train=_train_encoder,
-        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
-        default_memory="task",
-    ),
-)
+register_encoder("metaworld-dynamics", METAWORLD_ENCODER)  # chapter 10's encoder, trained on these tasks

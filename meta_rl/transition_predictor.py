@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .baselines import load_model, save_model, torch_threads
+from .benchmark import EncoderSource
 from .context import EncoderFactory, PooledEncoder, Transition
 from .iida_data import Transitions
 from meta_rl.iida_predictor import (
@@ -31,8 +32,8 @@ from meta_rl.iida_predictor import (
 # %% auto #0
 __all__ = ['PREDICTOR_FORMAT', 'TaskTransitions', 'TransitionDims', 'TransitionPredictorConfig', 'TransitionNormalizer',
            'transition_features', 'TransitionPredictor', 'train_transition_predictor', 'load_transition_predictor',
-           'TransitionEncoder', 'transition_encoder_factory', 'load_transition_encoder', 'transition_latents',
-           'transition_prediction_errors', 'transition_study']
+           'TransitionEncoder', 'transition_encoder_factory', 'load_transition_encoder', 'transition_encoder_source',
+           'transition_latents', 'transition_prediction_errors', 'transition_study']
 
 # %% ../nbs/06a_transition_predictor.ipynb #715fb46d
 class TaskTransitions(Transitions):
@@ -357,6 +358,14 @@ def load_transition_encoder(path, memory: str = "task") -> EncoderFactory:
     (its path is recorded)."""
     model, norm, _ = load_transition_predictor(path)
     return transition_encoder_factory(model, norm, memory, Path(path).resolve())
+
+
+def transition_encoder_source(train: Callable[..., str]) -> EncoderSource:
+    """How a family's runs get their latent encoder (chapter 03's `EncoderSource`): trained by `train` (a benchmark's
+    data, then `train_transition_predictor`), loaded with `load_transition_encoder`, remembering the task by default."""
+    return EncoderSource(
+        train=train, load=lambda path, memory="task", **_: load_transition_encoder(path, memory), default_memory="task"
+    )
 
 # %% ../nbs/06a_transition_predictor.ipynb #993d9f26
 def _episode_contexts(ds: TaskTransitions, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
