@@ -23,8 +23,8 @@ from meta_rl.metaworld import (
 )
 
 # %% auto #0
-__all__ = ['OBJECT_SKILLS', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL', 'OOD_DIRECTIONS', 'dynamics_grid', 'scaled_dynamics',
-           'set_object_dynamics', 'ObjectDynamicsTask', 'dynamics_tasks', 'MetaWorldDynamicsAdapter']
+__all__ = ['OBJECT_SKILLS', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL_DYNAMICS', 'OOD_DYNAMICS', 'dynamics_grid',
+           'scaled_dynamics', 'set_object_dynamics', 'ObjectDynamicsTask', 'dynamics_tasks', 'MetaWorldDynamicsAdapter']
 
 # %% ../nbs/10b_metaworld_dynamics.ipynb #ccb136f0
 OBJECT_SKILLS = ("push-v3", "pick-place-v3", "push-wall-v3")  # ML1 skills whose object is a free body named `obj`
@@ -36,7 +36,7 @@ OBJECT_FACTORS = dict(  # per factor: its training, interpolation and extrapolat
     damping=dict(train=(0, 10, 20), interpolation=(5, 15), extrapolation=(50,)),  # N s/m on the translation
 )
 FACTOR_NAMES = tuple(OBJECT_FACTORS)
-NOMINAL = (1.0, 1.0, 0.0)  # Meta-World's own object
+NOMINAL_DYNAMICS = (1.0, 1.0, 0.0)  # Meta-World's own object
 
 
 def dynamics_grid(kind: str) -> list[tuple[float, ...]]:
@@ -95,7 +95,7 @@ def set_object_dynamics(env, dynamics) -> None:
 class ObjectDynamicsTask(MetaWorldTask):
     "A Meta-World task (a goal of the benchmark) whose object has `dynamics` (`FACTOR_NAMES`); `kind` as `TASK_KINDS`."
 
-    dynamics: tuple[float, ...] = NOMINAL
+    dynamics: tuple[float, ...] = NOMINAL_DYNAMICS
     kind: str = "train"
 
     def context_params(self) -> np.ndarray:
@@ -131,7 +131,7 @@ def dynamics_tasks(bench: MetaWorldBenchmark, seed: int = 0) -> tuple[MetaWorldT
     )
 
 # %% ../nbs/10b_metaworld_dynamics.ipynb #e9190f09
-OOD_DIRECTIONS = ((0.05, 1.0, 0.0), (256.0, 1.0, 0.0), (1.0, 0.05, 0.0), (1.0, 20.0, 0.0), (1.0, 1.0, 150.0))
+OOD_DYNAMICS = ((0.05, 1.0, 0.0), (256.0, 1.0, 0.0), (1.0, 0.05, 0.0), (1.0, 20.0, 0.0), (1.0, 1.0, 150.0))
 
 
 @dataclass
@@ -160,7 +160,7 @@ class MetaWorldDynamicsAdapter(MetaWorldAdapter):
         "`n` test goals, each with the dynamics of one OOD direction in turn."
         goals = [self.bench.test[int(i)] for i in np.random.default_rng([seed, 8]).permutation(len(self.bench.test))]
         tasks = [
-            ObjectDynamicsTask(f"{g.id}+ood{i:02d}", g.env_name, "ood", g.params, g.task, OOD_DIRECTIONS[i % 5], "ood")
+            ObjectDynamicsTask(f"{g.id}+ood{i:02d}", g.env_name, "ood", g.params, g.task, OOD_DYNAMICS[i % 5], "ood")
             for i, g in zip(range(n), goals * (n // len(goals) + 1))
         ]
         return MetaWorldTaskSet(tasks, f"{self.bench.label}-dynamics-ood")
