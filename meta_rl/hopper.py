@@ -249,9 +249,9 @@ def hopper_rollout_states(
 
 # %% ../nbs/10a_hopper.ipynb #d1d15354
 def hopper_transitions(tasks: TaskSet, states: dict[str, np.ndarray], segment: int = 200) -> TaskTransitions:
-    """Every recorded state and action of `states` stepped once under each task of `tasks` (IIDA's relabelling): a
-    `TaskTransitions` whose tasks share (s, a), with stored episodes of `segment` rows and the scaled factors as
-    `task_params`."""
+    """Every recorded state and action of `states` stepped once under each task of `tasks` (a relabelling, as we read
+    IIDA's data code): a `TaskTransitions` whose tasks share (s, a), with stored episodes of `segment` rows and the
+    scaled factors as `task_params`."""
     if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment < 1:
         raise ValueError(f"segment={segment!r} must be a positive integer")
     env, n = VariedHopper(tasks), len(states["action"])
@@ -260,7 +260,8 @@ def hopper_transitions(tasks: TaskSet, states: dict[str, np.ndarray], segment: i
     for i, task in enumerate(tasks):
         env.task = task
         env.apply(task)
-        obs, next_obs, reward = np.zeros((n, 11)), np.zeros((n, 11)), np.zeros(n)
+        size = env.observation_space.shape[0]
+        obs, next_obs, reward = np.zeros((n, size)), np.zeros((n, size)), np.zeros(n)
         for j in range(n):
             env.set_state(states["qpos"][j], states["qvel"][j])
             obs[j] = env._get_obs()
