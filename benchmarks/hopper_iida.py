@@ -3,14 +3,14 @@
     python benchmarks/hopper_iida.py --policy runs/hopper_500k/none/seed0 --out nbs/results/hopper_iida
     python benchmarks/hopper_iida.py --rollouts 2 --test-rollouts 2 --seeds 0 --epochs 1 --out /tmp/h   # a quick look
 
-The data are made as we read IIDA's data code (chapter 10a): a policy (a `none` agent of
-`metarl run --benchmark hopper`, its actions sampled; uniform random actions without `--policy`) plays `--rollouts`
-episodes on the 24 training tasks in turn, and every recorded state and action is stepped once under each training
-task; `--test-rollouts` episodes on the 24 held-out tasks give their data the same way. Chapter 06a's predictor
-(`IIDA_CONFIG`: context of 128 transitions, next-state loss) is trained per seed with each context and scored on the held-out tasks, interpolation
-and extrapolation apart. Writes `per_seed.csv` and `table.md` (mean and std over seeds beside IIDA's row) to `--out`
-and prints the table, with the variance of s' across the held-out tasks for the same (s, a): the part of the error
-that a context can remove at most.
+The data are made as we read IIDA's data code (chapter 10a): a policy (a `none` agent of `metarl run --benchmark
+hopper`, its actions sampled; uniform random actions without `--policy`) plays `--rollouts` episodes on the 24 training
+tasks in turn, and every recorded state and action is stepped once under each training task; `--test-rollouts` episodes
+on the 24 held-out tasks give their data the same way. Chapter 06a's predictor (`IIDA_CONFIG`: context of 128
+transitions, next-state loss) is trained per seed with each context and scored on the held-out tasks, interpolation and
+extrapolation apart. Writes `per_seed.csv` and `table.md` (mean and std over seeds beside IIDA's row) to `--out` and
+prints the table, with the variance of s' across the held-out tasks for the same (s, a): the part of the error that a
+context can remove at most.
 """
 
 import argparse, sys, time
