@@ -788,7 +788,7 @@ def checkpoint_files(folder) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def checkpoints(run_dir, log=None) -> list[tuple[int, Path]]:
+def checkpoints(run_dir, log: Callable[[str], None] | None = None) -> list[tuple[int, Path]]:
     """The checkpoints of a run that its manifest lists and that load, `(steps, path)`, oldest first; `log` (if given)
     hears of each other one."""
     good, folder = [], Path(run_dir) / "checkpoints"
@@ -878,7 +878,7 @@ def located(path, run_dir) -> str | None:
 
 def load_agent(
     run_dir,  # an agent's folder, e.g. runs/NAME/explicit/seed0
-    path=None,  # a checkpoint to load instead of its `model.pt`
+    path: str | Path | None = None,  # a checkpoint to load instead of its `model.pt`
     encoder: Callable[[], ContextEncoder] | None = None,  # a latent agent's encoder factory (None: the recorded one)
 ) -> Agent:
     """The agent saved in `run_dir` (its `model.pt`, or the checkpoint at `path`), with its benchmark, context and

@@ -8,6 +8,7 @@ import io, json, math, time, zlib
 from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -263,7 +264,7 @@ def normalized_score(episodes: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
 CEILING_COLUMNS = ("set", "task_id", "ceiling", "success", "untrained")  # what a ceiling table must hold
 
 
-def load_ceiling(path, tasks=None) -> pd.DataFrame:
+def load_ceiling(path, tasks: Sequence | None = None) -> pd.DataFrame:
     """The ceiling table at `path` (a `ceiling.csv`, or a folder holding one), checked against its folder's manifest;
     with `tasks`, refused unless it covers every one of them."""
     path = Path(path)

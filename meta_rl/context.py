@@ -125,8 +125,8 @@ class PooledEncoder:
         latent_dim: int,
         pooling="product",
         memory="episode",
-        shift=None,
-        scale=None,
+        shift: np.ndarray | None = None,
+        scale: np.ndarray | None = None,
     ):
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {list(POOLINGS)}")

@@ -9,7 +9,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, asdict, fields
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
 
 import numpy as np
 import pandas as pd
@@ -261,7 +264,7 @@ def _leave_ctrl_c_to_parent(initializer, initargs) -> None:
 
 @contextlib.contextmanager
 def worker_pool(
-    workers: int | None, method: str = "fork", initializer=None, initargs=()
+    workers: int | None, method: str = "fork", initializer: Callable | None = None, initargs=()
 ) -> Iterator[ProcessPoolExecutor]:
     """A `ProcessPoolExecutor` of `workers` processes (None: one per CPU), started by `method`, that ignore Ctrl-C and
     (on Linux) end when the parent ends; if the block raises (Ctrl-C included) its workers are terminated, busy or
@@ -427,7 +430,7 @@ class DynamicsBounds:
 EPI_TRAIN_BOUNDS = DynamicsBounds((0.2, 0.2, 0.1), (3.4, 3.4, 0.9))
 
 # %% ../nbs/00_dynamics.ipynb #fd94a70d
-def plot_split(split: Split, ax=None, extra: TaskSet | None = None):
+def plot_split(split: Split, ax: Axes | None = None, extra: TaskSet | None = None):
     "Scatter the tasks of `split` (and of `extra`, e.g. sampled OOD tasks) over mass scale x damping, coloured by kind."
     import matplotlib.pyplot as plt, seaborn as sns
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 import inspect, itertools, json, os, shutil
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
 
 import numpy as np
 import pandas as pd
@@ -302,7 +305,7 @@ def adaptation_curve(
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/07_evaluation.ipynb #b12825b2
-def plot_learning_curves(curve: pd.DataFrame, ax=None):
+def plot_learning_curves(curve: pd.DataFrame, ax: Axes | None = None):
     "Mean test return against env steps, one line per context, the band over seeds."
     import matplotlib.pyplot as plt, seaborn as sns
 
@@ -375,7 +378,7 @@ def ceiling_rows(table: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def plot_generalisation_gap(df: pd.DataFrame, ax=None):
+def plot_generalisation_gap(df: pd.DataFrame, ax: Axes | None = None):
     "Mean return per group of tasks (train, interpolation, extrapolation) and context; error bars over seeds."
     import matplotlib.pyplot as plt, seaborn as sns
 
@@ -399,7 +402,7 @@ def plot_generalisation_gap(df: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_adaptation(adaptation: pd.DataFrame, ax=None):
+def plot_adaptation(adaptation: pd.DataFrame, ax: Axes | None = None):
     "Return against adaptation steps, per context (colour) and kind of task (style)."
     import matplotlib.pyplot as plt, seaborn as sns
 
@@ -583,7 +586,7 @@ def normalized_markdown(s: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def write_report(out, reps: int = 2000, ceiling=None) -> str:
+def write_report(out, reps: int = 2000, ceiling: str | Path | None = None) -> str:
     """Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the
     table. With a ceiling table in the folder (`ceiling.csv`, chapter 03a), also the normalised scores
     (`normalized.csv`), the probabilities of improvement between contexts (`improvement.csv`) and their sections of

@@ -368,7 +368,11 @@ def fit(
 
 # %% ../nbs/06_iida_predictor.ipynb #3c2225a7
 def train_predictor(
-    ds: TransitionDataset, config: PredictorConfig = PredictorConfig(), out_dir=None, *, progress: bool = True
+    ds: TransitionDataset,
+    config: PredictorConfig = PredictorConfig(),
+    out_dir: str | Path | None = None,
+    *,
+    progress: bool = True,
 ) -> TrainResult:
     """Train the encoder and predictor on `ds`, validating on `config.val_tasks` held-out tasks of it; checkpoint to
     `out_dir/predictor.pt`."""
@@ -474,8 +478,8 @@ class IIDAEncoder(PooledEncoder):
         pooling: str = "mean",
         memory: str = "episode",
         probe_steps: int = 0,
-        shift=None,
-        scale=None,
+        shift: np.ndarray | None = None,
+        scale: np.ndarray | None = None,
         variant: str = "epi",
     ):
         if variant not in STRIKER_VARIANTS:
@@ -555,8 +559,8 @@ def encoder_factory(
     normalizer: Normalizer,
     memory: str = "episode",
     probe_steps: int = 0,
-    shift=None,
-    scale=None,
+    shift: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
     checkpoint: str | None = None,
     variant: str = "epi",
 ) -> IIDAEncoderFactory:
@@ -576,7 +580,11 @@ def encoder_factory(
 
 
 def load_context_encoder(
-    path, memory: str = "episode", probe_steps: int = 0, shift=None, scale=None
+    path,
+    memory: str = "episode",
+    probe_steps: int = 0,
+    shift: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
 ) -> IIDAEncoderFactory:
     """A picklable factory of `ContextEncoder`s (see `IIDAEncoder` for `memory`, `probe_steps`, `shift`, `scale`) from a
     `predictor.pt` checkpoint of a `latent` predictor; its probes play the Striker variant its data came from."""
@@ -736,7 +744,9 @@ def latent_frame(
 PROBE_TARGETS = ("mass_scale", "damping", "log_decay")
 
 
-def iida_study(config: StudyConfig = StudyConfig(), out_dir=None, progress: bool = True) -> dict[str, pd.DataFrame]:
+def iida_study(
+    config: StudyConfig = StudyConfig(), out_dir: str | Path | None = None, progress: bool = True
+) -> dict[str, pd.DataFrame]:
     """Every measurement of this chapter: `errors`, `errors_vs_k`, `probe`, `latents` and the training `histories`
     (checkpoints in `out_dir`)."""
     t0 = time.perf_counter()

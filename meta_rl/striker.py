@@ -7,7 +7,11 @@ from __future__ import annotations
 import ctypes.util, math, os, subprocess, sys, warnings
 from contextlib import contextmanager
 from functools import cache
+from typing import TYPE_CHECKING
 from unittest import mock
+
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
 
 # %% auto #0
 __all__ = ['GL_LIBRARIES', 'GL_PACKAGES', 'GL_PROBE', 'STRIKER_XML', 'STRIKER_VARIANTS', 'SEED_PHYSICS', 'STRIKER_START_QPOS',
@@ -534,7 +538,7 @@ def draw_table(ax, title: str = "", xlim: tuple[float, float] = (-0.4, 1.0)) -> 
     ax.set(xlim=xlim, ylim=(-0.5, 1.3), aspect="equal", xlabel="x (m)", ylabel="y (m)", title=title)
 
 
-def plot_strike(dynamics: Dynamics, steps: int = 80, ax=None):
+def plot_strike(dynamics: Dynamics, steps: int = 80, ax: Axes | None = None):
     "The ball's path under the fixed open-loop strike (`strike_path`), on the table with the goal."
     import matplotlib.pyplot as plt, seaborn as sns
 

@@ -246,7 +246,7 @@ PREDICTOR_FORMAT = "meta_rl.transition_predictor/1"
 def train_transition_predictor(
     ds: TaskTransitions,
     config: TransitionPredictorConfig = TransitionPredictorConfig(),
-    out_dir=None,
+    out_dir: str | Path | None = None,
     *,
     progress: bool = True,
 ) -> TrainResult:
@@ -343,7 +343,10 @@ class TransitionEncoder(PooledEncoder):
 
 
 def transition_encoder_factory(
-    model: TransitionPredictor, normalizer: TransitionNormalizer, memory: str = "task", checkpoint=None
+    model: TransitionPredictor,
+    normalizer: TransitionNormalizer,
+    memory: str = "task",
+    checkpoint: str | Path | None = None,
 ) -> EncoderFactory:
     "Export the encoder of a trained `latent` predictor to numpy: a factory of `TransitionEncoder`s."
     checkpoint = None if checkpoint is None else str(checkpoint)

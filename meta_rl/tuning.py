@@ -5,12 +5,14 @@
 # %% ../nbs/04a_tuning.ipynb #5108ecf8
 from __future__ import annotations
 import contextlib, json, math, time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import optuna
 import pandas as pd
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm.auto import tqdm
 
@@ -360,7 +362,11 @@ def _importances(study: optuna.Study) -> list[str]:
 
 
 def tune_summary(
-    study: optuna.Study, config: TuneConfig, table: pd.DataFrame, command: str | None = None, means=None
+    study: optuna.Study,
+    config: TuneConfig,
+    table: pd.DataFrame,
+    command: str | None = None,
+    means: pd.DataFrame | None = None,
 ) -> str:
     """The study's report in Markdown: counts, the best trials, their settings beside the starting learner's and the
     rechecked trials' scores with other seeds (`means`, `recheck_means`)."""
@@ -410,7 +416,13 @@ def rescore(config: TuneConfig, params: dict, seed: int) -> dict:
     return dict(seed=seed, score=score, **{k: fixed.user_attrs.get(k, math.nan) for k in MEASURED})
 
 
-def recheck(study: optuna.Study, config: TuneConfig, pool=None, on_row=None, progress: bool = False) -> pd.DataFrame:
+def recheck(
+    study: optuna.Study,
+    config: TuneConfig,
+    pool: ProcessPoolExecutor | None = None,
+    on_row: Callable[[], None] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """The `config.recheck` best completed trials of `study`, each trained again with every seed of `recheck_seeds`
     (`rescore`, on `pool` if given): one row per trial and seed, written to `recheck.csv` as each ends (`on_row` after
     each); rows already there are kept and not run again."""
@@ -442,7 +454,9 @@ def recheck_means(study: optuna.Study, config: TuneConfig, rows: pd.DataFrame) -
     return table.sort_values("mean", ascending=False).reset_index().rename_axis(columns=None)
 
 # %% ../nbs/04a_tuning.ipynb #f8088707
-def optimize(config: TuneConfig, worker: int = 0, on_trial=None) -> None:
+def optimize(
+    config: TuneConfig, worker: int = 0, on_trial: Callable[[optuna.Study, FrozenTrial], None] | None = None
+) -> None:
     "Run trials of the study in `config.out` until it has `config.trials` finished ones (`on_trial` after each)."
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial raises anyway
     study = open_study(config, worker=worker)

@@ -8,7 +8,10 @@ import json, os, re, time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
 
 import numpy as np
 import pandas as pd
@@ -560,7 +563,7 @@ def plot_uncertainty_map(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "sco
     return fig
 
 
-def plot_reliability(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score", bins: int = 6, ax=None):
+def plot_reliability(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score", bins: int = 6, ax: Axes | None = None):
     """Observed loss (final distance minus the training mean) per bin of the task's mean `score` (quantile bins per
     context), with 95% CIs."""
     import matplotlib.pyplot as plt, seaborn as sns
@@ -589,7 +592,7 @@ def plot_reliability(df: pd.DataFrame, k: int = DEFAULT_K, score: str = "score",
     return ax
 
 
-def plot_risk_coverage(rc: pd.DataFrame, ax=None):
+def plot_risk_coverage(rc: pd.DataFrame, ax: Axes | None = None):
     """The mean final distance (or, for a benchmark without one, the failure rate) against the share of (test and OOD)
     episodes kept, the most certain first."""
     import matplotlib.pyplot as plt, seaborn as sns
@@ -1024,7 +1027,7 @@ def uncertainty_sweep_frame(
     return pd.DataFrame(rows)
 
 
-def plot_sweep(frame: pd.DataFrame, param: str, ax=None):
+def plot_sweep(frame: pd.DataFrame, param: str, ax: Axes | None = None):
     "Final distance and uncertainty score along a swept parameter (two y axes)."
     import matplotlib.pyplot as plt
 

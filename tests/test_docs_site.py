@@ -2,7 +2,8 @@
 `_docs_preview/`, served from 127.0.0.1, and every page is opened in headless Chromium (Debian's `chromium`, driven
 by Playwright). Each page must load without a JavaScript error and without asking any other host for anything (the
 published pages must not depend on a CDN), show its title, the API docs of what its notebook exports, and its
-figures. Screenshots of the front page and of chapters 07 and 08 are saved to `_docs_preview/screenshots/`.
+figures, with something drawn in each. Screenshots of the front page and of chapters 07, 08 and 14 (Results) are saved
+to `_docs_preview/screenshots/`.
 
 What each page must show is read from the notebooks themselves, so new chapters are checked as soon as they exist.
 Without Chromium or Playwright the tests are skipped, except on CI (`CI` set), where they fail."""
@@ -237,12 +238,14 @@ def test_front_page_links_every_chapter_in_order(browser, preview):
         page.close()
 
 
-def test_screenshots_of_front_page_and_two_chapters(browser, preview):
-    "Saves `_docs_preview/screenshots/front.png`, `evaluation.png` (chapter 07) and `uncertainty.png` (chapter 08)."
+def test_screenshots_of_front_page_and_three_chapters(browser, preview):
+    """Saves `_docs_preview/screenshots/front.png`, `evaluation.png` (chapter 07), `uncertainty.png` (chapter 08) and
+    `results.png` (chapter 14, Results)."""
     shots = PREVIEW / "screenshots"
     shots.mkdir(exist_ok=True)
     by_notebook = {p["notebook"]: p for p in PAGES}
-    for name, notebook in (("front", "index"), ("evaluation", EVALUATION_CHAPTER), ("uncertainty", "08_uncertainty")):
+    shots_of = (("front", "index"), ("evaluation", EVALUATION_CHAPTER), ("uncertainty", "08_uncertainty"))
+    for name, notebook in (*shots_of, ("results", "14_results")):
         page, _ = open_page(browser, preview, by_notebook[notebook]["page"])
         try:
             height = min(page.evaluate("document.documentElement.scrollHeight"), 4000)
@@ -317,3 +320,124 @@ def test_no_output_shows_a_raw_markdown_table_or_a_warning(preview):
                 warned.append(f"{name}: {shown.strip().splitlines()[0][:120]}")
     assert not raw, f"raw markdown tables printed as text: {raw}"
     assert not warned, f"warning boxes: {warned}"
+
+
+def test_no_signature_shows_a_nonetype(preview):
+    "A parameter that defaults to None is annotated (`ax: Axes | None = None`): no signature reads `ax:NoneType=None`."
+    shown = sorted(
+        {
+            f"{name}: {m.group(1)}"
+            for name, text in _built_pages().items()
+            for m in re.finditer(r"(\w+):NoneType", re.sub(r"<[^>]+>", "", text))
+        }
+    )
+    assert not shown, f"parameters shown as NoneType (annotate them): {shown}"
+
+
+DARK, FACE, EMPTY = 90, 200, 20  # spine pixels are darker than DARK, a face lighter than FACE; EMPTY: fewer marks
+
+
+def axes_frames(rgb):
+    """The axes of a matplotlib figure as the rectangles `(top, bottom, left, right)` that its spines draw: four dark
+    straight lines around a light face. Axes without a full frame (heatmaps, despined seaborn grids) are not found."""
+    import numpy as np
+
+    dark = rgb.max(axis=2) < DARK
+    height, width = dark.shape
+    lines = []  # (row, first column, last column) of every long horizontal dark run
+    for y in np.flatnonzero(dark.sum(axis=1) >= 40):
+        edges = np.flatnonzero(np.diff(np.r_[0, dark[y].astype(int), 0]))
+        lines += [(y, x0, x1) for x0, x1 in zip(edges[::2], edges[1::2]) if x1 - x0 >= max(40, width // 8)]
+    rows, frames = sorted({y for y, _, _ in lines}), []
+    for top, x0, x1 in lines:
+        for bottom in (r for r in rows if r > top + 30):
+            if dark[bottom, x0 + 2 : x1 - 2].mean() < 0.98:
+                continue
+            left = dark[top:bottom, max(x0 - 1, 0) : x0 + 3].any(axis=1).mean()
+            right = dark[top:bottom, x1 - 3 : x1 + 1].any(axis=1).mean()
+            face = rgb[top + 3 : bottom - 2, x0 + 3 : x1 - 2]
+            if left > 0.9 and right > 0.9 and face.size and np.median(face.max(axis=2)) > FACE:
+                if not any(abs(top - f[0]) <= 3 and abs(x0 - f[2]) <= 3 for f in frames):
+                    frames.append((top, bottom, x0, x1))
+                break
+    return frames
+
+
+def figure_problems(png: bytes) -> list[str]:
+    """What is wrong with a figure: blank (under 1% of it is not white), or an axes whose face shows nothing (fewer
+    than EMPTY pixels differ from its background colour: everything drawn fell outside its limits, or nothing was)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    if (rgb.min(axis=2) < 235).mean() < 0.01:
+        return ["blank"]
+    problems = []
+    for n, (top, bottom, left, right) in enumerate(axes_frames(rgb), 1):
+        face = rgb[top + 3 : bottom - 2, left + 3 : right - 2].reshape(-1, 3).astype(int)
+        colours, counts = np.unique(face, axis=0, return_counts=True)
+        marks = (np.abs(face - colours[counts.argmax()]).max(axis=1) > 30).sum()
+        if marks < EMPTY:
+            problems.append(f"panel {n} (at x={left}, y={top}) has nothing drawn in it")
+    return problems
+
+
+def test_the_figure_check_finds_an_empty_panel():
+    "The check below, on figures made for it: one panel whose data lies outside its limits, a blank figure, a dot."
+    import io
+
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def png(fig):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        plt.close(fig)
+        return buffer.getvalue()
+
+    fig, (drawn, empty) = plt.subplots(1, 2, figsize=(10, 4))
+    drawn.plot([0, 1], [0, 1])
+    empty.plot([0, 1], [5, 6])
+    empty.set_ylim(-0.2, 1.3)  # chapter 08's old ball-path panel: the path runs above the limits
+    problems = figure_problems(png(fig))
+    assert len(problems) == 1 and "panel 2" in problems[0], problems
+    assert figure_problems(png(plt.figure(figsize=(5, 4)))) == ["blank"]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter([0.5], [0.5], s=14)
+    assert figure_problems(png(fig)) == []
+
+
+def test_every_figure_has_something_drawn(preview):
+    "Every figure of every page (the PNGs of its outputs) passes `figure_problems`."
+    import base64
+
+    problems = [
+        f"{name}: figure {k}: {p}"
+        for name, text in _built_pages().items()
+        for k, data in enumerate(re.findall(r'<img[^>]*src="data:image/png;base64,([^"]+)"', text), 1)
+        for p in figure_problems(base64.b64decode(data))
+    ]
+    assert not problems, problems
+
+
+def test_code_cells_fit_the_page_without_scrolling(browser, preview):
+    """Code is formatted to 120 columns (ruff), and the page gives a code cell room for them: at 1280 px (no table of
+    contents) and at 1600 px (with one), no code cell scrolls sideways."""
+    wide = []
+    for width in (1280, 1600):
+        for expected in PAGES:
+            page, _ = open_page(browser, preview, expected["page"])
+            try:
+                page.set_viewport_size({"width": width, "height": 900})
+                n = page.eval_on_selector_all(
+                    ".jp-InputArea-editor .highlight pre",
+                    "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length",
+                )
+                if n:
+                    wide.append(f"{expected['page']} at {width} px: {n} code cell(s)")
+            finally:
+                page.close()
+    assert not wide, f"code cells that scroll sideways: {wide}"

@@ -317,7 +317,7 @@ body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible;
   background: var(--site-accent); color: #fff; padding: .6rem 1.5rem; font-family: var(--jp-ui-font-family); }
 .site-navbar a { color: #fff; text-decoration: none; } .site-title { font-weight: 600; font-size: 1.15rem; }
 .site-repo { margin-left: auto; opacity: .9; font-size: .9rem; }
-.site-body { display: flex; align-items: flex-start; max-width: 1400px; margin: 0 auto; }
+.site-body { display: flex; align-items: flex-start; max-width: 1600px; margin: 0 auto; }
 .site-sidebar { position: sticky; top: 3.2rem; flex: 0 0 230px; padding: 1.5rem 1rem;
   font-family: var(--jp-ui-font-family); font-size: .92rem; max-height: calc(100vh - 4rem); overflow-y: auto; }
 .site-sidebar ol { list-style: none; margin: 0; padding: 0; }
@@ -325,14 +325,14 @@ body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible;
   padding: .25rem .6rem; border-left: 2px solid transparent; }
 .site-sidebar a:hover { color: var(--site-accent); }
 .site-sidebar li.active a { color: var(--site-accent); border-left-color: var(--site-accent); font-weight: 600; }
-.site-content { flex: 1 1 auto; min-width: 0; max-width: 860px; padding: 1.5rem 2rem 4rem 2rem; }
+.site-content { flex: 1 1 auto; min-width: 0; max-width: 1040px; padding: 1.5rem 2rem 4rem 2rem; }
 .page-toc { position: sticky; top: 3.2rem; flex: 0 0 200px; padding: 1.8rem 1rem; font-family: var(--jp-ui-font-family);
   font-size: .85rem; max-height: calc(100vh - 4rem); overflow-y: auto; }
 .page-toc:empty { display: none; }
 .page-toc h2 { font-size: .9rem; margin: 0 0 .5rem 0; } .page-toc ul { list-style: none; margin: 0; padding: 0; }
 .page-toc li { margin: .3rem 0; } .page-toc a { color: #6c757d; text-decoration: none; }
 .page-toc a:hover { color: var(--site-accent); }
-@media (max-width: 1100px) { .page-toc { display: none; } }
+@media (max-width: 1599px) { .page-toc { display: none; } }  /* below it, code's 120 columns need the room */
 .site-menu { display: none; position: relative; color: #fff; } .site-menu summary { cursor: pointer; }
 @media (max-width: 760px) { .site-sidebar { display: none; } .site-content { padding: 1rem; }
   .site-menu { display: block; } }
@@ -360,6 +360,7 @@ body.jp-Notebook { margin: 0; padding: 0; background: #fff; overflow: visible;
 .jp-InputArea-editor .highlight pre, .jp-OutputArea-output pre { overflow-x: auto; }
 .jp-RenderedHTMLCommon pre { overflow-x: auto; }
 .jp-OutputArea-output pre { font-size: 13px; }
+.jp-InputArea-editor .highlight pre { font-size: 12.5px; }  /* 120 columns of code in the content column */
 .jp-OutputArea-output { border-left: 2px solid lightsalmon; padding-left: .8rem; margin-left: .2rem; }
 .jp-OutputArea-output.jp-RenderedHTMLCommon, .jp-OutputArea-output:has(.api-doc) { border-left: none; padding-left: 0; }
 .jp-RenderedImage img, .jp-RenderedMarkdown img { max-width: 100%; height: auto; }
@@ -371,6 +372,8 @@ details.code-fold > summary { cursor: pointer; color: #6c757d; font-size: .9rem;
   box-shadow: 0 1px 2px rgba(0,0,0,.05); }
 .api-doc h2, .api-doc h3, .api-doc h4 { margin-top: .3rem; border-bottom: none; }
 .api-doc .highlight { background: #f7f7f9; border-radius: 4px; }
+.jp-RenderedMarkdown .highlight { background: #f7f7f9; border-radius: 4px; padding: .1rem .8rem; margin: .4rem 0; }
+.jp-OutputArea-output.jp-RenderedMarkdown .highlight pre { white-space: pre-wrap; }  /* commands: wrapped, no scroll */
 .api-doc a.source-link { float: right; font-size: smaller; }
 .widget-placeholder { color: #6c757d; font-style: italic; }
 .callout, [class^="callout-"], [class*=" callout-"] { border-left: 4px solid var(--site-accent); background: #f4f8fd;
