@@ -176,6 +176,7 @@ class PPOConfig:
         return kwargs
 
     def to_dict(self) -> dict:
+        "The settings as JSON-ready values (`net_arch` a list), as `config.json` records them."
         return {**asdict(self), "net_arch": list(self.net_arch)}
 
     @classmethod

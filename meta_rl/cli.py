@@ -257,7 +257,8 @@ def metaworld_argv(argv: Sequence[str]) -> list[str]:
     return ["run", "--benchmark", "metaworld", "--context", "none", *(RENAMED.get(a, a) for a in argv)]
 
 
-def metaworld() -> int:  # metarl-metaworld
+def metaworld() -> int:
+    "`metarl-metaworld`, the first version's command: `metarl run --benchmark metaworld` with its old flag names."
     return main(metaworld_argv(sys.argv[1:]))
 
 

@@ -748,6 +748,7 @@ class Protocol:
 
     @classmethod
     def quick(cls) -> Protocol:
+        "The tiny evaluation that `--quick` runs: a few episodes, one short adaptation budget."
         return cls(
             test_episodes=2,
             train_episodes=1,

@@ -247,6 +247,7 @@ class MetaWorldEnv(gym.Env):
 
     @property
     def task_params(self) -> np.ndarray:
+        "The current task's `context_params()`: what the `explicit` context appends to the observation."
         if self.task is None:
             raise RuntimeError("reset the env first: no task yet")
         return self.task.context_params()

@@ -398,7 +398,7 @@ def risk_coverage(
     k: int = DEFAULT_K,
     score: str = "score",
     sets: Sequence[str] = ("test", "ood"),
-    coverages: Sequence[float] = tuple(np.linspace(0.1, 1, 10)),
+    coverages: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
 ) -> pd.DataFrame:
     """Per context and seed: the failure rate (and the mean final distance, where episodes have one) of the `coverage`
     share of episodes with the lowest `score` (at K=`k`)."""

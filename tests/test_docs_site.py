@@ -322,16 +322,19 @@ def test_no_output_shows_a_raw_markdown_table_or_a_warning(preview):
     assert not warned, f"warning boxes: {warned}"
 
 
-def test_no_signature_shows_a_nonetype(preview):
-    "A parameter that defaults to None is annotated (`ax: Axes | None = None`): no signature reads `ax:NoneType=None`."
-    shown = sorted(
-        {
-            f"{name}: {m.group(1)}"
-            for name, text in _built_pages().items()
-            for m in re.finditer(r"(\w+):NoneType", re.sub(r"<[^>]+>", "", text))
-        }
-    )
-    assert not shown, f"parameters shown as NoneType (annotate them): {shown}"
+def test_api_docs_show_no_nonetype_numpy_repr_or_borrowed_docstring(preview):
+    """A parameter that defaults to None is annotated (`ax: Axes | None = None`): no signature reads `ax:NoneType=None`;
+    defaults are plain numbers, not `np.float64(0.30000000000000004)`; every documented name has its own docstring,
+    not the "Call self as a function." Python gives a callable without one."""
+    shown = set()
+    for name, text in _built_pages().items():
+        for block in re.findall(r'<div class="api-doc".*?</div>', text, re.S):
+            plain_text = html.unescape(re.sub(r"<[^>]+>", "", block))
+            shown |= {
+                f"{name}: {m.group(0)}"
+                for m in re.finditer(r"\w+:NoneType|np\.float64\([^)]*\)|Call self as a function\.", plain_text)
+            }
+    assert not shown, f"API docs showing NoneType, numpy reprs or no docstring: {sorted(shown)}"
 
 
 DARK, FACE, EMPTY = 90, 200, 20  # spine pixels are darker than DARK, a face lighter than FACE; EMPTY: fewer marks
