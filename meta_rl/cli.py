@@ -18,7 +18,7 @@ from .evaluation import RunConfig, run, write_report
 from .iida_data import GenerateConfig, generate
 from .iida_predictor import PredictorTraining, train_from_files
 from . import sweeps
-from .metaworld_uncertainty import assess_metaworld_command
+from .metaworld_uncertainty import TRANSITION_BENCHMARKS, assess_transition_command
 from .uncertainty_eval import UncertaintyOptions, assess_striker_run
 from .dynamics import read_json
 
@@ -114,18 +114,17 @@ def report_command(argv: Sequence[str]) -> int:
 # %% ../nbs/13_cli.ipynb #1dcb5a6d
 def uncertainty_command(argv: Sequence[str]) -> int:
     """`metarl uncertainty`: measure a run's uncertainty scores against what happens, with the Striker's path (chapter
-    09) or Meta-World's (chapter 12), as the run's `benchmark.json` says."""
+    09) or chapter 12's (Meta-World, its varied objects, the Hopper), as the run's `benchmark.json` says."""
     options = parse(UncertaintyOptions, argv, "metarl uncertainty")
     record = Path(options.run) / "benchmark.json"
     held = read_json(record) if record.is_file() else {"benchmark": "striker"}  # folders from before benchmark.json
     kind = held.get("benchmark")
-    if kind not in ("striker", "metaworld"):
-        raise Refused(
-            f"--run {options.run} is a run on {kind!r}; metarl uncertainty measures striker and metaworld runs"
-        )
+    if kind not in ("striker", *TRANSITION_BENCHMARKS):
+        measured = ", ".join(("striker", *TRANSITION_BENCHMARKS))
+        raise Refused(f"--run {options.run} is a run on {kind!r}; metarl uncertainty measures {measured} runs")
     if held.get("variant", "epi") != "epi":
         raise Refused(f"--run {options.run} is on the Striker variant {held['variant']!r}; uncertainty needs epi's")
-    assess = assess_metaworld_command if kind == "metaworld" else assess_striker_run
+    assess = assess_striker_run if kind == "striker" else assess_transition_command
     try:
         print(assess(options, " ".join(["metarl uncertainty", *argv])))
     except (ValueError, FileNotFoundError) as e:

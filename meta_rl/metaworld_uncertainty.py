@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from .baselines import Agent  # first: chapter 01 checks MUJOCO_GL early
-from .benchmark import make_benchmark
+from .benchmark import Benchmark, encoder_source, make_benchmark
 from meta_rl.uncertainty import (
     DEFAULT_K,
     ESTIMATORS,
@@ -39,7 +39,8 @@ from meta_rl.uncertainty_eval import (
     assess_and_report,
     options_protocol,
 )
-from .metaworld import PARAM_DIM, MetaWorldBenchmark, ood_metaworld_tasks, train_metaworld_encoder
+from .metaworld import ood_metaworld_tasks
+import meta_rl.hopper, meta_rl.metaworld_dynamics  # noqa: F401 (registers their benchmarks, chapters 10a and 10b)
 from meta_rl.transition_predictor import (
     TransitionNormalizer,
     TransitionPredictor,
@@ -50,15 +51,15 @@ from .dynamics import read_json
 
 # %% auto #0
 __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'METAWORLD_PROTOCOL', 'METAWORLD_QUICK', 'METAWORLD_REPORT',
-           'metaworld_uncertainty_parts', 'MetaWorldUncertaintyEstimator', 'compare_part_subsets',
-           'assess_metaworld_run', 'assess_metaworld_command']
+           'TRANSITION_BENCHMARKS', 'transition_uncertainty_parts', 'MetaWorldUncertaintyEstimator',
+           'compare_part_subsets', 'assess_transition_run', 'assess_transition_command']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #11aebdbf
 METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreement")
 
 
 @torch.no_grad()
-def metaworld_uncertainty_parts(
+def transition_uncertainty_parts(
     played: Played,
     model: TransitionPredictor,
     normalizer: TransitionNormalizer,
@@ -77,7 +78,7 @@ def metaworld_uncertainty_parts(
         action=played.action,
         reward=played.reward,
         next_obs=played.next_obs,
-        task_params=np.zeros((1, PARAM_DIM)),
+        task_params=np.zeros((1, model.dims.param)),
         task_index=np.zeros(len(played), int),
     )
     f = {k: torch.from_numpy(v) for k, v in transition_features(data, normalizer).items()}
@@ -108,8 +109,8 @@ METAWORLD_DEFAULT_PARTS = (
 
 
 class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
-    """Chapter 08's estimator on Meta-World: the parts of `metaworld_uncertainty_parts` from the context encoder `model`
-    (and the critics of `agents`)."""
+    """Chapter 08's estimator with the parts of `transition_uncertainty_parts`, from chapter 06a's context encoder
+    `model` (and the critics of `agents`). Built on Meta-World, it serves every benchmark of `TRANSITION_BENCHMARKS`."""
 
     play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
@@ -141,7 +142,7 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     def parts_of(self, played: Played, ks: Sequence[int] = (DEFAULT_K,)) -> pd.DataFrame:
         "The parts of every episode of `played` at each K, with `latent_novelty` filled in once calibrated."
-        p = metaworld_uncertainty_parts(played, self.model, self.normalizer, ks, self.agents)
+        p = transition_uncertainty_parts(played, self.model, self.normalizer, ks, self.agents)
         return self.with_novelty(p) if self.latent_reference is not None else p
 
     def path_of(self, played: Played) -> None:
@@ -203,18 +204,56 @@ METAWORLD_REPORT = ReportSettings(
 )  # chapter 09's report with Meta-World's parts and metrics (OOD, held-out and failure AUROC)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #a69ba19c
-def _run_benchmark(run_dir) -> MetaWorldBenchmark:
-    "The Meta-World task sets a run folder was trained on (from its `benchmark.json`)."
+TRANSITION_BENCHMARKS = ("metaworld", "metaworld-dynamics", "hopper")  # whose latent encoder is chapter 06a's
+
+
+def _run_benchmark(run_dir) -> Benchmark:
+    "The benchmark a run folder was trained on (from its `benchmark.json`), one of `TRANSITION_BENCHMARKS`."
     run_dir = Path(run_dir)
     if not (run_dir / "benchmark.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run folder of metarl run (no benchmark.json)")
     record = read_json(run_dir / "benchmark.json")
-    if record.get("benchmark") != "metaworld":
-        raise ValueError(f"{run_dir} is a {record.get('benchmark')} run, not a Meta-World one")
-    return make_benchmark(**record).bench
+    if record.get("benchmark") not in TRANSITION_BENCHMARKS:
+        raise ValueError(
+            f"{run_dir} is a {record.get('benchmark')} run; this path measures {', '.join(TRANSITION_BENCHMARKS)} runs"
+        )
+    return make_benchmark(**record)
 
 
-def assess_metaworld_run(
+def _skills_held_out(benchmark: Benchmark) -> bool:
+    "Meta-World's ML10: its test tasks are held-out skills, the novel tasks (no OOD goals are drawn)."
+    return benchmark.name == "metaworld" and benchmark.bench.name != "ML1"
+
+
+def _label(benchmark: Benchmark) -> str:
+    return benchmark.bench.label if benchmark.name == "metaworld" else benchmark.name
+
+
+def _ood(benchmark: Benchmark, protocol: UncertaintyProtocol):
+    "The protocol's OOD tasks: goals beyond ML1's range, or the benchmark's own `ood_tasks` (dynamics beyond it)."
+    if not protocol.ood_tasks:
+        return None
+    if benchmark.name == "metaworld":
+        return ood_metaworld_tasks(benchmark.bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
+    return benchmark.ood_tasks(protocol.ood_tasks, protocol.ood_seed)
+
+
+def _run_encoder(
+    run_dir: Path, out_dir: Path, benchmark: Benchmark, seed: int, quick: bool, progress: bool, log
+) -> Path:
+    "The run's latent encoder (`RUN/encoder/predictor.pt`), or one trained on its training tasks into `OUT/encoder`."
+    checkpoint = run_dir / "encoder" / "predictor.pt"
+    if checkpoint.is_file():
+        return checkpoint
+    checkpoint = out_dir / "encoder" / "predictor.pt"
+    if not checkpoint.is_file():
+        log(f"training a context encoder on {_label(benchmark)}'s training tasks into {checkpoint.parent}")
+        train = encoder_source(benchmark).train
+        checkpoint = Path(train(benchmark, checkpoint.parent, seed=seed, quick=quick, progress=progress))
+    return checkpoint
+
+
+def assess_transition_run(
     run_dir,
     out_dir,
     protocol: UncertaintyProtocol = METAWORLD_PROTOCOL,
@@ -224,52 +263,44 @@ def assess_metaworld_run(
     progress: bool = True,
     log=print,
 ) -> pd.DataFrame:
-    """Score every agent of the Meta-World run `run_dir` (chapter 09's `assess_agents`); each agent's estimator and rows
-    go to `out_dir/estimators/CONTEXT-seedN/`.
+    """Score every agent of the run `run_dir` on Meta-World, Meta-World with varied objects or the Hopper (chapter 09's
+    `assess_agents`, this chapter's estimator on the run's encoder); each agent's estimator and rows go to
+    `out_dir/estimators/CONTEXT-seedN/`.
 
     An agent whose rows are already there (an interrupted or earlier call, same run and protocol) is kept, not assessed
     again."""
-    run_dir, bench, dirs_by_context = Path(run_dir), _run_benchmark(run_dir), agent_folders(run_dir, contexts)
-    if bench.name != "ML1" and protocol.ood_tasks:
+    run_dir, benchmark, dirs_by_context = Path(run_dir), _run_benchmark(run_dir), agent_folders(run_dir, contexts)
+    if _skills_held_out(benchmark) and protocol.ood_tasks:
         raise ValueError(
-            f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {bench.label} run, "
-            f"whose held-out test skills are the novel tasks (use ood_tasks=0)"
+            f"ood_tasks={protocol.ood_tasks}: OOD goals are defined for ML1 runs; {run_dir} is a {_label(benchmark)} "
+            f"run, whose held-out test skills are the novel tasks (use ood_tasks=0)"
         )
     loadable(dirs_by_context)  # a damaged or foreign model is refused before anything is written
     out_dir = start_assessment(run_dir, out_dir, protocol)
-    checkpoint = run_dir / "encoder" / "predictor.pt"
-    if not checkpoint.is_file():
-        checkpoint = out_dir / "encoder" / "predictor.pt"
-        if not checkpoint.is_file():
-            log(f"training a context encoder on {bench.label}'s training tasks into {checkpoint.parent}")
-            tasks = bench.train.head(3) if quick else bench.train
-            train_metaworld_encoder(tasks, checkpoint.parent, seed=protocol.seed, quick=quick, progress=progress)
+    checkpoint = _run_encoder(run_dir, out_dir, benchmark, protocol.seed, quick, progress, log)
     model, norm, _ = load_transition_predictor(checkpoint)
-    ood = (
-        ood_metaworld_tasks(bench, protocol.ood_tasks, protocol.ood_seed, protocol.ood_widen)
-        if protocol.ood_tasks
-        else None
-    )
     make = lambda agents: MetaWorldUncertaintyEstimator(
         model, norm, agents, METAWORLD_PARTS, checkpoint=checkpoint.resolve()
     )
-    sets = protocol.sets(bench.train, bench.test, ood, kind=lambda t: t.env_name)
+    kind = (lambda t: t.env_name) if benchmark.name == "metaworld" else (lambda t: benchmark.task_columns(t)["kind"])
+    sets = protocol.sets(benchmark.train, benchmark.test, _ood(benchmark, protocol), kind=kind)
     return assess_agents(
-        dirs_by_context, out_dir, make, sets, protocol, save_estimator, progress, log, benchmark=bench.label
+        dirs_by_context, out_dir, make, sets, protocol, save_estimator, progress, log, benchmark=_label(benchmark)
     )
 
 
-def assess_metaworld_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
-    "`metarl uncertainty` on a Meta-World run folder (ML10: no OOD goals; its held-out test skills are the novel ones)."
+def assess_transition_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
+    """`metarl uncertainty` on a run of `TRANSITION_BENCHMARKS` (on ML10 no OOD goals: its held-out test skills are the
+    novel ones)."""
     protocol = options_protocol(options, METAWORLD_QUICK if options.quick else METAWORLD_PROTOCOL)
-    bench = _run_benchmark(options.run)
+    benchmark = _run_benchmark(options.run)
     agent_folders(options.run, options.context)
-    if bench.name != "ML1":
+    if _skills_held_out(benchmark):
         if options.ood:
             raise ValueError(
-                f"--ood {options.ood}: OOD goals are defined for ML1 runs; {options.run} is a {bench.label} run, "
+                f"--ood {options.ood}: OOD goals are defined for ML1 runs; {options.run} is a {_label(benchmark)} run, "
                 "whose held-out test skills are the novel tasks"
             )
         protocol = replace(protocol, ood_tasks=0)
     report = partial(write_uncertainty_report, settings=METAWORLD_REPORT)
-    return assess_and_report(options, protocol, assess_metaworld_run, report, command)
+    return assess_and_report(options, protocol, assess_transition_run, report, command)

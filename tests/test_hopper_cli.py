@@ -1,5 +1,5 @@
 """`metarl run --benchmark hopper`: the Hopper family (chapter 10a) through the generic path, end to end at the quick
-budget, every context (the latent's encoder trained in the run's folder)."""
+budget, every context (the latent's encoder trained in the run's folder), then `metarl uncertainty` on it."""
 
 import subprocess, sys
 from pathlib import Path
@@ -36,6 +36,13 @@ def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
     assert (out / "benchmark.json").read_text().count('"hopper"') == 1
 
     assert (out / "encoder" / "predictor.pt").is_file() and (out / "encoder" / "hopper_train.npz").is_file()
+
+    # the uncertainty path (chapter 12) on the same run: every agent scored on train, held-out and OOD bodies
+    assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
+    scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
+    assert set(scored.context) == {"none", "explicit", "latent", "rl2"} and set(scored.set) == {"train", "test", "ood"}
+    assert set(scored.benchmark) == {"hopper"} and scored.score.notna().all()
+    assert "| latent | **score**" in (out / "uncertainty" / "summary.md").read_text()
 
 
 def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_path, capsys):

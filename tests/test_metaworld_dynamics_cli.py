@@ -1,5 +1,6 @@
 """`metarl run --benchmark metaworld-dynamics`: Meta-World with varied object dynamics (chapter 10b) through the generic
-path, end to end at the quick budget, and a skill without a free object refused in one line."""
+path, end to end at the quick budget with `metarl uncertainty` on the run, and a skill without a free object refused in
+one line."""
 
 import pandas as pd
 
@@ -17,6 +18,13 @@ def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, cap
     assert set(episodes[episodes.split == "test"].kind) == {"interpolation", "extrapolation"}
     assert (out / "encoder" / "predictor.pt").is_file()
     assert '"metaworld-dynamics"' in (out / "benchmark.json").read_text()
+
+    # the uncertainty path (chapter 12): OOD tasks are objects beyond the grid (OOD_DYNAMICS), test tasks by kind
+    assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
+    scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
+    assert set(scored.context) == {"none", "explicit", "latent", "rl2"} and set(scored.set) == {"train", "test", "ood"}
+    assert set(scored[scored.set == "test"].kind) == {"interpolation", "extrapolation"}
+    assert (out / "uncertainty" / "summary.md").is_file()
 
 
 def test_a_skill_without_a_free_object_is_refused_in_one_line(tmp_path, capsys):
