@@ -302,5 +302,6 @@ def assess_transition_command(options: UncertaintyOptions, command: str = "metar
                 "whose held-out test skills are the novel tasks"
             )
         protocol = replace(protocol, ood_tasks=0)
-    report = partial(write_uncertainty_report, settings=METAWORLD_REPORT)
+    title = f"{'Meta-World' if benchmark.name == 'metaworld' else _label(benchmark)} uncertainty report"
+    report = partial(write_uncertainty_report, settings=replace(METAWORLD_REPORT, title=title))
     return assess_and_report(options, protocol, assess_transition_run, report, command)

@@ -210,23 +210,24 @@ class TrialScorer(BaseCallback):
 def run_trial(trial: optuna.Trial, config: TuneConfig, benchmark: Benchmark, ceiling: pd.DataFrame | None) -> float:
     """Train the agent of the PPO settings `trial` suggests on `benchmark`'s training tasks for one trial's budget,
     scoring it `config.points` times (`TrialScorer`); its last score (`optuna.TrialPruned` if it was pruned)."""
-    ppo = agent_config(config.trial_budget(suggest_ppo(trial, config.base(), config.space())), config.context)
-    ppo = replace(ppo, seed=config.seed)
-    tasks = scored_tasks(config, benchmark)
-    at = [ppo.total_timesteps * (k + 1) // config.points for k in range(config.points - 1)]
-    start = time.perf_counter()
-    with torch_threads(ppo.torch_threads):
-        env = make_vec(benchmark, config.context, benchmark.train, ppo.n_envs, config.seed, vec_env=ppo.vec_env)
-        try:
+    start, env = time.perf_counter(), None
+    try:  # from the trial's first line: a Ctrl-C while its envs are being made is an interruption too
+        ppo = agent_config(config.trial_budget(suggest_ppo(trial, config.base(), config.space())), config.context)
+        ppo = replace(ppo, seed=config.seed)
+        tasks = scored_tasks(config, benchmark)
+        at = [ppo.total_timesteps * (k + 1) // config.points for k in range(config.points - 1)]
+        with torch_threads(ppo.torch_threads):
+            env = make_vec(benchmark, config.context, benchmark.train, ppo.n_envs, config.seed, vec_env=ppo.vec_env)
             model = new_ppo(ppo, env)
             scorer = TrialScorer(trial, Agent(model, config.context, benchmark, seed=config.seed), tasks, ceiling, at)
             model.learn(ppo.total_timesteps, callback=[ObservationStatistics(), scorer])
             if not scorer.pruned:
                 scorer.score()
-        except KeyboardInterrupt:  # Optuna marks the trial failed; this says it is to be run again on --resume
-            trial.set_user_attr("interrupted", True)
-            raise
-        finally:
+    except KeyboardInterrupt:  # Optuna marks the trial failed; this says it is to be run again on --resume
+        trial.set_user_attr("interrupted", True)
+        raise
+    finally:
+        if env is not None:
             env.close()
     seconds = time.perf_counter() - start
     last = scorer.points[-1]

@@ -887,10 +887,10 @@ def write_uncertainty_report(
 class UncertaintyOptions:
     "What `metarl uncertainty` measures: the uncertainty scores of a run's agents against what really happens."
 
-    run: str  # the run folder: its agents, and its encoder if it has one (the Striker's or Meta-World's)
+    run: str  # the run folder: its agents, and its encoder if it has one
     out: str | None = None  # where the report goes (default: RUN/uncertainty)
     context: tuple[str, ...] | None = None  # which context modes to assess (default: all the run has)
-    episodes: int | None = None  # episodes per task (default 5 on the Striker, 1 on Meta-World)
+    episodes: int | None = None  # episodes per task (default 5 on the Striker, 1 on the other benchmarks)
     ood: int | None = None  # out-of-distribution tasks (default 20; none on ML10, whose test skills are the novel ones)
     ks: tuple[int, ...] | None = None  # transitions K to score after (default 10 25 50 100 200; must include 100)
     tasks_per_split: int | None = None  # assess on the first N training and test tasks of each kind (default all)
