@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
@@ -334,14 +335,18 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
 
 
 def _cell(v) -> str:
-    if isinstance(v, float):
-        return "" if math.isnan(v) else f"{v:.4g}"
-    return str(v)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return f"{v:,}" if abs(v) >= 10_000 else str(v)
+    if isinstance(v, (float, np.floating)):
+        return "" if math.isnan(v) else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+    return str(v).replace("|", "\\|")
 
 
 def markdown_table(df: pd.DataFrame) -> list[str]:
-    "`df` as the lines of a Markdown table (floats to 4 significant digits, NaN blank)."
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    """`df` as the lines of a Markdown table, its index left out: numbers right-aligned (4 significant digits, thousands
+    with commas), NaN blank, pipes in text escaped."""
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "".join("---:|" if n else "---|" for n in numeric)]
     return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
 
 # %% ../nbs/04a_tuning.ipynb #532c0116
