@@ -351,11 +351,16 @@ def axes_frames(rgb):
     for y in np.flatnonzero(dark.sum(axis=1) >= 40):
         edges = np.flatnonzero(np.diff(np.r_[0, dark[y].astype(int), 0]))
         lines += [(y, x0, x1) for x0, x1 in zip(edges[::2], edges[1::2]) if x1 - x0 >= max(40, width // 8)]
-    rows, frames = sorted({y for y, _, _ in lines}), []
+    rows, frames = np.array(sorted({y for y, _, _ in lines}), dtype=int), []
+    starts = set(lines)
     for top, x0, x1 in lines:
-        for bottom in (r for r in rows if r > top + 30):
-            if dark[bottom, x0 + 2 : x1 - 2].mean() < 0.98:
-                continue
+        if (top - 1, x0, x1) in starts:  # the same run one row up: a thick line or a dark block is looked at once
+            continue
+        if top + 3 >= height or dark[top + 3, x0 + 3 : x1 - 3].mean() > 0.5:  # a top spine has the light face under it
+            continue
+        below = rows[rows > top + 30]
+        # the rows where a line as long as this one's runs under it: the candidates for the frame's bottom spine
+        for bottom in below[dark[below, x0 + 2 : x1 - 2].mean(axis=1) >= 0.98]:
             left = dark[top:bottom, max(x0 - 1, 0) : x0 + 3].any(axis=1).mean()
             right = dark[top:bottom, x1 - 3 : x1 + 1].any(axis=1).mean()
             face = rgb[top + 3 : bottom - 2, x0 + 3 : x1 - 2]
@@ -380,8 +385,10 @@ def figure_problems(png: bytes) -> list[str]:
     problems = []
     for n, (top, bottom, left, right) in enumerate(axes_frames(rgb), 1):
         face = rgb[top + 3 : bottom - 2, left + 3 : right - 2].reshape(-1, 3).astype(int)
-        colours, counts = np.unique(face, axis=0, return_counts=True)
-        marks = (np.abs(face - colours[counts.argmax()]).max(axis=1) > 30).sum()
+        packed = (face[:, 0] << 16) | (face[:, 1] << 8) | face[:, 2]  # one int per colour: a 1-d count is fast
+        background = np.bincount(packed).argmax()
+        background = np.array([background >> 16, (background >> 8) & 255, background & 255])
+        marks = (np.abs(face - background).max(axis=1) > 30).sum()
         if marks < EMPTY:
             problems.append(f"panel {n} (at x={left}, y={top}) has nothing drawn in it")
     return problems

@@ -1,9 +1,11 @@
-"""Every chapter runs top to bottom in a fresh Jupyter kernel, as JupyterLab's "Run All" does on a fresh clone: every
-cell in order, `#| eval: false` and `#| slow` cells included (they are flags for nbdev, not for Jupyter), in the
-notebook's own folder, except the closing `nbdev_export()` cell (below). Notebooks run in memory, two at a time (one
-kernel per core): committed files stay as they are."""
+"""The chapters that hold cells `nbdev_test` never runs, run top to bottom in a fresh Jupyter kernel as JupyterLab's
+"Run All" does on a fresh clone: every cell in order, `#| eval: false` cells included (a flag for nbdev, not for
+Jupyter), widgets talking to a real kernel, in the notebook's own folder, except the closing `nbdev_export()` cell
+(below). Every other cell of every chapter, `#| slow` ones included, is run by the README's `nbdev_test --flags slow`
+(running all chapters twice cost CI 8 minutes). Notebooks run in memory, two at a time (one kernel per core): committed
+files stay as they are."""
 
-import os, time, traceback
+import os, re, time, traceback
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -13,8 +15,20 @@ import pytest
 pytest.importorskip("nbclient", reason="nbclient is not installed: pip install -e '.[dev]'")
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
-CELL_TIMEOUT = 900  # seconds; the slowest cell (Meta-World's predictor study) takes about two minutes on 2 cores
+KERNEL_ONLY = re.compile(r"^#\| eval: false|import ipywidgets|from ipywidgets|\binteract\(", re.M)
+
+
+def needs_a_kernel(path: Path) -> bool:
+    "Does a code cell of `path` skip `nbdev_test` (`#| eval: false`) or use widgets, which talk to a real kernel?"
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return any(c.cell_type == "code" and KERNEL_ONLY.search(c.source) for c in cells)
+
+
+ALL_NOTEBOOKS = sorted((ROOT / "nbs").glob("*.ipynb"))
+NOTEBOOKS = [p for p in ALL_NOTEBOOKS if needs_a_kernel(p)]
+CELL_TIMEOUT = 900  # seconds; far above any cell of these chapters (chapter 09 runs whole in about 25 s)
 
 
 def sliced(get_msg, slice_s: float = 1.0):
@@ -61,9 +75,15 @@ def run_all(path: Path) -> tuple[float, str | None]:
     return time.perf_counter() - start, None
 
 
+def test_the_chapters_with_widgets_or_unevaluated_cells_are_the_ones_run_here():
+    names = {p.name for p in NOTEBOOKS}
+    assert {"01_striker.ipynb", "09_uncertainty_eval.ipynb"} <= names, names  # sliders; `#| eval: false` cells
+    assert "00_dynamics.ipynb" not in names and "04_baselines.ipynb" not in names  # nbdev_test runs all their cells
+
+
 @pytest.fixture(scope="module")
 def runs():
-    "Every notebook run whole, two at a time, each in a process of its own: {name: (seconds, error)}."
+    "Each chapter that needs a kernel run whole, two at a time, each in a process of its own: {name: (seconds, error)}."
     workers = min(2, os.cpu_count() or 1)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         return dict(zip((p.name for p in NOTEBOOKS), pool.map(run_all, NOTEBOOKS)))

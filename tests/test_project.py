@@ -20,7 +20,7 @@ def quick_start(text):
 def test_readme_and_front_page_tell_the_same_story():
     readme, index = (ROOT / "README.md").read_text(), notebook_text(ROOT / "nbs" / "index.ipynb")
     assert quick_start(readme) == quick_start(index)
-    for line in ('pip install torch==2.13.0 -e ".[dev]"', "nbdev_test"):
+    for line in ('pip install torch==2.13.0 -e ".[dev]"', "nbdev_test --flags slow"):
         assert line in quick_start(readme)
 
 
@@ -41,7 +41,7 @@ def test_ci_runs_the_readme_commands():
     run, test = quick_start_commands((ROOT / "README.md").read_text())
     assert run.startswith("pip install ") and "metarl run " in run and "--out " in run, run
     assert test.startswith("pip install ") and test.endswith(
-        "nbdev_test && python -m pytest -n auto --dist loadfile tests"
+        "nbdev_test --flags slow && python -m pytest -n auto --dist loadfile tests"
     ), test
     ci = (ROOT / ".ci" / "run").read_text()
     assert "tools/readme_commands.py" in ci and "bash tools/install-system-packages.sh" in ci
