@@ -90,7 +90,12 @@ class Replay:
         self.env.close()
 
 # %% ../nbs/03a_ceiling.ipynb #aadacbf6
-def plan_task(benchmark: Benchmark, task, config: CEMConfig = CEMConfig(), seed: int = 0) -> dict:
+def plan_task(
+    benchmark: Benchmark,  # the benchmark whose simulator plans (it must snapshot and restore its state)
+    task,  # one task of `benchmark`
+    config: CEMConfig = CEMConfig(),  # the planner's budget: segments, population, elites, iterations
+    seed: int = 0,  # the evaluation seed whose first episode's start is planned from
+) -> dict:
     """The ceiling of `task`: the best episode CEM (`config`) finds from the start of the evaluation's first episode
     on it (evaluation seed `seed`); one row: the task's columns, `ceiling`, its outcome, `untrained`, the budget."""
     start, replay = time.perf_counter(), Replay(benchmark, task, seed)

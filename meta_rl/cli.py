@@ -115,6 +115,9 @@ def report_command(argv: Sequence[str]) -> int:
 def uncertainty_command(argv: Sequence[str]) -> int:
     """`metarl uncertainty`: measure a run's uncertainty scores against what happens, with the Striker's path (chapter
     09) or chapter 12's (Meta-World, its varied objects, the Hopper), as the run's `benchmark.json` says."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display (the library leaves a notebook's backend as it is)
     options = parse(UncertaintyOptions, argv, "metarl uncertainty")
     record = Path(options.run) / "benchmark.json"
     held = read_json(record) if record.is_file() else {"benchmark": "striker"}  # folders from before benchmark.json
@@ -163,6 +166,9 @@ def sweep_command(argv: Sequence[str]) -> int:
     argv = list(argv)
     if argv and not argv[0].startswith("-"):  # the spec file may come first, without --spec
         argv = ["--spec", *argv]
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
     options = parse(sweeps.SweepOptions, argv, "metarl sweep")
     try:
         result = sweeps.sweep(options)

@@ -263,7 +263,13 @@ def adapt_tasks(benchmark: Benchmark, ids: Sequence[str] = ADAPT_TASKS) -> TaskS
     return TaskSet([test[i] for i in ids if i in test] or first_of_each_kind(benchmark, test.values(), 2), "adapt")
 
 
-def adapt(agent: Agent, task: Task, steps: int, seed: int = 0, config: AdaptConfig = AdaptConfig()) -> Agent:
+def adapt(
+    agent: Agent,  # the trained agent (left unchanged: a copy is fine-tuned)
+    task: Task,  # the one task to fine-tune on
+    steps: int,  # env steps of PPO on `task` (0: an unchanged copy)
+    seed: int = 0,  # seeds the fine-tuning's envs and PPO
+    config: AdaptConfig = AdaptConfig(),  # the fine-tuning's envs, rollout and batch sizes
+) -> Agent:
     "A copy of `agent` fine-tuned on `task` for `steps` env steps (0: an unchanged copy)."
     env = make_vec(agent.benchmark, agent.context, task, config.n_envs, seed, encoder=agent.encoder)
     model = copy_ppo(agent.model, env, n_steps=config.n_steps, batch_size=config.batch_size, seed=seed)
@@ -586,7 +592,11 @@ def normalized_markdown(s: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def write_report(out, reps: int = 2000, ceiling: str | Path | None = None) -> str:
+def write_report(
+    out,  # the run folder (`metarl run --out`)
+    reps: int = 2000,  # bootstrap resamples of every interval
+    ceiling: str | Path | None = None,  # a ceiling table (or its folder) to copy into the run first (None: the run's)
+) -> str:
     """Gather the per-agent CSVs of the run folder `out`, write the summary, the figures and `summary.md`; return the
     table. With a ceiling table in the folder (`ceiling.csv`, chapter 03a), also the normalised scores
     (`normalized.csv`), the probabilities of improvement between contexts (`improvement.csv`) and their sections of

@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,10 +49,13 @@ from meta_rl.transition_predictor import (
 )
 from .dynamics import read_json
 
+if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
+
 # %% auto #0
 __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'METAWORLD_PROTOCOL', 'METAWORLD_QUICK', 'METAWORLD_REPORT',
            'TRANSITION_BENCHMARKS', 'transition_uncertainty_parts', 'MetaWorldUncertaintyEstimator',
-           'compare_part_subsets', 'assess_transition_run', 'assess_transition_command']
+           'compare_part_subsets', 'assess_transition_run', 'assess_transition_command', 'plot_part_aurocs']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #11aebdbf
 METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreement")
@@ -254,14 +257,14 @@ def _run_encoder(
 
 
 def assess_transition_run(
-    run_dir,
-    out_dir,
-    protocol: UncertaintyProtocol = METAWORLD_PROTOCOL,
+    run_dir,  # a run folder of Meta-World, Meta-World with varied objects or the Hopper (`metarl run`)
+    out_dir,  # where the estimators and their rows go (and the encoder, if the run has none)
+    protocol: UncertaintyProtocol = METAWORLD_PROTOCOL,  # episodes, task sets, OOD tasks, K values
     *,
-    contexts: Sequence[str] | None = None,
-    quick: bool = False,
-    progress: bool = True,
-    log=print,
+    contexts: Sequence[str] | None = None,  # the context modes to assess (None: every one in the run)
+    quick: bool = False,  # a tiny encoder for a run that has none (tests, examples)
+    progress: bool = True,  # show progress bars
+    log=print,  # where progress lines go
 ) -> pd.DataFrame:
     """Score every agent of the run `run_dir` on Meta-World, Meta-World with varied objects or the Hopper (chapter 09's
     `assess_agents`, this chapter's estimator on the run's encoder); each agent's estimator and rows go to
@@ -305,3 +308,36 @@ def assess_transition_command(options: UncertaintyOptions, command: str = "metar
     title = f"{'Meta-World' if benchmark.name == 'metaworld' else _label(benchmark)} uncertainty report"
     report = partial(write_uncertainty_report, settings=replace(METAWORLD_REPORT, title=title))
     return assess_and_report(options, protocol, assess_transition_run, report, command)
+
+# %% ../nbs/12_metaworld_uncertainty.ipynb #a1acc342
+def plot_part_aurocs(
+    metrics: pd.DataFrame,  # the `metrics.csv` of a `metarl uncertainty` report
+    metric: str = "ood_auroc",  # which AUROC: `ood_auroc`, `failure_auroc` or `heldout_auroc`
+    k: int = DEFAULT_K,  # after how many transitions
+    title: str = "",  # the panel's title (the family, say)
+    ax: Axes | None = None,  # where to draw (None: a new figure)
+):
+    """`metric` of the score and of each part (y) per context mode (colour) at `k` transitions, with its 95% interval
+    and chance (0.5) as a dashed line: which parts point the right way, for every agent."""
+    import matplotlib.pyplot as plt, seaborn as sns
+
+    rows = metrics[(metrics.metric == metric) & (metrics.k == k)]
+    if rows.empty:
+        raise ValueError(f"no {metric} at K={k} in these metrics; K values there: {sorted(set(metrics.k))}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.2))
+    scores = list(dict.fromkeys(rows.score))
+    contexts = list(dict.fromkeys(rows.context))
+    height = 0.8 / len(contexts)
+    for i, (context, colour) in enumerate(zip(contexts, sns.color_palette(n_colors=len(contexts)))):
+        r = rows[rows.context == context].set_index("score").reindex(scores)
+        y = np.arange(len(scores)) + (i - (len(contexts) - 1) / 2) * height
+        ax.errorbar(
+            r.value, y, xerr=[r.value - r.low, r.high - r.value], fmt="o", capsize=3, color=colour, label=context
+        )
+    ax.axvline(0.5, color="grey", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(scores)), scores)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel=f"{metric.replace('_', ' ')} at K = {k} (95% CI)", title=title)
+    ax.legend(fontsize=8, loc="best")
+    return ax

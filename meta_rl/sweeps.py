@@ -301,15 +301,15 @@ def spec_differences(held: SweepSpec, asked: SweepSpec) -> list[str]:
 
 
 def run_sweep(
-    spec: SweepSpec,
-    out,
-    backend: str = "local",
+    spec: SweepSpec,  # the grid and the settings every trial shares
+    out,  # the sweep's folder: one run folder per trial, the aggregated tables
+    backend: str = "local",  # "local" (a process pool) or "ray" (one of `BACKENDS`)
     *,
-    address: str | None = None,
-    max_workers: int | None = None,
-    trial_fn: Callable | None = None,
-    progress: bool = True,
-    aggregate: bool = True,
+    address: str | None = None,  # a Ray cluster to join (None: a local Ray instance, or the one already running)
+    max_workers: int | None = None,  # trials at once on the local pool (None: the CPUs / `spec.num_cpus`)
+    trial_fn: Callable | None = None,  # runs one trial (None: `run_trial`)
+    progress: bool = True,  # show a progress bar over the trials
+    aggregate: bool = True,  # write the sweep's summary tables when the trials are done
 ) -> SweepResult:
     """Run the unfinished trials of `spec` under `out` on `backend` (one of `BACKENDS`) with `trial_fn` (default
     `run_trial`), then aggregate."""
@@ -469,9 +469,6 @@ class SweepOptions:
 
 def sweep(options: SweepOptions) -> SweepResult:
     "Run the sweep `options` ask for. Bad options, or a missing optional library, are a one-line `ValueError`."
-    import matplotlib
-
-    matplotlib.use("Agg")
     if options.max_workers is not None and options.max_workers < 1:
         raise ValueError(f"--max-workers={options.max_workers} must be >= 1")
     try:  # PyYAML for a .yaml spec, Ray for backend="ray": optional

@@ -244,11 +244,11 @@ PREDICTOR_FORMAT = "meta_rl.transition_predictor/1"
 
 
 def train_transition_predictor(
-    ds: TaskTransitions,
-    config: TransitionPredictorConfig = TransitionPredictorConfig(),
-    out_dir: str | Path | None = None,
+    ds: TaskTransitions,  # transitions with the task each came from and its parameters
+    config: TransitionPredictorConfig = TransitionPredictorConfig(),  # context mode, sizes, optimiser and schedule
+    out_dir: str | Path | None = None,  # where `predictor.pt` goes (None: not saved)
     *,
-    progress: bool = True,
+    progress: bool = True,  # show a progress bar over the epochs
 ) -> TrainResult:
     """Train encoder and decoder on `ds`, validating on `config.val_tasks` of its tasks held out; best epoch to
     `out_dir/predictor.pt`."""

@@ -488,7 +488,11 @@ def write_results(study: optuna.Study, config: TuneConfig, command: str | None =
     return text
 
 # %% ../nbs/04a_tuning.ipynb #e05083c4
-def tune(config: TuneConfig, progress: bool = True, command: str | None = None) -> str:
+def tune(
+    config: TuneConfig,  # the study: benchmark, agent, learner to start from, trials, budget, folder (`metarl tune`)
+    progress: bool = True,  # show progress bars
+    command: str | None = None,  # the command line the summary names (None: no Command line)
+) -> str:
     """Search the learner's settings (`SEARCH_SPACE`) on `config`'s benchmark, trial by trial (resumable), writing the
     folder's tables after each; the summary."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial raises anyway

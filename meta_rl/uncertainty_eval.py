@@ -234,15 +234,15 @@ def assess_agents(
 
 
 def assess_run(
-    run_dir,
-    out_dir,
-    protocol: UncertaintyProtocol = UncertaintyProtocol(),
+    run_dir,  # a Striker run folder (`metarl run`)
+    out_dir,  # where the estimators, their rows and the ensemble go
+    protocol: UncertaintyProtocol = UncertaintyProtocol(),  # episodes, task sets, OOD tasks, K values, ensemble
     *,
-    contexts: Sequence[str] | None = None,
-    trained: TrainedEnsemble | None = None,
-    quick: bool = False,
-    progress: bool = True,
-    log=print,
+    contexts: Sequence[str] | None = None,  # the context modes to assess (None: every one in the run)
+    trained: TrainedEnsemble | None = None,  # a predictor ensemble to use (None: `out_dir`'s, trained if missing)
+    quick: bool = False,  # a toy IIDA encoder for a run that has none (tests, examples)
+    progress: bool = True,  # show progress bars
+    log=print,  # where progress lines go
 ) -> pd.DataFrame:
     """Score every agent of the Striker run `run_dir` (`assess_agents`); return all rows.
 
@@ -928,9 +928,6 @@ def assess_and_report(options: UncertaintyOptions, protocol, assess, write_repor
     """Run `assess(run, out, protocol, ...)` into `--out` (default `RUN/uncertainty`), then `write_report` on every row
     there; the table and where the report is. What `metarl uncertainty` ends with, on any benchmark."""
     out = Path(options.out or Path(options.run) / "uncertainty")
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
     progress = not options.no_progress
     assess(options.run, out, protocol, contexts=options.context, quick=options.quick, progress=progress)
     table = write_report(collect_assessments(out), out, protocol.reps, record_command(out, command))

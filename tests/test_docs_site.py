@@ -2,8 +2,8 @@
 `_docs_preview/`, served from 127.0.0.1, and every page is opened in headless Chromium (Debian's `chromium`, driven
 by Playwright). Each page must load without a JavaScript error and without asking any other host for anything (the
 published pages must not depend on a CDN), show its title, the API docs of what its notebook exports, and its
-figures, with something drawn in each. Screenshots of the front page and of chapters 07, 08 and 14 (Results) are saved
-to `_docs_preview/screenshots/`.
+figures, with something drawn in each. Screenshots of the front page and of chapters 07, 08, 09 and 14 (Results) are
+saved to `_docs_preview/screenshots/`.
 
 What each page must show is read from the notebooks themselves, so new chapters are checked as soon as they exist.
 Without Chromium or Playwright the tests are skipped, except on CI (`CI` set), where they fail."""
@@ -238,23 +238,28 @@ def test_front_page_links_every_chapter_in_order(browser, preview):
         page.close()
 
 
-def test_screenshots_of_front_page_and_three_chapters(browser, preview):
-    """Saves `_docs_preview/screenshots/front.png`, `evaluation.png` (chapter 07), `uncertainty.png` (chapter 08) and
-    `results.png` (chapter 14, Results)."""
+def test_screenshots_of_front_page_and_four_chapters(browser, preview):
+    """Saves `_docs_preview/screenshots/front.png`, `evaluation.png` (chapter 07), `uncertainty.png` (chapter 08),
+    `uncertainty_eval.png` (chapter 09) with `assessment.png`, its pre-rendered assessment explorer (the ball's path and
+    the score's bars, one frame per slider position), and `results.png` (chapter 14)."""
     shots = PREVIEW / "screenshots"
     shots.mkdir(exist_ok=True)
     by_notebook = {p["notebook"]: p for p in PAGES}
     shots_of = (("front", "index"), ("evaluation", EVALUATION_CHAPTER), ("uncertainty", "08_uncertainty"))
-    for name, notebook in (*shots_of, ("results", "14_results")):
+    shots_of += (("uncertainty_eval", "09_uncertainty_eval"), ("results", "14_results"))
+    for name, notebook in shots_of:
         page, _ = open_page(browser, preview, by_notebook[notebook]["page"])
         try:
             height = min(page.evaluate("document.documentElement.scrollHeight"), 4000)
             page.screenshot(
                 path=str(shots / f"{name}.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": height}
             )
+            if notebook == "09_uncertainty_eval":
+                page.locator(".image-slider").first.screenshot(path=str(shots / "assessment.png"))
         finally:
             page.close()
         assert (shots / f"{name}.png").stat().st_size > 10_000
+    assert (shots / "assessment.png").stat().st_size > 10_000
 
 
 def test_previous_and_next_links_search_and_the_small_screen_menu(browser, preview):

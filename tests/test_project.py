@@ -96,3 +96,33 @@ def test_env_speed_benchmark_rejects_bad_arguments():
         [sys.executable, str(ROOT / "benchmarks" / "env_speed.py"), "--steps", "0"], capture_output=True, text=True
     )
     assert r.returncode != 0 and "--steps" in r.stderr
+
+
+MAIN_ENTRY_POINTS = [  # the function a reader of each chapter calls first: nbdev shows a comment per parameter
+    "baselines.train",
+    "baselines.load_agent",
+    "ceiling.plan_task",
+    "tuning.tune",
+    "transition_predictor.train_transition_predictor",
+    "evaluation.evaluate",
+    "evaluation.adapt",
+    "evaluation.write_report",
+    "evaluation.run",
+    "uncertainty_eval.assess_run",
+    "sweeps.run_sweep",
+    "metaworld_uncertainty.assess_transition_run",
+    "metaworld_uncertainty.plot_part_aurocs",
+]
+
+
+@pytest.mark.parametrize("name", MAIN_ENTRY_POINTS)
+def test_main_entry_points_document_every_parameter(name):
+    "Each parameter has its docment (a comment after it in the signature), which the docs show beside it."
+    import importlib
+
+    from fastcore.docments import docments
+
+    module, function = name.rsplit(".", 1)
+    documented = docments(getattr(importlib.import_module(f"meta_rl.{module}"), function))
+    missing = [p for p, text in documented.items() if p != "return" and not text]
+    assert not missing, f"meta_rl.{name}: parameters without a comment: {missing}"
