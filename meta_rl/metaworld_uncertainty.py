@@ -41,6 +41,7 @@ from meta_rl.uncertainty_eval import (
 )
 from .metaworld import ood_metaworld_tasks
 import meta_rl.hopper, meta_rl.metaworld_dynamics  # noqa: F401 (registers their benchmarks, chapters 10a and 10b)
+import meta_rl.walker2d, meta_rl.swimmer  # noqa: F401 (the Walker2d's and the Swimmer's, chapters 10c and 10d)
 from meta_rl.transition_predictor import (
     TransitionNormalizer,
     TransitionPredictor,
@@ -207,7 +208,7 @@ METAWORLD_REPORT = ReportSettings(
 )  # chapter 09's report with Meta-World's parts and metrics (OOD, held-out and failure AUROC)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #a69ba19c
-TRANSITION_BENCHMARKS = ("metaworld", "metaworld-dynamics", "hopper")  # whose latent encoder is chapter 06a's
+TRANSITION_BENCHMARKS = ("metaworld", "metaworld-dynamics", "hopper", "walker2d", "swimmer")  # encoder: chapter 06a's
 
 
 def _run_benchmark(run_dir) -> Benchmark:

@@ -104,6 +104,8 @@ MAIN_ENTRY_POINTS = [  # the function a reader of each chapter calls first: nbde
     "ceiling.plan_task",
     "tuning.tune",
     "transition_predictor.train_transition_predictor",
+    "hopper.body_tasks",
+    "hopper.iida_predictor_table",
     "evaluation.evaluate",
     "evaluation.adapt",
     "evaluation.write_report",

@@ -1,0 +1,109 @@
+"""`metarl run --benchmark hopper|swimmer`: the body families (chapters 10a, 10c, 10d) through the generic path, end to
+end at the quick budget (the latent's encoder trained in the run's folder), then `metarl uncertainty` on it; and
+the IIDA table script on each family."""
+
+import subprocess, sys
+from pathlib import Path
+
+import pandas as pd
+
+from meta_rl import cli
+from meta_rl.hopper import FACTOR_NAMES
+from meta_rl.swimmer import SWIMMER_FACTORS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
+    out = tmp_path / "hopper"
+    args = [
+        "run",
+        "--benchmark",
+        "hopper",
+        "--context",
+        "none",
+        "explicit",
+        "latent",
+        "rl2",
+        "--quick",
+        "--no-progress",
+    ]
+    assert cli.main([*args, "--out", str(out)]) == 0, capsys.readouterr().err
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert set(episodes.context) == {"none", "explicit", "latent", "rl2"}
+    assert {*FACTOR_NAMES, "distance", "steps", "success"} <= set(episodes.columns)
+    assert set(episodes[episodes.split == "test"].kind) == {"interpolation", "extrapolation"}
+    assert (episodes.steps >= 1).all() and (episodes.steps <= 1000).all()
+    assert "| explicit | test (4) |" in (out / "summary.md").read_text()
+    assert (out / "benchmark.json").read_text().count('"hopper"') == 1
+
+    assert (out / "encoder" / "predictor.pt").is_file() and (out / "encoder" / "hopper_train.npz").is_file()
+
+    # the uncertainty path (chapter 12) on the same run: every agent scored on train, held-out and OOD bodies
+    assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
+    scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
+    assert set(scored.context) == {"none", "explicit", "latent", "rl2"} and set(scored.set) == {"train", "test", "ood"}
+    assert set(scored.benchmark) == {"hopper"} and scored.score.notna().all()
+    assert "| latent | **score**" in (out / "uncertainty" / "summary.md").read_text()
+
+
+def test_a_quick_swimmer_run_and_its_uncertainty(tmp_path, capsys):
+    """The Swimmer (chapter 10d): a family that never falls and whose success is a distance, run and assessed."""
+    out = tmp_path / "swimmer"
+    args = ["run", "--benchmark", "swimmer", "--context", "explicit", "latent", "--quick", "--no-progress"]
+    assert cli.main([*args, "--out", str(out)]) == 0, capsys.readouterr().err
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert {*SWIMMER_FACTORS, "distance", "steps", "success"} <= set(episodes.columns)
+    assert (episodes.steps == 1000).all() and (episodes.success == (episodes.distance >= 1.0)).all()
+    assert (out / "encoder" / "swimmer_train.npz").is_file()
+    assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
+    scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
+    assert set(scored.benchmark) == {"swimmer"} and set(scored.set) == {"train", "test", "ood"}
+
+
+def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_path, capsys):
+    """`benchmarks/iida_table.py` (chapter 10a's IIDA table) on a tiny budget: random actions, one seed, one epoch."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import iida_table
+
+    out = tmp_path / "iida"
+    iida_table.main(["--rollouts", "2", "--test-rollouts", "2", "--seeds", "0", "--epochs", "1", "--out", str(out)])
+    per_seed = pd.read_csv(out / "per_seed.csv")
+    assert len(per_seed) == 3 * 2 and set(per_seed.kind) == {"interpolation", "extrapolation"}
+    table = (out / "table.md").read_text()
+    assert "| latent |" in table and "163.03 ± 6.78" in table and "variance of s' across" in table
+    assert table in capsys.readouterr().out
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "iida_table.py"), "--out", str(out), "--segment", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "must be positive" in r.stderr
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "iida_table.py"), "--out", str(out), "--family", "ant"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "invalid choice: 'ant'" in r.stderr
+
+
+def test_the_iida_table_of_a_family_without_a_published_row(tmp_path, capsys):
+    """The Walker2d has no row in IIDA's table: ours is printed beside "no row", with no published ratio."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import iida_table
+
+    out = tmp_path / "walker"
+    argv = ["--family", "walker2d", "--rollouts", "2", "--test-rollouts", "2", "--seeds", "0", "--epochs", "1"]
+    iida_table.main([*argv, "--out", str(out)])
+    table = (out / "table.md").read_text()
+    assert "IIDA (Walker2d) |" in table and "| none |" in table and "no row" in table and "(IIDA:" not in table
+
+
+def test_a_sweep_over_the_body_families_on_the_pool(tmp_path):
+    """`metarl sweep` runs the families like any benchmark: one grid over the Walker2d and the Swimmer, one report."""
+    from meta_rl.sweeps import SweepSpec, run_sweep
+
+    spec = SweepSpec(grid=dict(benchmark=["walker2d", "swimmer"]), fixed=dict(quick=True, context="none"), name="bodies")
+    result = run_sweep(spec, tmp_path / "sweep", progress=False)
+    assert [r["status"] for r in result.records] == ["done", "done"], result.failed
+    assert set(result.summary.sweep_benchmark) == {"walker2d", "swimmer"}
