@@ -410,7 +410,14 @@ def train_body_encoder(
     return train_transition_predictor(ds, config, out_dir, progress=progress).checkpoint
 
 
-def train_run_encoder(benchmark: BodyBenchmark, out_dir, seed=0, quick=False, workers=None, progress=False) -> Path:
+def train_run_encoder(
+    benchmark: BodyBenchmark,  # the run's benchmark
+    out_dir,  # the encoder's folder, e.g. RUN/encoder
+    seed: int = 0,  # the data's and the predictor's seed
+    quick: bool = False,  # the tiny version: 3 tasks, a small predictor, 2 epochs
+    workers: int | None = None,  # not used (chapter 03's `EncoderSource.train` passes it): the data take one process
+    progress: bool = False,  # show a progress bar
+) -> Path:
     "A run's latent encoder: `train_body_encoder` on the benchmark's training tasks (3 of them with `quick`)."
     tasks = TaskSet(benchmark.train.tasks[:3], "train") if quick else benchmark.train
     return train_body_encoder(benchmark.env_class, tasks, out_dir, seed=seed, quick=quick, progress=progress)
