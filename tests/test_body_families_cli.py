@@ -103,7 +103,9 @@ def test_a_sweep_over_the_body_families_on_the_pool(tmp_path):
     """`metarl sweep` runs the families like any benchmark: one grid over the Walker2d and the Swimmer, one report."""
     from meta_rl.sweeps import SweepSpec, run_sweep
 
-    spec = SweepSpec(grid=dict(benchmark=["walker2d", "swimmer"]), fixed=dict(quick=True, context="none"), name="bodies")
+    spec = SweepSpec(
+        grid=dict(benchmark=["walker2d", "swimmer"]), fixed=dict(quick=True, context="none"), name="bodies"
+    )
     result = run_sweep(spec, tmp_path / "sweep", progress=False)
     assert [r["status"] for r in result.records] == ["done", "done"], result.failed
     assert set(result.summary.sweep_benchmark) == {"walker2d", "swimmer"}
