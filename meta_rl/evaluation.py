@@ -871,7 +871,7 @@ class RunConfig:
 
     out: str  # the run folder, e.g. runs/NAME
     benchmark: str = (
-        "striker"  # which benchmark (chapter 03's make_benchmark): striker, toy, metaworld, metaworld-dynamics, hopper
+        "striker"  # which benchmark: striker, toy, metaworld, metaworld-dynamics, hopper, walker2d or swimmer
     )
     split: str | None = None  # striker: which tasks to train and test on, one of SPLITS (default train25-test36)
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
