@@ -46,5 +46,6 @@ setuptools.setup(
     entry_points={
         'console_scripts': cfg.get('console_scripts', '').split(),
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_path")}._modidx:d'],
+        'meta_rl.benchmarks': cfg.get('benchmarks', '').split(),
     },
     **setup_cfg)

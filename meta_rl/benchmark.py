@@ -6,6 +6,7 @@
 from __future__ import annotations
 import zlib
 from functools import partial
+from importlib.metadata import entry_points
 from dataclasses import asdict, dataclass, field
 from typing import Callable, ClassVar, Protocol, Sequence, runtime_checkable
 
@@ -18,9 +19,10 @@ from .striker import STRIKER_VARIANTS
 from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, TaskSet, make_split, ood_tasks
 
 # %% auto #0
-__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'ENCODERS', 'Benchmark', 'task_seed', 'play_episodes',
-           'StrikerBenchmark', 'PointMassEnv', 'toy_split', 'ToyBenchmark', 'register_benchmark', 'make_benchmark',
-           'EncoderSettings', 'EncoderSource', 'register_encoder', 'encoder_source']
+__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'ENCODERS', 'Benchmark', 'task_seed',
+           'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split', 'ToyBenchmark', 'register_benchmark',
+           'benchmark_names', 'load_benchmark_module', 'benchmark_factory', 'make_benchmark', 'EncoderSettings',
+           'EncoderSource', 'register_encoder', 'encoder_source', 'load_encoder']
 
 # %% ../nbs/03_benchmark.ipynb #0f41d03a
 @runtime_checkable
@@ -264,6 +266,7 @@ BENCHMARKS: dict[str, Callable[..., Benchmark]] = {
     "striker": lambda split="train25-test36", variant="epi": StrikerBenchmark(make_split(split), variant),
     "toy": ToyBenchmark,
 }
+BENCHMARK_ENTRY_POINTS = "meta_rl.benchmarks"  # entry-point group: benchmark name -> the module that registers it
 
 
 def register_benchmark(name: str, factory: Callable[..., Benchmark]) -> None:
@@ -271,11 +274,33 @@ def register_benchmark(name: str, factory: Callable[..., Benchmark]) -> None:
     BENCHMARKS[name] = factory
 
 
+def _declared() -> dict:
+    return {point.name: point for point in entry_points(group=BENCHMARK_ENTRY_POINTS)}
+
+
+def benchmark_names() -> list[str]:
+    "Every benchmark `make_benchmark` can build: those registered so far and those installed packages declare."
+    return sorted(set(BENCHMARKS) | set(_declared()))
+
+
+def load_benchmark_module(name: str) -> None:
+    "Import the module an installed package declares for benchmark `name` (it registers the benchmark and its encoder)."
+    if (point := _declared().get(name)) is not None:
+        point.load()
+
+
+def benchmark_factory(name: str) -> Callable[..., Benchmark]:
+    "What `make_benchmark(name, ...)` calls, its module imported first if need be; an error lists the known names."
+    if name not in BENCHMARKS:
+        load_benchmark_module(name)
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; choose one of {benchmark_names()}")
+    return BENCHMARKS[name]
+
+
 def make_benchmark(benchmark: str = "striker", **options) -> Benchmark:
     "The benchmark called `benchmark`, built with `options` (a run folder's `record()` rebuilds its benchmark)."
-    if benchmark not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {benchmark!r}; choose one of {sorted(BENCHMARKS)}")
-    return BENCHMARKS[benchmark](**options)
+    return benchmark_factory(benchmark)(**options)
 
 # %% ../nbs/03_benchmark.ipynb #c7841013
 @dataclass(frozen=True)
@@ -295,6 +320,8 @@ class EncoderSource:
     train: Callable[..., str]  # (benchmark, out_dir, seed, quick, workers, progress) -> the checkpoint's path
     load: Callable[..., Callable]  # (path, memory, probe_steps=0, shift=None, scale=None) -> an encoder factory
     default_memory: str = "episode"  # the memory when a run does not choose one
+    transitions: bool = False  # its encoder reads (s, a, r, s') transitions (chapter 06a): chapter 12 measures its runs
+    learnt: bool = True  # its encoders are trained: loading one needs the checkpoint `train` wrote
 
 
 ENCODERS: dict[str, EncoderSource] = {}
@@ -305,18 +332,34 @@ def register_encoder(benchmark: str, source: EncoderSource) -> None:
     ENCODERS[benchmark] = source
 
 
-def encoder_source(benchmark: Benchmark) -> EncoderSource:
-    "How `benchmark`'s latent encoders are trained and loaded; an error names the chapter to import if none is known."
-    if benchmark.name not in ENCODERS:
-        raise ValueError(
-            f"no latent encoder is registered for benchmark {benchmark.name!r} (registered: {sorted(ENCODERS)}; "
-            "in Python, import the module that defines one: meta_rl.iida_predictor, meta_rl.metaworld)"
-        )
-    return ENCODERS[benchmark.name]
+def encoder_source(benchmark: Benchmark | str) -> EncoderSource:
+    "How the latent encoders of `benchmark` (or of the benchmark so named) are trained and loaded; imports its module."
+    name = benchmark if isinstance(benchmark, str) else benchmark.name
+    if name not in ENCODERS:
+        load_benchmark_module(name)
+    if name not in ENCODERS:
+        raise ValueError(f"no latent encoder is registered for benchmark {name!r} (registered: {sorted(ENCODERS)})")
+    return ENCODERS[name]
 
 # %% ../nbs/03_benchmark.ipynb #096a7a42
 def _toy_encoder(path=None, memory: str = "episode", **_) -> Callable[[], RunningMeanEncoder]:
     return partial(RunningMeanEncoder, (1,))
 
 
-register_encoder("toy", EncoderSource(train=lambda *a, **k: None, load=_toy_encoder))
+register_encoder("toy", EncoderSource(train=lambda *a, **k: None, load=_toy_encoder, learnt=False))
+
+# %% ../nbs/03_benchmark.ipynb #1157e3f1
+def load_encoder(benchmark: Benchmark, path: str | None, settings: EncoderSettings = EncoderSettings()) -> Callable:
+    """The encoder factory of `benchmark`'s checkpoint `path` with the memory `settings` choose (default: the
+    benchmark's) and its probe, standardised over the training tasks when it probes (unless `raw`)."""
+    source = encoder_source(benchmark)
+    if path is None and source.learnt:
+        raise ValueError(f"{benchmark.name}'s latent encoder is trained: name its checkpoint (--encoder PATH)")
+    encoder = source.load(path, memory=settings.memory or source.default_memory, probe_steps=settings.probe)
+    if (learned_on := getattr(encoder, "variant", None)) not in (None, getattr(benchmark, "variant", learned_on)):
+        raise ValueError(
+            f"--encoder {path} learned on the Striker variant {learned_on}, not on --variant {benchmark.variant}"
+        )
+    if settings.probe and not settings.raw:  # probe latents of the training tasks: mean 0, std 1 per dimension
+        encoder = encoder.standardized(benchmark.train)
+    return encoder

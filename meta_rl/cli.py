@@ -18,7 +18,7 @@ from .evaluation import RunConfig, run, write_report
 from .iida_data import GenerateConfig, generate
 from .iida_predictor import PredictorTraining, train_from_files
 from . import sweeps
-from .metaworld_uncertainty import TRANSITION_BENCHMARKS, assess_transition_command
+from .metaworld_uncertainty import assess_transition_command, measures_transitions, transition_benchmarks
 from .uncertainty_eval import UncertaintyOptions, assess_striker_run
 from .dynamics import read_json
 
@@ -122,8 +122,8 @@ def uncertainty_command(argv: Sequence[str]) -> int:
     record = Path(options.run) / "benchmark.json"
     held = read_json(record) if record.is_file() else {"benchmark": "striker"}  # folders from before benchmark.json
     kind = held.get("benchmark")
-    if kind not in ("striker", *TRANSITION_BENCHMARKS):
-        measured = ", ".join(("striker", *TRANSITION_BENCHMARKS))
+    if kind != "striker" and not measures_transitions(kind):
+        measured = ", ".join(("striker", *transition_benchmarks()))
         raise Refused(f"--run {options.run} is a run on {kind!r}; metarl uncertainty measures {measured} runs")
     if held.get("variant", "epi") != "epi":
         raise Refused(f"--run {options.run} is on the Striker variant {held['variant']!r}; uncertainty needs epi's")

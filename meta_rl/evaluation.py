@@ -39,7 +39,8 @@ from meta_rl.baselines import (
     torch_threads,
     train,
 )
-from .benchmark import BENCHMARKS, Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
+from .benchmark import Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
+from .benchmark import benchmark_factory, benchmark_names, load_encoder
 from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
@@ -673,7 +674,7 @@ def write_report(
             save_table(improvement, out / "improvement.csv")
             text += improvement_markdown(improvement)
     text += interaction_markdown(interaction_table(out))
-    if bench["benchmark"] in BENCHMARKS and hasattr(about := make_benchmark(**bench), "report_lines"):
+    if bench["benchmark"] in benchmark_names() and hasattr(about := make_benchmark(**bench), "report_lines"):
         text += about.report_lines(episodes)
     text += [f"![{n}](figures/{n}.png)" for n in made]
     save_file(out / "summary.md", ("\n".join(text) + "\n").encode())
@@ -870,9 +871,7 @@ class RunConfig:
     "One run of the protocol: the benchmark, the agents, their training budget, their encoder and their evaluation."
 
     out: str  # the run folder, e.g. runs/NAME
-    benchmark: str = (
-        "striker"  # which benchmark: striker, toy, metaworld, metaworld-dynamics, hopper, walker2d or swimmer
-    )
+    benchmark: str = "striker"  # which benchmark: striker, toy or a family's, e.g. hopper (benchmark_names())
     split: str | None = None  # striker: which tasks to train and test on, one of SPLITS (default train25-test36)
     suite: str | None = None  # metaworld: ML1 (one skill, with --env-name) or ML10 (default ML1)
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
@@ -1022,9 +1021,9 @@ def _below_minimum(config: RunConfig) -> list[str]:
 # %% ../nbs/07_evaluation.ipynb #1164ba70
 def _benchmark(config: RunConfig) -> Benchmark:
     "The benchmark `config` names, built with its options; an option it does not take is named by its flag."
-    if config.benchmark not in BENCHMARKS:
-        raise ValueError(f"--benchmark {config.benchmark!r} is not a benchmark; choose one of {sorted(BENCHMARKS)}")
-    options, accepted = config.benchmark_options(), inspect.signature(BENCHMARKS[config.benchmark]).parameters
+    if config.benchmark not in benchmark_names():
+        raise ValueError(f"--benchmark {config.benchmark!r} is not a benchmark; choose one of {benchmark_names()}")
+    options, accepted = config.benchmark_options(), inspect.signature(benchmark_factory(config.benchmark)).parameters
     if extra := [k for k in options if k not in accepted]:
         raise ValueError(f"{_flag(extra[0])} is not an option of --benchmark {config.benchmark}")
     return make_benchmark(config.benchmark, **options)
@@ -1093,14 +1092,7 @@ def run_encoder(config: RunConfig, benchmark: Benchmark, protocol: Protocol) -> 
         args = dict(seed=config.seeds[0], quick=config.quick, workers=protocol.workers, progress=not config.no_progress)
         path = source.train(benchmark, out / "encoder", **args)
     path = None if path is None else str(Path(path).resolve())
-    encoder = source.load(path, memory=settings.memory or source.default_memory, probe_steps=settings.probe)
-    if (learned_on := getattr(encoder, "variant", None)) not in (None, getattr(benchmark, "variant", learned_on)):
-        raise ValueError(
-            f"--encoder {path} learned on the Striker variant {learned_on}, not on --variant {benchmark.variant}"
-        )
-    if settings.probe and not settings.raw:  # probe latents of the training tasks: mean 0, std 1 per dimension
-        encoder = encoder.standardized(benchmark.train)
-    return encoder, path
+    return load_encoder(benchmark, path, settings), path
 
 
 def _trained_steps(ppo: PPOConfig) -> int:

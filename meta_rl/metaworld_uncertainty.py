@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from .baselines import Agent  # first: chapter 01 checks MUJOCO_GL early
-from .benchmark import Benchmark, encoder_source, make_benchmark
+from .benchmark import Benchmark, benchmark_names, encoder_source, make_benchmark
 from meta_rl.uncertainty import (
     DEFAULT_K,
     ESTIMATORS,
@@ -40,8 +40,6 @@ from meta_rl.uncertainty_eval import (
     options_protocol,
 )
 from .metaworld import ood_metaworld_tasks
-import meta_rl.hopper, meta_rl.metaworld_dynamics  # noqa: F401 (registers their benchmarks, chapters 10a and 10b)
-import meta_rl.walker2d, meta_rl.swimmer  # noqa: F401 (the Walker2d's and the Swimmer's, chapters 10c and 10d)
 from meta_rl.transition_predictor import (
     TransitionNormalizer,
     TransitionPredictor,
@@ -55,8 +53,9 @@ if TYPE_CHECKING:  # for annotations only: matplotlib is imported where a figure
 
 # %% auto #0
 __all__ = ['METAWORLD_PARTS', 'METAWORLD_DEFAULT_PARTS', 'METAWORLD_PROTOCOL', 'METAWORLD_QUICK', 'METAWORLD_REPORT',
-           'TRANSITION_BENCHMARKS', 'transition_uncertainty_parts', 'MetaWorldUncertaintyEstimator',
-           'compare_part_subsets', 'assess_transition_run', 'assess_transition_command', 'plot_part_aurocs']
+           'transition_uncertainty_parts', 'MetaWorldUncertaintyEstimator', 'compare_part_subsets',
+           'measures_transitions', 'transition_benchmarks', 'assess_transition_run', 'assess_transition_command',
+           'plot_part_aurocs']
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #11aebdbf
 METAWORLD_PARTS = ("latent_std", "latent_novelty", "surprise", "policy_disagreement")
@@ -114,7 +113,7 @@ METAWORLD_DEFAULT_PARTS = (
 
 class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
     """Chapter 08's estimator with the parts of `transition_uncertainty_parts`, from chapter 06a's context encoder
-    `model` (and the critics of `agents`). Built on Meta-World, it serves every benchmark of `TRANSITION_BENCHMARKS`."""
+    `model` (and the critics of `agents`). Built on Meta-World, it serves each benchmark that `measures_transitions`."""
 
     play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
@@ -208,19 +207,28 @@ METAWORLD_REPORT = ReportSettings(
 )  # chapter 09's report with Meta-World's parts and metrics (OOD, held-out and failure AUROC)
 
 # %% ../nbs/12_metaworld_uncertainty.ipynb #a69ba19c
-TRANSITION_BENCHMARKS = ("metaworld", "metaworld-dynamics", "hopper", "walker2d", "swimmer")  # encoder: chapter 06a's
+def measures_transitions(benchmark: str) -> bool:
+    "Whether this chapter measures runs on the benchmark so named: those whose latent encoder is chapter 06a's."
+    try:
+        return encoder_source(benchmark).transitions
+    except ValueError:  # unknown, or no latent encoder
+        return False
+
+
+def transition_benchmarks() -> list[str]:
+    "Every known benchmark `measures_transitions` accepts (it imports their modules)."
+    return [name for name in benchmark_names() if measures_transitions(name)]
 
 
 def _run_benchmark(run_dir) -> Benchmark:
-    "The benchmark a run folder was trained on (from its `benchmark.json`), one of `TRANSITION_BENCHMARKS`."
+    "The benchmark a run folder was trained on (from its `benchmark.json`), one that `measures_transitions`."
     run_dir = Path(run_dir)
     if not (run_dir / "benchmark.json").is_file():
         raise FileNotFoundError(f"{run_dir} is not a run folder of metarl run (no benchmark.json)")
     record = read_json(run_dir / "benchmark.json")
-    if record.get("benchmark") not in TRANSITION_BENCHMARKS:
-        raise ValueError(
-            f"{run_dir} is a {record.get('benchmark')} run; this path measures {', '.join(TRANSITION_BENCHMARKS)} runs"
-        )
+    if not measures_transitions(record.get("benchmark")):
+        measured = ", ".join(transition_benchmarks())
+        raise ValueError(f"{run_dir} is a {record.get('benchmark')} run; this path measures {measured} runs")
     return make_benchmark(**record)
 
 
@@ -294,8 +302,8 @@ def assess_transition_run(
 
 
 def assess_transition_command(options: UncertaintyOptions, command: str = "metarl uncertainty") -> str:
-    """`metarl uncertainty` on a run of `TRANSITION_BENCHMARKS` (on ML10 no OOD goals: its held-out test skills are the
-    novel ones)."""
+    """`metarl uncertainty` on a run of a benchmark that `measures_transitions` (on ML10 no OOD goals: its held-out
+    test skills are the novel ones)."""
     protocol = options_protocol(options, METAWORLD_QUICK if options.quick else METAWORLD_PROTOCOL)
     benchmark = _run_benchmark(options.run)
     agent_folders(options.run, options.context)

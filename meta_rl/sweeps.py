@@ -20,11 +20,6 @@ __all__ = ['TRIAL_SET', 'RUN_KEYS', 'PPO_KEYS', 'RUN_TYPES', 'BACKENDS', 'Trial'
            'collect_sweep', 'aggregate_sweep', 'SweepOptions', 'sweep', 'sweep_report']
 
 # %% ../nbs/11_sweeps.ipynb #02b1b12a
-import meta_rl.iida_predictor  # noqa: F401  registers the Striker's latent encoder (chapter 03's encoder_source)
-import meta_rl.metaworld  # noqa: F401  registers the Meta-World benchmark and its encoder
-import meta_rl.hopper  # noqa: F401  registers the Hopper benchmark (chapter 10a)
-import meta_rl.walker2d, meta_rl.swimmer  # noqa: F401  register the Walker2d and the Swimmer (chapters 10c, 10d)
-import meta_rl.metaworld_dynamics  # noqa: F401  registers Meta-World with varied object dynamics (chapter 10b)
 from .baselines import PPOConfig, save_figure, save_file, save_table
 from meta_rl.evaluation import (
     RunConfig,

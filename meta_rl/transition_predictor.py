@@ -367,7 +367,10 @@ def transition_encoder_source(train: Callable[..., str]) -> EncoderSource:
     """How a family's runs get their latent encoder (chapter 03's `EncoderSource`): trained by `train` (a benchmark's
     data, then `train_transition_predictor`), loaded with `load_transition_encoder`, remembering the task by default."""
     return EncoderSource(
-        train=train, load=lambda path, memory="task", **_: load_transition_encoder(path, memory), default_memory="task"
+        train=train,
+        load=lambda path, memory="task", **_: load_transition_encoder(path, memory),
+        default_memory="task",
+        transitions=True,
     )
 
 # %% ../nbs/06a_transition_predictor.ipynb #993d9f26

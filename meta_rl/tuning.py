@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, json, math, time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -31,14 +31,15 @@ from meta_rl.baselines import (
     save_table,
     torch_threads,
 )
-from .benchmark import Benchmark, make_benchmark
+from .benchmark import Benchmark, EncoderSettings, load_encoder, make_benchmark
+from .context import CONTEXT_MODES
 from .ceiling import load_ceiling, normalized_score
 from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
 
 # %% auto #0
 __all__ = ['SEARCH_SPACE', 'TUNED_CONTEXTS', 'STUDY', 'TUNE_RECORD', 'TUNED_LEARNER', 'FINISHED', 'MEASURED', 'Range',
-           'suggest_ppo', 'TuneConfig', 'scored_tasks', 'study_inputs', 'score_agent', 'TrialScorer', 'run_trial',
-           'tune_record', 'requeue_unfinished', 'open_study', 'finished', 'tuned_learner', 'trials_table',
+           'suggest_ppo', 'TuneConfig', 'scored_tasks', 'study_inputs', 'study_encoder', 'score_agent', 'TrialScorer',
+           'run_trial', 'tune_record', 'requeue_unfinished', 'open_study', 'finished', 'tuned_learner', 'trials_table',
            'markdown_table', 'tune_summary', 'rescore', 'recheck', 'recheck_means', 'optimize', 'write_results', 'tune']
 
 # %% ../nbs/04a_tuning.ipynb #8ba37def
@@ -85,7 +86,7 @@ def suggest_ppo(trial: optuna.Trial, base: PPOConfig, space: dict = SEARCH_SPACE
     return replace(config, batch_size=min(changes.get("batch_size", config.batch_size), config.rollout_size))
 
 # %% ../nbs/04a_tuning.ipynb #233d38d0
-TUNED_CONTEXTS = ("none", "explicit", "rl2")  # contexts a study can tune (latent's encoder is trained per run)
+TUNED_CONTEXTS = CONTEXT_MODES  # contexts a study can tune (a latent agent's with the encoder --encoder names)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,10 @@ class TuneConfig:
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
-    context: str = "explicit"  # what the tuned agent observes: none, explicit or rl2
+    context: str = "explicit"  # what the tuned agent observes: none, explicit, latent or rl2
+    encoder: str | None = None  # latent: the encoder checkpoint it reads, e.g. a run's encoder/predictor.pt
+    memory: str | None = None  # latent: what the encoder remembers, episode or task (default: the benchmark's)
+    probe: int = 0  # latent on the Striker: a probe strike of this many steps whenever it forgets (0: none)
     learner: str = "ppo-tuned"  # the learner the search starts from (its fields outside the search are kept)
     set: tuple[str, ...] = ()  # PPOConfig overrides of that learner, KEY=VALUE, e.g. n_envs=4
     trials: int = 50  # the study ends when this many trials have finished (completed or pruned)
@@ -128,8 +132,25 @@ class TuneConfig:
             )
         if self.context not in TUNED_CONTEXTS:
             raise ValueError(f"--context {self.context!r}: a study tunes one of {list(TUNED_CONTEXTS)}")
+        self._check_encoder()
         if not str(self.out).strip():
             raise ValueError("--out must name a folder")
+
+    def _check_encoder(self):
+        given = [f"--{n}" for n in ("encoder", "memory", "probe") if getattr(self, n)]
+        if self.context != "latent" and given:
+            raise ValueError(f"{', '.join(given)}: only a --context latent study reads an encoder")
+        if self.encoder is not None and not Path(self.encoder).is_file():
+            raise ValueError(f"--encoder {self.encoder}: no such file (metarl run trains one into OUT/encoder)")
+        if self.memory not in (None, "episode", "task"):
+            raise ValueError(f"--memory {self.memory!r}: choose episode or task")
+        if isinstance(self.probe, bool) or not isinstance(self.probe, int) or self.probe < 0:
+            raise ValueError(f"--probe {self.probe!r} must be an integer >= 0")
+
+    def encoder_settings(self) -> EncoderSettings:
+        "The latent agent's encoder: the checkpoint (made absolute), its memory and its probe."
+        path = None if self.encoder is None else str(Path(self.encoder).resolve())
+        return EncoderSettings(path=path, memory=self.memory, probe=self.probe)
 
     def benchmark_options(self) -> dict:
         "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
@@ -167,6 +188,14 @@ def study_inputs(config: TuneConfig) -> tuple[Benchmark, pd.DataFrame | None]:
     tasks = scored_tasks(config, benchmark)
     table = load_ceiling(config.ceiling, tasks)
     return benchmark, table[table.task_id.isin({t.id for t in tasks})].reset_index(drop=True)
+
+
+def study_encoder(config: TuneConfig, benchmark: Benchmark) -> Callable | None:
+    "The encoder factory a `latent` study's agents read (chapter 03's `load_encoder`); None for the other contexts."
+    if config.context != "latent":
+        return None
+    settings = config.encoder_settings()
+    return load_encoder(benchmark, settings.path, settings)
 
 # %% ../nbs/04a_tuning.ipynb #01fca354
 def score_agent(agent: Agent, tasks, ceiling: pd.DataFrame | None = None, seed: int = 0) -> dict:
@@ -213,14 +242,17 @@ def run_trial(trial: optuna.Trial, config: TuneConfig, benchmark: Benchmark, cei
     scoring it `config.points` times (`TrialScorer`); its last score (`optuna.TrialPruned` if it was pruned)."""
     start, env = time.perf_counter(), None
     try:  # from the trial's first line: a Ctrl-C while its envs are being made is an interruption too
-        ppo = agent_config(config.trial_budget(suggest_ppo(trial, config.base(), config.space())), config.context)
+        encoder, suggested = study_encoder(config, benchmark), suggest_ppo(trial, config.base(), config.space())
+        ppo = agent_config(config.trial_budget(suggested), config.context, benchmark, encoder)
         ppo = replace(ppo, seed=config.seed)
         tasks = scored_tasks(config, benchmark)
         at = [ppo.total_timesteps * (k + 1) // config.points for k in range(config.points - 1)]
         with torch_threads(ppo.torch_threads):
-            env = make_vec(benchmark, config.context, benchmark.train, ppo.n_envs, config.seed, vec_env=ppo.vec_env)
+            envs = dict(encoder=encoder, vec_env=ppo.vec_env, episodes_per_task=ppo.episodes_per_task)
+            env = make_vec(benchmark, config.context, benchmark.train, ppo.n_envs, config.seed, **envs)
             model = new_ppo(ppo, env)
-            scorer = TrialScorer(trial, Agent(model, config.context, benchmark, seed=config.seed), tasks, ceiling, at)
+            agent = Agent(model, config.context, benchmark, encoder, seed=config.seed)
+            scorer = TrialScorer(trial, agent, tasks, ceiling, at)
             model.learn(ppo.total_timesteps, callback=[ObservationStatistics(), scorer])
             if not scorer.pruned:
                 scorer.score()
@@ -254,6 +286,8 @@ def tune_record(config: TuneConfig, benchmark: Benchmark, ceiling: pd.DataFrame 
     space = {k: repr(v) for k, v in config.space().items()}
     keep = dict(context=config.context, base=config.base().to_dict(), space=space, timesteps=config.timesteps)
     keep.update(points=config.points, seed=config.seed, quick=config.quick, ceiling=scale)
+    if config.context == "latent":  # studies of the other contexts keep the record they had before latent ones
+        keep["encoder"] = asdict(config.encoder_settings())
     return dict(benchmark=benchmark.record(), **keep)
 
 
@@ -381,6 +415,13 @@ def tune_summary(
     budget = f"{config.trial_budget(config.base()).total_timesteps:,}"
     text = [f"# Tuning `{config.learner}` for the `{config.context}` agent on {config.benchmark}", ""]
     text += [f"Command: `{' '.join(t for t in command.split() if t != '--resume')}`", ""] if command else []
+    if config.context == "latent":
+        encoder = config.encoder_settings()
+        memory, probe = (
+            encoder.memory or "the benchmark's default",
+            f"a {encoder.probe}-step probe" if encoder.probe else "no probe",
+        )
+        text += [f"The `latent` agents read the encoder `{encoder.path}` (memory: {memory}; {probe}).", ""]
     text += [
         f"Each trial trains for {budget} env steps (seed {config.seed}) and is scored at {config.points} moments by "
         f"its {measure} on the training tasks, one deterministic episode each. {states.get('complete', 0)} trials "
@@ -497,6 +538,7 @@ def tune(
     folder's tables after each; the summary."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial raises anyway
     benchmark, ceiling = study_inputs(config)
+    study_encoder(config, benchmark)  # a checkpoint that does not load is refused before the folder is touched
     study = open_study(config, tune_record(config, benchmark, ceiling))
     bar = tqdm(total=config.trials, desc="trials", disable=not progress or config.no_progress)
     bar.update(min(finished(study), config.trials))

@@ -1,6 +1,6 @@
 """`metarl run --benchmark hopper|swimmer`: the body families (chapters 10a, 10c, 10d) through the generic path, end to
 end at the quick budget (the latent's encoder trained in the run's folder), then `metarl uncertainty` on it; and
-the IIDA table script on each family."""
+the IIDA table script on each family, and the part-sides script on an uncertainty report."""
 
 import subprocess, sys
 from pathlib import Path
@@ -59,6 +59,16 @@ def test_a_quick_swimmer_run_and_its_uncertainty(tmp_path, capsys):
     assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
     scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
     assert set(scored.benchmark) == {"swimmer"} and set(scored.set) == {"train", "test", "ood"}
+
+    # each part read one-sided and two-sided (`benchmarks/part_sides.py`, the measurement behind #19's parts)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import part_sides
+
+    capsys.readouterr()
+    part_sides.main([str(out / "uncertainty"), "--k", "25"])
+    printed = capsys.readouterr().out
+    assert "| part | context | k | failure one-sided | failure two-sided | ood one-sided | ood two-sided |" in printed
+    assert "| latent_std | latent | 25 |" in printed and "| surprise | explicit | 25 |" in printed
 
 
 def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_path, capsys):
