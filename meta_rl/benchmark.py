@@ -294,7 +294,10 @@ def benchmark_factory(name: str) -> Callable[..., Benchmark]:
     if name not in BENCHMARKS:
         load_benchmark_module(name)
     if name not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {name!r}; choose one of {benchmark_names()}")
+        stale = (
+            "" if _declared() else " (no family declared: reinstall meta_rl, pip install -e ., to see its entry points)"
+        )
+        raise ValueError(f"unknown benchmark {name!r}; choose one of {benchmark_names()}{stale}")
     return BENCHMARKS[name]
 
 

@@ -421,7 +421,7 @@ def tune_summary(
             encoder.memory or "the benchmark's default",
             f"a {encoder.probe}-step probe" if encoder.probe else "no probe",
         )
-        text += [f"The `latent` agents read the encoder `{encoder.path}` (memory: {memory}; {probe}).", ""]
+        text += [f"The `latent` agents read the encoder `{config.encoder}` (memory: {memory}; {probe}).", ""]
     text += [
         f"Each trial trains for {budget} env steps (seed {config.seed}) and is scored at {config.points} moments by "
         f"its {measure} on the training tasks, one deterministic episode each. {states.get('complete', 0)} trials "
