@@ -102,8 +102,8 @@ class TuneConfig:
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
     context: str = "explicit"  # what the tuned agent observes: none, explicit, latent or rl2
     encoder: str | None = None  # latent: the encoder checkpoint it reads, e.g. a run's encoder/predictor.pt
-    memory: str | None = None  # latent: what the encoder remembers, episode or task (default: the benchmark's)
-    probe: int = 0  # latent on the Striker: a probe strike of this many steps whenever it forgets (0: none)
+    latent_memory: str | None = None  # latent: what the encoder remembers, episode or task (default: the benchmark's)
+    latent_probe: int = 0  # latent on the Striker: a probe strike of this many steps whenever it forgets (0: none)
     learner: str = "ppo-tuned"  # the learner the search starts from (its fields outside the search are kept)
     set: tuple[str, ...] = ()  # PPOConfig overrides of that learner, KEY=VALUE, e.g. n_envs=4
     trials: int = 50  # the study ends when this many trials have finished (completed or pruned)
@@ -137,20 +137,21 @@ class TuneConfig:
             raise ValueError("--out must name a folder")
 
     def _check_encoder(self):
-        given = [f"--{n}" for n in ("encoder", "memory", "probe") if getattr(self, n)]
+        given = [f"--{n.replace('_', '-')}" for n in ("encoder", "latent_memory", "latent_probe") if getattr(self, n)]
         if self.context != "latent" and given:
             raise ValueError(f"{', '.join(given)}: only a --context latent study reads an encoder")
         if self.encoder is not None and not Path(self.encoder).is_file():
             raise ValueError(f"--encoder {self.encoder}: no such file (metarl run trains one into OUT/encoder)")
-        if self.memory not in (None, "episode", "task"):
-            raise ValueError(f"--memory {self.memory!r}: choose episode or task")
-        if isinstance(self.probe, bool) or not isinstance(self.probe, int) or self.probe < 0:
-            raise ValueError(f"--probe {self.probe!r} must be an integer >= 0")
+        if self.latent_memory not in (None, "episode", "task"):
+            raise ValueError(f"--latent-memory {self.latent_memory!r}: choose episode or task")
+        probe = self.latent_probe
+        if isinstance(probe, bool) or not isinstance(probe, int) or probe < 0:
+            raise ValueError(f"--latent-probe {probe!r} must be an integer >= 0")
 
     def encoder_settings(self) -> EncoderSettings:
         "The latent agent's encoder: the checkpoint (made absolute), its memory and its probe."
         path = None if self.encoder is None else str(Path(self.encoder).resolve())
-        return EncoderSettings(path=path, memory=self.memory, probe=self.probe)
+        return EncoderSettings(path=path, memory=self.latent_memory, probe=self.latent_probe)
 
     def benchmark_options(self) -> dict:
         "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."

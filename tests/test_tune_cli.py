@@ -62,7 +62,7 @@ def test_a_latent_study_reads_the_encoder_of_a_run_and_counts_its_probes(tmp_pat
     args = ["run", "--context", "latent", "--quick", "--no-progress", "--out", run]
     assert subprocess.run([CLI, *map(str, args)], capture_output=True).returncode == 0
     encoder = run / "encoder" / "predictor.pt"
-    study = ["--out", tmp_path / "t", "--context", "latent", "--encoder", encoder, "--probe", 50, "--quick"]
+    study = ["--out", tmp_path / "t", "--context", "latent", "--encoder", encoder, "--latent-probe", 50, "--quick"]
     r = tune(*study, "--trials", 2, "--points", 2, "--recheck", 0, "--no-progress")
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"The `latent` agents read the encoder `{encoder}` (memory: the benchmark's default; a 50" in r.stdout
@@ -70,7 +70,7 @@ def test_a_latent_study_reads_the_encoder_of_a_run_and_counts_its_probes(tmp_pat
     assert record["encoder"] == {"path": str(encoder.resolve()), "memory": None, "probe": 50, "raw": False}
     trials = pd.read_csv(tmp_path / "t" / "trials.csv")
     assert len(trials) == 2 and set(trials.state) <= {"complete", "pruned"}
-    r = tune(*study[:-3], "--probe", 0, "--quick", "--trials", 3, "--resume")
+    r = tune(*study[:-3], "--latent-probe", 0, "--quick", "--trials", 3, "--resume")
     assert r.returncode == 2 and "was started with other encoder" in r.stderr, r.stderr
 
 
@@ -143,7 +143,7 @@ def test_a_study_killed_in_a_trial_resumes_and_runs_that_trial_again(sig, tmp_pa
         (["--context", "cnn"], "--context 'cnn': a study tunes one of ['none', 'explicit', 'latent', 'rl2']"),
         (["--context", "latent"], "striker's latent encoder is trained: name its checkpoint (--encoder PATH)"),
         (["--context", "latent", "--encoder", "gone.pt"], "--encoder gone.pt: no such file"),
-        (["--probe", "50"], "--probe: only a --context latent study reads an encoder"),
+        (["--latent-probe", "50"], "--latent-probe: only a --context latent study reads an encoder"),
         (["--trials", "0"], "--trials 0 must be an integer >= 1"),
         (
             ["--learner", "sac"],
