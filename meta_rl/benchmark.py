@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_benchmark.ipynb #6913af3e
 from __future__ import annotations
-import zlib
+import inspect, json, zlib
 from functools import partial
 from importlib.metadata import entry_points
 from dataclasses import asdict, dataclass, field
@@ -19,10 +19,11 @@ from .striker import STRIKER_VARIANTS
 from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, TaskSet, make_split, ood_tasks
 
 # %% auto #0
-__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'ENCODERS', 'Benchmark', 'task_seed',
-           'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split', 'ToyBenchmark', 'register_benchmark',
-           'benchmark_names', 'load_benchmark_module', 'benchmark_factory', 'make_benchmark', 'EncoderSettings',
-           'EncoderSource', 'register_encoder', 'encoder_source', 'load_encoder']
+__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'OPTION_KINDS', 'ENCODERS',
+           'Benchmark', 'task_seed', 'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split', 'ToyBenchmark',
+           'register_benchmark', 'benchmark_names', 'load_benchmark_module', 'benchmark_factory', 'make_benchmark',
+           'parse_benchmark_options', 'EncoderSettings', 'EncoderSource', 'register_encoder', 'encoder_source',
+           'load_encoder']
 
 # %% ../nbs/03_benchmark.ipynb #0f41d03a
 @runtime_checkable
@@ -304,6 +305,49 @@ def benchmark_factory(name: str) -> Callable[..., Benchmark]:
 def make_benchmark(benchmark: str = "striker", **options) -> Benchmark:
     "The benchmark called `benchmark`, built with `options` (a run folder's `record()` rebuilds its benchmark)."
     return benchmark_factory(benchmark)(**options)
+
+# %% ../nbs/03_benchmark.ipynb #5e010d4a
+OPTION_KINDS = {int: "an integer", float: "a number", str: "text", bool: "true or false"}  # for the refusals
+
+
+def _option_value(text: str):
+    "VALUE of KEY=VALUE: JSON where it parses (numbers, true/false, null, lists), else the text itself."
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _same_kind(value, default) -> bool:
+    "Whether `value` may stand where the factory's `default` does (any value where the default is None)."
+    if default is None or default is inspect.Parameter.empty:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def parse_benchmark_options(name: str, pairs: Sequence[str] = (), named: dict | None = None) -> dict:
+    """The options of `make_benchmark(name, **options)`: those of `named` that are not None (given by their own flags)
+    and each KEY=VALUE of `pairs` (`--benchmark-option`), checked against the benchmark factory's signature."""
+    options = {k: v for k, v in (named or {}).items() if v is not None}
+    accepted = inspect.signature(benchmark_factory(name)).parameters
+    for pair in pairs:
+        key, _, text = (part.strip() for part in pair.partition("="))
+        if "=" not in pair or not key:
+            raise ValueError(f"--benchmark-option {pair!r}: give KEY=VALUE, KEY one of {list(accepted)}")
+        if key not in accepted:
+            raise ValueError(f"--benchmark-option {pair}: {name} has no option {key!r}; it takes {list(accepted)}")
+        if key in options:
+            raise ValueError(f"--benchmark-option {pair}: {key} is given twice")
+        value, default = _option_value(text), accepted[key].default
+        if not _same_kind(value, default):
+            kind = OPTION_KINDS.get(type(default), type(default).__name__)
+            raise ValueError(f"--benchmark-option {pair}: {key} takes {kind}, like its default {default!r}")
+        options[key] = value
+    return options
 
 # %% ../nbs/03_benchmark.ipynb #c7841013
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from meta_rl.baselines import (
     train,
 )
 from .benchmark import Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
-from .benchmark import benchmark_factory, benchmark_names, load_encoder
+from .benchmark import benchmark_factory, benchmark_names, load_encoder, parse_benchmark_options
 from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
@@ -877,6 +877,7 @@ class RunConfig:
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals; hopper: the tasks (default 0)
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
+    benchmark_option: tuple[str, ...] = ()  # any option of the benchmark, KEY=VALUE, e.g. max_episode_steps=500
     context: tuple[str, ...] = ("explicit",)  # what the agents observe of the task: none, explicit, latent, rl2
     seeds: tuple[int, ...] = (0,)  # one agent per context and seed
     learner: tuple[str, ...] = ("ppo",)  # how the agents learn (LEARNERS or a learner file), CONTEXT=LEARNER for one
@@ -912,11 +913,15 @@ class RunConfig:
         named = dict(x.split("=", 1) for x in self.learner if "=" in x)
         return {c: named.get(c, self.learner_for_all()) for c in self.context}
 
-    def benchmark_options(self) -> dict:
-        "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
+    def named_benchmark_options(self) -> dict:
+        "The benchmark's options given by their own flags (`--split`, `--suite`, ...)."
         given = dict(split=self.split, suite=self.suite, env_name=self.env_name, seed=self.benchmark_seed)
         given["variant"] = self.variant
         return {k: v for k, v in given.items() if v is not None}
+
+    def benchmark_options(self) -> dict:
+        "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`), `--benchmark-option` too."
+        return parse_benchmark_options(self.benchmark, self.benchmark_option, self.named_benchmark_options())
 
     def ppo(self, context: str | None = None) -> PPOConfig:
         """The PPO config of `context`'s learner (None: of the learner for every context), on `QUICK_PPO`'s budget with
@@ -1023,10 +1028,10 @@ def _benchmark(config: RunConfig) -> Benchmark:
     "The benchmark `config` names, built with its options; an option it does not take is named by its flag."
     if config.benchmark not in benchmark_names():
         raise ValueError(f"--benchmark {config.benchmark!r} is not a benchmark; choose one of {benchmark_names()}")
-    options, accepted = config.benchmark_options(), inspect.signature(benchmark_factory(config.benchmark)).parameters
-    if extra := [k for k in options if k not in accepted]:
+    accepted = inspect.signature(benchmark_factory(config.benchmark)).parameters
+    if extra := [k for k in config.named_benchmark_options() if k not in accepted]:
         raise ValueError(f"{_flag(extra[0])} is not an option of --benchmark {config.benchmark}")
-    return make_benchmark(config.benchmark, **options)
+    return make_benchmark(config.benchmark, **config.benchmark_options())
 
 
 def _foreign_record(out: Path) -> str | None:

@@ -20,6 +20,7 @@ from .benchmark import Benchmark, benchmark_names, encoder_source, make_benchmar
 from meta_rl.uncertainty import (
     DEFAULT_K,
     ESTIMATORS,
+    TWO_SIDED,
     save_estimator,
     Played,
     play,
@@ -117,7 +118,8 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
-    two_sided = ()  # one-sided, as measured on ML1 reach (chapter 08's Striker parts are two-sided)
+    two_sided = TWO_SIDED  # chapter 08's rule: one-sided, `latent_std` points the wrong way on three families
+    two_sided_unrecorded = ()  # estimators saved before the sides were recorded were one-sided
     kind = "metaworld"
 
     def __init__(

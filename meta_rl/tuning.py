@@ -31,7 +31,7 @@ from meta_rl.baselines import (
     save_table,
     torch_threads,
 )
-from .benchmark import Benchmark, EncoderSettings, load_encoder, make_benchmark
+from .benchmark import Benchmark, EncoderSettings, load_encoder, make_benchmark, parse_benchmark_options
 from .context import CONTEXT_MODES
 from .ceiling import load_ceiling, normalized_score
 from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
@@ -100,6 +100,7 @@ class TuneConfig:
     env_name: str | None = None  # metaworld ML1: the skill, e.g. reach-v3
     benchmark_seed: int | None = None  # metaworld: the seed that draws the goals (default 0)
     variant: str | None = None  # striker: epi (our ball, default) or seed (the original meta_rl's ball, chapter 01)
+    benchmark_option: tuple[str, ...] = ()  # any option of the benchmark, KEY=VALUE, as in metarl run
     context: str = "explicit"  # what the tuned agent observes: none, explicit, latent or rl2
     encoder: str | None = None  # latent: the encoder checkpoint it reads, e.g. a run's encoder/predictor.pt
     latent_memory: str | None = None  # latent: what the encoder remembers, episode or task (default: the benchmark's)
@@ -154,10 +155,10 @@ class TuneConfig:
         return EncoderSettings(path=path, memory=self.latent_memory, probe=self.latent_probe)
 
     def benchmark_options(self) -> dict:
-        "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`)."
+        "The options given for the benchmark (`make_benchmark(self.benchmark, **options)`), `--benchmark-option` too."
         given = dict(split=self.split, suite=self.suite, env_name=self.env_name, seed=self.benchmark_seed)
         given["variant"] = self.variant
-        return {k: v for k, v in given.items() if v is not None}
+        return parse_benchmark_options(self.benchmark, self.benchmark_option, given)
 
     def base(self) -> PPOConfig:
         "The learner the search starts from, with `set` (its full budget: what `learner.json` keeps)."

@@ -596,12 +596,14 @@ def _latent_columns(parts: pd.DataFrame) -> list[str]:
 
 class UncertaintyEstimator:
     """Uncertainty scores from the predictor ensemble (and an agent ensemble): `calibrate` on training-task episodes,
-    then `score` or `assess`. `play` is how it plays episodes, `default_parts` what its default score averages; `kind`
-    names its class in a saved `estimator.json`, `save_model` and `load_saved` write and read what it is made of."""
+    then `score` or `assess`. `play` is how it plays episodes, `default_parts` what its default score averages,
+    `two_sided` the parts unusual both ways (read as |u|); `kind` names its class in a saved `estimator.json`,
+    `save_model` and `load_saved` write and read what it is made of."""
 
     play = staticmethod(play)
     default_parts = DEFAULT_PARTS
     two_sided = TWO_SIDED
+    two_sided_unrecorded = TWO_SIDED  # the sides of an `estimator.json` written before it recorded them
     kind = "striker"
 
     def __init__(
@@ -820,7 +822,7 @@ def save_estimator(est: UncertaintyEstimator, path, agent_dirs: Sequence[str] = 
     made_of = est.save_model(path)
     latents = save_calibration(est, path)
     agents = [os.path.relpath(Path(d).resolve(), path.resolve()) for d in agent_dirs]  # relative: they move together
-    record = dict(estimator=est.kind, parts=list(est.parts), agents=agents, **made_of)
+    record = dict(estimator=est.kind, parts=list(est.parts), two_sided=list(est.two_sided), agents=agents, **made_of)
     if est.outcome is not None:  # plain numbers: coefficients, scalings and calibration errors
         record["outcome"] = est.outcome.to_dict()
     write_json(path / "estimator.json", dict(record, latent_reference=latents))
@@ -863,6 +865,7 @@ def load_estimator(path, agents: Sequence[Agent] | None = None) -> UncertaintyEs
         agents = [load_agent(path / d) for d in meta["agents"]]
     ref, latents = load_calibration(path, meta)
     est = ESTIMATORS[kind].load_saved(path, meta, agents, ref, latents)
+    est.two_sided = tuple(meta.get("two_sided", est.two_sided_unrecorded))  # the sides it was measured with
     est.outcome = OutcomeModel.from_dict(meta["outcome"]) if "outcome" in meta else None
     return est
 

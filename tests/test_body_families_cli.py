@@ -5,6 +5,7 @@ the IIDA table script on each family, and the part-sides script on an uncertaint
 import subprocess, sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from meta_rl import cli
@@ -69,6 +70,11 @@ def test_a_quick_swimmer_run_and_its_uncertainty(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "| part | context | k | failure one-sided | failure two-sided | ood one-sided | ood two-sided |" in printed
     assert "| latent_std | latent | 25 |" in printed and "| surprise | explicit | 25 |" in printed
+    assert "| all parts | latent | 25 |" in printed  # the score: every part one-sided against the estimator's rule
+    # the parts standardised again from the agents' calibrations: the estimator reads latent_std as |u|, novelty as u
+    signed = part_sides.signed_parts(out / "uncertainty", scored)
+    assert np.allclose(signed.u_latent_std.abs(), scored.u_latent_std, atol=1e-3)
+    assert np.allclose(signed.u_latent_novelty, scored.u_latent_novelty, atol=1e-3)
 
 
 def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_path, capsys):

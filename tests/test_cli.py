@@ -200,6 +200,17 @@ def test_the_tuned_learner_trains_adapts_and_reloads(tmp_path):
     assert set(pd.read_csv(out / "none" / "seed0" / "adaptation.csv").adapt_steps) == {0, 256}
 
 
+def test_any_benchmark_option_is_given_by_name(tmp_path):
+    "--benchmark-option KEY=VALUE reaches the benchmark's factory and its record, so a resume rebuilds the same one."
+    out = tmp_path / "short"
+    args = ["run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", str(out)]
+    r = subprocess.run(["metarl", *args, "--benchmark-option", "max_episode_steps=20"], **TEXT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((out / "benchmark.json").read_text()) == dict(benchmark="toy", max_episode_steps=20)
+    r = subprocess.run(["metarl", *args, "--resume"], **TEXT)  # the default 50 steps: another benchmark
+    assert r.returncode == 2 and "holds a run on" in r.stderr, r.stderr[-2000:]
+
+
 def test_the_rl2_agent_trains_adapts_reloads_and_is_assessed(tmp_path):
     """--context rl2: RL² (a recurrent PPO on the observation with the previous action and reward) through the whole
     path: trained, evaluated, adapted, reloaded with its memory, and assessed by metarl uncertainty."""

@@ -417,6 +417,9 @@ RUN_REFUSALS = [
     (["--benchmark", "metaworld", "--env-name", "fly-v3"], "fly-v3"),
     (["--benchmark", "metaworld", "--benchmark-seed", "-1"], "--benchmark-seed -1"),
     (["--benchmark", "striker", "--suite", "ML10"], "--suite is not an option of --benchmark striker"),
+    (["--benchmark-option", "steps=3"], "--benchmark-option steps=3: striker has no option 'steps'"),
+    (["--benchmark-option", "split"], "--benchmark-option 'split': give KEY=VALUE"),
+    (["--benchmark", "toy", "--benchmark-option", "max_episode_steps=long"], "max_episode_steps takes an integer"),
     (["--benchmark", "toy", "--context", "latent", "--latent-probe", "5"], "--latent-probe is only used with"),
 ]
 
