@@ -1,8 +1,12 @@
 """`metarl run --benchmark metaworld-dynamics`: Meta-World with varied object dynamics (chapter 10b) through the generic
-path, end to end at the quick budget with `metarl uncertainty` on the run, and a skill without a free object refused in
-one line."""
+path, end to end at the quick budget with `metarl uncertainty` on the run, ML10's skills with their objects varied,
+and a skill without a free object refused in one line."""
+
+import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from meta_rl import cli
 from meta_rl.metaworld_dynamics import FACTOR_NAMES
@@ -27,6 +31,19 @@ def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, cap
     assert (out / "uncertainty" / "summary.md").is_file()
 
 
+def test_a_quick_ml10_run_varies_every_skills_object(tmp_path, capsys):
+    "--suite ML10: each training skill's objects take the training dynamics, the held-out skills the held-out ones."
+    out = tmp_path / "mwd10"
+    args = ["run", "--benchmark", "metaworld-dynamics", "--suite", "ML10", "--context", "explicit", "--quick"]
+    assert cli.main([*args, "--no-progress", "--out", str(out)]) == 0, capsys.readouterr().err
+    episodes = pd.read_csv(out / "episodes.csv")
+    assert {*FACTOR_NAMES, "skill", "success"} <= set(episodes.columns)
+    train_skills, test_skills = (set(episodes[episodes.split == s].skill) for s in ("train", "test"))
+    assert train_skills and test_skills and not train_skills & test_skills
+    assert "## Success per skill" in (out / "summary.md").read_text()
+    assert '"ML10"' in (out / "benchmark.json").read_text()
+
+
 def test_a_skill_without_a_free_object_is_refused_in_one_line(tmp_path, capsys):
     out = tmp_path / "mwd"
     args = ["run", "--benchmark", "metaworld-dynamics", "--env-name", "reach-v3", "--quick", "--out", str(out)]
@@ -34,3 +51,22 @@ def test_a_skill_without_a_free_object_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--env-name reach-v3: choose one of ['push-v3'" in err, err
     assert not out.exists()
+    assert cli.main([*args[:3], "--suite", "ML10", "--env-name", "push-v3", "--quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--env-name push-v3 is only for ML1" in err, err
+
+
+def test_the_scripted_policy_table_covers_every_ml10_skill(tmp_path, capsys):
+    "`benchmarks/scripted_objects.py` (chapter 10b's table of which objects the scripted policies still move)."
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import scripted_objects
+
+    scripted_objects.main(
+        ["--suite", "ML10", "--goals", "1", "--steps", "30", "--settings", "nominal", "--out", str(tmp_path)]
+    )
+    table = pd.read_csv(tmp_path / "scripted.csv")
+    assert len(table) == 15 and set(table.setting) == {"nominal"} and (table.goals == 1).all()
+    assert "| door-open-v3 |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        scripted_objects.main(["--goals", "0"])
+    assert "--goals 0 and --steps 500 must be >= 1" in capsys.readouterr().err
