@@ -118,7 +118,7 @@ class MetaWorldUncertaintyEstimator(UncertaintyEstimator):
 
     play = staticmethod(partial(play, chunk=25, salt=()))  # Meta-World's envs are heavy: 25 at a time
     default_parts = METAWORLD_DEFAULT_PARTS
-    two_sided = TWO_SIDED  # chapter 08's rule: one-sided, `latent_std` points the wrong way on three families
+    two_sided = TWO_SIDED  # chapter 08's rule (read one-sided, `latent_std` pointed the wrong way on 3 families)
     two_sided_unrecorded = ()  # estimators saved before the sides were recorded were one-sided
     kind = "metaworld"
 
