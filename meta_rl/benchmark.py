@@ -19,11 +19,11 @@ from .striker import STRIKER_VARIANTS
 from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, TaskSet, make_split, ood_tasks
 
 # %% auto #0
-__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'OPTION_KINDS', 'ENCODERS',
-           'Benchmark', 'task_seed', 'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split', 'ToyBenchmark',
-           'register_benchmark', 'benchmark_names', 'load_benchmark_module', 'benchmark_factory', 'make_benchmark',
-           'parse_benchmark_options', 'EncoderSettings', 'EncoderSource', 'register_encoder', 'encoder_source',
-           'load_encoder']
+__all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'OPTION_KINDS', 'OPTION_FLAGS',
+           'ENCODERS', 'Benchmark', 'task_seed', 'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split',
+           'ToyBenchmark', 'register_benchmark', 'benchmark_names', 'load_benchmark_module', 'benchmark_factory',
+           'make_benchmark', 'parse_benchmark_options', 'EncoderSettings', 'EncoderSource', 'register_encoder',
+           'encoder_source', 'load_encoder']
 
 # %% ../nbs/03_benchmark.ipynb #0f41d03a
 @runtime_checkable
@@ -308,6 +308,7 @@ def make_benchmark(benchmark: str = "striker", **options) -> Benchmark:
 
 # %% ../nbs/03_benchmark.ipynb #5e010d4a
 OPTION_KINDS = {int: "an integer", float: "a number", str: "text", bool: "true or false"}  # for the refusals
+OPTION_FLAGS = dict(seed="--benchmark-seed")  # benchmark options whose own flag is not --OPTION-NAME
 
 
 def _option_value(text: str):
@@ -331,9 +332,13 @@ def _same_kind(value, default) -> bool:
 
 def parse_benchmark_options(name: str, pairs: Sequence[str] = (), named: dict | None = None) -> dict:
     """The options of `make_benchmark(name, **options)`: those of `named` that are not None (given by their own flags)
-    and each KEY=VALUE of `pairs` (`--benchmark-option`), checked against the benchmark factory's signature."""
+    and each KEY=VALUE of `pairs` (`--benchmark-option`), all checked against the benchmark factory's signature."""
     options = {k: v for k, v in (named or {}).items() if v is not None}
     accepted = inspect.signature(benchmark_factory(name)).parameters
+    if extra := [k for k in options if k not in accepted]:
+        raise ValueError(
+            f"{OPTION_FLAGS.get(extra[0], '--' + extra[0].replace('_', '-'))} is not an option of --benchmark {name}"
+        )
     for pair in pairs:
         key, _, text = (part.strip() for part in pair.partition("="))
         if "=" not in pair or not key:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #1ff4c35a
 from __future__ import annotations
-import inspect, itertools, json, os, shutil
+import itertools, json, os, shutil
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
@@ -40,21 +40,20 @@ from meta_rl.baselines import (
     train,
 )
 from .benchmark import Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
-from .benchmark import benchmark_factory, benchmark_names, load_encoder, parse_benchmark_options
+from .benchmark import OPTION_FLAGS, benchmark_names, load_encoder, parse_benchmark_options
 from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
 from .dynamics import read_json, refuse_foreign_folder, worker_pool, write_json
 
 # %% auto #0
-__all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'OPTION_FLAGS', 'MAX_PROBE', 'episode_columns',
-           'evaluation_workers', 'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'first_of_each_kind',
-           'adapt_tasks', 'adapt', 'adaptation_curve', 'plot_learning_curves', 'plot_task_heatmaps', 'ceiling_rows',
-           'plot_generalisation_gap', 'plot_adaptation', 'interaction_table', 'interaction_markdown', 'from_scratch',
-           'summary_markdown', 'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown',
-           'write_report', 'probability_of_improvement', 'improvement_probabilities', 'improvement_markdown',
-           'Protocol', 'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run',
-           'run']
+__all__ = ['PUBLISHED', 'GROUPS', 'ADAPT_TASKS', 'ADAPT_BUDGETS', 'MAX_PROBE', 'episode_columns', 'evaluation_workers',
+           'evaluate', 'task_groups', 'summarize', 'AdaptConfig', 'first_of_each_kind', 'adapt_tasks', 'adapt',
+           'adaptation_curve', 'plot_learning_curves', 'plot_task_heatmaps', 'ceiling_rows', 'plot_generalisation_gap',
+           'plot_adaptation', 'interaction_table', 'interaction_markdown', 'from_scratch', 'summary_markdown',
+           'first_and_later', 'report_plots', 'normalized_summary', 'normalized_markdown', 'write_report',
+           'probability_of_improvement', 'improvement_probabilities', 'improvement_markdown', 'Protocol',
+           'run_protocol', 'evaluate_and_adapt', 'RunConfig', 'check_run', 'run_encoder', 'record_run', 'run']
 
 # %% ../nbs/07_evaluation.ipynb #fadd4e1d
 def episode_columns(benchmark: Benchmark) -> list[str]:
@@ -952,9 +951,6 @@ class RunConfig:
         return EncoderSettings(self.encoder, self.latent_memory, self.latent_probe or 0, self.latent_raw)
 
 # %% ../nbs/07_evaluation.ipynb #c6a617af
-OPTION_FLAGS = dict(seed="--benchmark-seed")  # benchmark options whose flag is not --OPTION-NAME
-
-
 def _flag(name: str) -> str:
     return OPTION_FLAGS.get(name, "--" + name.replace("_", "-"))
 
@@ -1025,13 +1021,10 @@ def _below_minimum(config: RunConfig) -> list[str]:
 
 # %% ../nbs/07_evaluation.ipynb #1164ba70
 def _benchmark(config: RunConfig) -> Benchmark:
-    "The benchmark `config` names, built with its options; an option it does not take is named by its flag."
+    "The benchmark `config` names, built with its options; an option it does not take is refused, named by its flag."
     if config.benchmark not in benchmark_names():
         raise ValueError(f"--benchmark {config.benchmark!r} is not a benchmark; choose one of {benchmark_names()}")
-    accepted = inspect.signature(benchmark_factory(config.benchmark)).parameters
-    if extra := [k for k in config.named_benchmark_options() if k not in accepted]:
-        raise ValueError(f"{_flag(extra[0])} is not an option of --benchmark {config.benchmark}")
-    return make_benchmark(config.benchmark, **config.benchmark_options())
+    return make_benchmark(config.benchmark, **config.benchmark_options())  # options checked by parse_benchmark_options
 
 
 def _foreign_record(out: Path) -> str | None:

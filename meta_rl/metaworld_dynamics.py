@@ -24,14 +24,14 @@ from meta_rl.metaworld import (
 )
 
 # %% auto #0
-__all__ = ['OBJECT_SKILLS', 'OBJECT_SUITES', 'ARM_JOINTS', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL_DYNAMICS', 'OOD_DYNAMICS',
+__all__ = ['OBJECT_SKILLS', 'OBJECT_SUITES', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL_DYNAMICS', 'OOD_DYNAMICS',
            'dynamics_grid', 'scaled_dynamics', 'object_parts', 'set_object_dynamics', 'ObjectDynamicsTask',
            'dynamics_tasks', 'MetaWorldDynamicsAdapter']
 
 # %% ../nbs/10b_metaworld_dynamics.ipynb #ccb136f0
 OBJECT_SKILLS = ("push-v3", "pick-place-v3", "push-wall-v3")  # ML1 skills whose object is a free body named `obj`
 OBJECT_SUITES = ("ML1", "ML10")  # ML1: one of OBJECT_SKILLS; ML10: every skill's object (a puck, a door, a drawer...)
-ARM_JOINTS = ("right_j", "r_close", "l_close")  # name prefixes of the Sawyer arm's and gripper's joints
+_ARM_JOINTS = ("right_j", "r_close", "l_close")  # name prefixes of the Sawyer arm's and gripper's joints
 OBJECT_FACTORS = dict(  # per factor: its training, interpolation and extrapolation values
     mass_scale=dict(
         train=(1, 2, 4, 8, 16), interpolation=(1.4, 2.8, 5.6, 11), extrapolation=(0.25, 64)
@@ -71,7 +71,7 @@ def scaled_dynamics(dynamics) -> np.ndarray:
 def object_parts(model) -> tuple[int, np.ndarray]:
     """The skill's object: the one joint that is not the arm's (a puck's free joint, a door's hinge, a drawer's slide)
     and the bodies it moves (its body and that body's children)."""
-    joints = [j for j in range(model.njnt) if not model.joint(j).name.startswith(ARM_JOINTS)]
+    joints = [j for j in range(model.njnt) if not model.joint(j).name.startswith(_ARM_JOINTS)]
     if len(joints) != 1:
         names = [model.joint(j).name or f"#{j}" for j in joints]
         raise ValueError(f"expected one object joint besides the arm's, found {len(joints)}: {names}")

@@ -155,6 +155,7 @@ def test_a_study_killed_in_a_trial_resumes_and_runs_that_trial_again(sig, tmp_pa
         (["--resume"], "holds no study (tune.json) to go on with"),
         (["--recheck-seeds", "0", "1"], "--recheck-seeds 0 1: distinct seeds >= 0, other than --seed 0"),
         (["--benchmark-option", "steps=3"], "--benchmark-option steps=3: striker has no option 'steps'"),
+        (["--benchmark", "toy", "--suite", "ML10"], "--suite is not an option of --benchmark toy"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
