@@ -22,8 +22,8 @@ from .dynamics import Dynamics, DynamicsBounds, DynamicsSampler, Split, Task, Ta
 __all__ = ['TOY_MASSES', 'TOY_DAMPINGS', 'TOY_OOD', 'BENCHMARKS', 'BENCHMARK_ENTRY_POINTS', 'OPTION_KINDS', 'OPTION_FLAGS',
            'ENCODERS', 'Benchmark', 'task_seed', 'play_episodes', 'StrikerBenchmark', 'PointMassEnv', 'toy_split',
            'ToyBenchmark', 'register_benchmark', 'benchmark_names', 'load_benchmark_module', 'benchmark_factory',
-           'make_benchmark', 'parse_benchmark_options', 'EncoderSettings', 'EncoderSource', 'register_encoder',
-           'encoder_source', 'load_encoder']
+           'make_benchmark', 'option_flag', 'parse_benchmark_options', 'EncoderSettings', 'EncoderSource',
+           'register_encoder', 'encoder_source', 'load_encoder']
 
 # %% ../nbs/03_benchmark.ipynb #0f41d03a
 @runtime_checkable
@@ -311,6 +311,11 @@ OPTION_KINDS = {int: "an integer", float: "a number", str: "text", bool: "true o
 OPTION_FLAGS = dict(seed="--benchmark-seed")  # benchmark options whose own flag is not --OPTION-NAME
 
 
+def option_flag(name: str) -> str:
+    "The command-line flag of the option (or config field) `name`: `--NAME-WITH-DASHES` unless `OPTION_FLAGS` says."
+    return OPTION_FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
 def _option_value(text: str):
     "VALUE of KEY=VALUE: JSON where it parses (numbers, true/false, null, lists), else the text itself."
     try:
@@ -336,9 +341,7 @@ def parse_benchmark_options(name: str, pairs: Sequence[str] = (), named: dict | 
     options = {k: v for k, v in (named or {}).items() if v is not None}
     accepted = inspect.signature(benchmark_factory(name)).parameters
     if extra := [k for k in options if k not in accepted]:
-        raise ValueError(
-            f"{OPTION_FLAGS.get(extra[0], '--' + extra[0].replace('_', '-'))} is not an option of --benchmark {name}"
-        )
+        raise ValueError(f"{option_flag(extra[0])} is not an option of --benchmark {name}")
     for pair in pairs:
         key, _, text = (part.strip() for part in pair.partition("="))
         if "=" not in pair or not key:

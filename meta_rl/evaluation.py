@@ -40,7 +40,7 @@ from meta_rl.baselines import (
     train,
 )
 from .benchmark import Benchmark, EncoderSettings, encoder_source, make_benchmark, play_episodes
-from .benchmark import OPTION_FLAGS, benchmark_names, load_encoder, parse_benchmark_options
+from .benchmark import benchmark_names, load_encoder, option_flag as _flag, parse_benchmark_options
 from .ceiling import load_ceiling, normalized_score
 from .context import CONTEXT_MODES, ContextEncoder
 from .dynamics import Split, Task, TaskSet, epi_test_tasks
@@ -951,10 +951,6 @@ class RunConfig:
         return EncoderSettings(self.encoder, self.latent_memory, self.latent_probe or 0, self.latent_raw)
 
 # %% ../nbs/07_evaluation.ipynb #c6a617af
-def _flag(name: str) -> str:
-    return OPTION_FLAGS.get(name, "--" + name.replace("_", "-"))
-
-
 MAX_PROBE = 200  # steps: a probe as long as the Striker's episode at most
 
 
