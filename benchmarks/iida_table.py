@@ -3,21 +3,23 @@
     python benchmarks/iida_table.py --family hopper --policy runs/hopper_500k/none/seed0 --out nbs/results/hopper_iida
     python benchmarks/iida_table.py --family swimmer --rollouts 2 --test-rollouts 2 --seeds 0 --epochs 1 --out /tmp/s
 
-`--family` is a body family of chapters 10a, 10c and 10d (hopper, walker2d, swimmer). The data are made as we read
-IIDA's data code (chapter 10a): a policy (a `none` agent of `metarl run --benchmark FAMILY`, its actions sampled;
-uniform random actions without `--policy`) plays `--rollouts` episodes on the 24 training tasks in turn, and every
-recorded state and action is stepped once under each training task; `--test-rollouts` episodes on the 24 held-out tasks
-give their data the same way. Chapter 06a's predictor (`IIDA_CONFIG`: context of 128 transitions, next-state loss) is
-trained per seed with each context and scored on the held-out tasks, interpolation and extrapolation apart. Writes
-`per_seed.csv` and `table.md` (mean and std over seeds beside IIDA's row, if it has one) to `--out` and prints the
-table, with the variance of s' across the held-out tasks for the same (s, a): the part of the error that a context can
-remove at most.
+`--family` is a body family of chapters 10a, 10c and 10d (hopper, hopper-wide, walker2d, swimmer). The data are made as
+we read IIDA's data code (chapter 10a): a policy (a `none` agent of `metarl run`, its actions sampled, of FAMILY or of a
+family with the same observations, as a Hopper agent for `hopper-wide`; uniform random actions without `--policy`)
+plays `--rollouts` episodes on the 24 training tasks in turn, and every recorded state and action is stepped once
+under each training task; `--test-rollouts` episodes on the 24 held-out tasks give their data the same way. Chapter
+06a's predictor (`IIDA_CONFIG`: context of 128 transitions, next-state loss) is trained per seed with each context
+(`--hidden`, `--epochs`, `--batches-per-epoch`, `--patience` change its size and training) and scored on the held-out
+tasks, interpolation and extrapolation apart. Writes `per_seed.csv` and `table.md` (mean and std over seeds beside
+IIDA's row, if it has one: the family's `iida_row`) to `--out` and prints the table, with the variance of s' across
+the held-out tasks for the same (s, a): the part of the error that a context can remove at most.
 """
 
 import argparse, sys, time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -36,12 +38,15 @@ from meta_rl.hopper import (
 
 
 def agent_policy(run_dir: str, family: str):
-    "The sampled actions of the `none` agent of `family` saved in `run_dir`."
-    agent = load_agent(run_dir)
-    if agent.benchmark.name != family or agent.context != "none":
+    "The sampled actions of the `none` agent saved in `run_dir`, of `family` or of a family with the same observations."
+    agent, bench = load_agent(run_dir), make_benchmark(family)
+    env = bench.env_class(bench.train)
+    shape, wanted = agent.model.observation_space.shape, env.observation_space.shape
+    env.close()
+    if agent.context != "none" or shape != wanted:
         raise SystemExit(
-            f"--policy {run_dir}: a `none` agent of the {family} benchmark is needed, this one is "
-            f"{agent.context!r} on {agent.benchmark.name!r}"
+            f"--policy {run_dir}: a `none` agent that observes the {family} benchmark's {wanted[0]} entries is needed, "
+            f"this one is {agent.context!r} on {agent.benchmark.name!r} with {shape[0]}"
         )
     torch.manual_seed(0)  # SB3 samples the actions with torch's generator
     return lambda obs: agent.model.predict(obs, deterministic=False)[0]
@@ -51,11 +56,12 @@ def summary(per_seed: pd.DataFrame, family: str) -> str:
     "Mean and std over seeds per context and kind, beside IIDA's row for `family` (their test split is interpolation)."
     g = per_seed.groupby(["context", "kind"]).mse_x1e3.agg(["mean", "std", "count"]).reset_index()
     wide = {(r.context, r.kind): f"{r['mean']:.2f} ± {r['std']:.2f}" for _, r in g.iterrows()}
-    rows = IIDA_TABLE[IIDA_TABLE.family == family]
+    row = BODY_FAMILIES[family].iida_row or family  # whose published row ours is set beside
+    rows = IIDA_TABLE[IIDA_TABLE.family == row]
     published = {r.context.split(" ")[0]: f"{r.mse_x1e3:.2f} ± {r.std_x1e3:.2f}" for _, r in rows.iterrows()}
     published = published or dict.fromkeys(("none", "true", "latent", "IIDA-Transformer"), "no row")
     lines = [
-        f"| decoder's context | ours: interpolation | ours: extrapolation | IIDA ({family.capitalize()}) |",
+        f"| decoder's context | ours: interpolation | ours: extrapolation | IIDA ({row.capitalize()}) |",
         "|---|---:|---:|---:|",
     ]
     for context in ("none", "true", "latent"):
@@ -87,10 +93,15 @@ def main(argv=None):
     p.add_argument("--segment", type=int, default=200, help="transitions per stored episode (a latent's context)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="predictor seeds")
     p.add_argument("--epochs", type=int, default=IIDA_CONFIG.epochs, help="training epochs at most")
+    p.add_argument("--batches-per-epoch", type=int, default=IIDA_CONFIG.batches_per_epoch, help="gradient steps each")
+    p.add_argument("--patience", type=int, default=IIDA_CONFIG.patience, help="epochs without a better validation loss")
+    p.add_argument("--hidden", type=int, nargs="+", default=list(IIDA_CONFIG.hidden), help="hidden layer sizes")
     p.add_argument("--out", required=True, help="folder for per_seed.csv and table.md")
     args = p.parse_args(argv)
-    if min(args.rollouts, args.test_rollouts, args.segment, args.epochs) < 1:
-        p.error("--rollouts, --test-rollouts, --segment and --epochs must be positive")
+    if min(args.rollouts, args.test_rollouts, args.segment, args.epochs, args.batches_per_epoch, args.patience) < 1:
+        p.error("--rollouts, --test-rollouts, --segment, --epochs, --batches-per-epoch and --patience must be positive")
+    if min(args.hidden) < 1:
+        p.error(f"--hidden {' '.join(map(str, args.hidden))}: each layer's size must be positive")
     bench, out = make_benchmark(args.family), Path(args.out)
     env_class = bench.env_class
     policy = None if args.policy is None else agent_policy(args.policy, args.family)
@@ -100,9 +111,18 @@ def main(argv=None):
     train_ds = body_transitions(env_class, bench.train, train_states, args.segment)
     test_ds = body_transitions(env_class, bench.test, test_states, args.segment)
     data_s = time.perf_counter() - t0
-    spread = 1e3 * test_ds.next_obs.reshape(len(bench.test), -1, test_ds.obs.shape[1]).var(0).mean()
+    next_obs = test_ds.next_obs.reshape(len(bench.test), -1, test_ds.obs.shape[1])  # task, state, entry
+    kinds = np.array([t.kind for t in bench.test])
+    spread = {k: 1e3 * next_obs[kinds == k].var(0).mean() for k in ("interpolation", "extrapolation")}
+    counts = {k: int((kinds == k).sum()) for k in spread}
     print(f"data: {len(train_ds)} training transitions, {len(test_ds)} held-out, {data_s:.0f} s", file=sys.stderr)
-    config = replace(IIDA_CONFIG, epochs=args.epochs)
+    config = replace(
+        IIDA_CONFIG,
+        epochs=args.epochs,
+        batches_per_epoch=args.batches_per_epoch,
+        patience=args.patience,
+        hidden=tuple(args.hidden),
+    )
     per_seed = iida_predictor_table(
         train_ds, test_ds, {t.id: t.kind for t in bench.test}, args.seeds, config, progress=True
     )
@@ -112,12 +132,16 @@ def main(argv=None):
         f"# IIDA's {args.family.capitalize()} table with our predictor\n\nCommand: `{command}`\n\n"
         f"Data: {len(train_states['action'])} recorded states x 24 training tasks = {len(train_ds)} transitions; "
         f"{len(test_states['action'])} x 24 held-out tasks = {len(test_ds)}; policy: "
-        f"{args.policy or 'uniform random actions'}. Seeds {args.seeds}; {data_s:.0f} s for the data, "
+        f"{args.policy or 'uniform random actions'}. Predictor: hidden {list(config.hidden)}, at most {config.epochs} "
+        f"epochs of {config.batches_per_epoch} batches, patience {config.patience}. Seeds {args.seeds}; "
+        f"{data_s:.0f} s for the data, "
         f"{train_s:.0f} s to train and score {3 * len(args.seeds)} predictors on this machine.\n\n"
         f"Test next-state MSE (x 1e-3), mean ± std over seeds:\n\n{summary(per_seed, args.family)}\n\n"
-        f"How much the held-out tasks' dynamics differ: the variance of s' across the 24 held-out tasks for the same "
-        f"(s, a), averaged over the recorded states and the state's entries, is {spread:.3f} x 1e-3 (an ideal "
-        f"predictor without context could get that low; one with the true factors, to 0).\n"
+        f"How much the held-out tasks' dynamics differ: the variance of s' across the held-out tasks of a kind for the "
+        f"same (s, a), averaged over the recorded states and the state's entries, is {spread['interpolation']:.3f} x "
+        f"1e-3 for the {counts['interpolation']} interpolation tasks and {spread['extrapolation']:.3f} x 1e-3 for the "
+        f"{counts['extrapolation']} extrapolation ones "
+        f"(an ideal predictor without context could get that low; one with the true factors, to 0).\n"
     )
     out.mkdir(parents=True, exist_ok=True)
     per_seed.to_csv(out / "per_seed.csv", index=False)

@@ -28,10 +28,11 @@ from meta_rl.transition_predictor import (
 
 # %% auto #0
 __all__ = ['BODY_FAMILIES', 'HOPPER_FACTORS', 'HOPPER', 'FACTOR_NAMES', 'STRIPES', 'TEST_STRIPES', 'VAL_STRIPES', 'TRAIN_STRIPES',
-           'IIDA_CONFIG', 'IIDA_TABLE', 'ENCODER_ROLLOUTS', 'ENCODER_STATES', 'BodyFamily', 'BodyTask', 'draw_factors',
-           'body_tasks', 'VariedBody', 'VariedHopper', 'FactorContext', 'BodyBenchmark', 'HopperBenchmark',
-           'BodyDataConfig', 'body_rollout_states', 'body_transitions', 'iida_predictor_table', 'train_body_encoder',
-           'train_run_encoder', 'register_body_benchmark']
+           'IIDA_CONFIG', 'IIDA_TABLE', 'ENCODER_ROLLOUTS', 'ENCODER_STATES', 'HOPPER_WIDE_FACTORS', 'HOPPER_WIDE',
+           'BodyFamily', 'BodyTask', 'draw_factors', 'body_tasks', 'VariedBody', 'VariedHopper', 'FactorContext',
+           'BodyBenchmark', 'HopperBenchmark', 'BodyDataConfig', 'body_rollout_states', 'body_transitions',
+           'iida_predictor_table', 'train_body_encoder', 'train_run_encoder', 'register_body_benchmark',
+           'VariedHopperWide', 'HopperWideBenchmark']
 
 # %% ../nbs/10a_hopper.ipynb #ec8a3dd0
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class BodyFamily:
     ranges: dict[str, tuple[float, float]]  # factor -> its training range (low, high): `*_mass` in kg, `*_radius` in m
     bodies: dict[str, tuple[str, ...]]  # factor -> the bodies it sets: their mass, or their first geom's radius
     success_distance: float | None = None  # success: the robot did not fall and (if given) got this far along x, in m
+    iida_row: str | None = None  # the family whose row of IIDA's table its table is set beside (None: its own name)
 
     def __post_init__(self):
         if list(self.bodies) != list(self.ranges):
@@ -112,7 +114,7 @@ _BEYOND = {"extrapolation": (0.05, 0.25), "ood": (0.3, 0.6)}  # how far past the
 def draw_factors(family: BodyFamily, rng: np.random.Generator, kind: str) -> tuple[float, ...]:
     """One task's factors of `family`, of `kind`: from the training stripes (`train`), the test stripes
     (`interpolation`), or past each range by `_BEYOND[kind]` of its width, below or above at random (`extrapolation`,
-    `ood`)."""
+    `ood`; above where below would reach 0)."""
     if kind not in TASK_KINDS:
         raise ValueError(f"kind={kind!r} is not one of {TASK_KINDS}")
     values = []
@@ -120,7 +122,8 @@ def draw_factors(family: BodyFamily, rng: np.random.Generator, kind: str) -> tup
         width = high - low
         if kind in _BEYOND:
             past = rng.uniform(*_BEYOND[kind]) * width
-            values.append(low - past if rng.random() < 0.5 else high + past)
+            below = rng.random() < 0.5 and low - past > 0  # no body has a mass or radius <= 0: that side goes above
+            values.append(low - past if below else high + past)
         else:
             stripe = rng.choice(TRAIN_STRIPES if kind == "train" else TEST_STRIPES)
             values.append(low + (stripe + rng.random()) * width / STRIPES)
@@ -430,3 +433,35 @@ def register_body_benchmark(benchmark: type[BodyBenchmark]) -> None:
 
 
 register_body_benchmark(HopperBenchmark)
+
+# %% ../nbs/10a_hopper.ipynb #c7b267a9
+HOPPER_WIDE_FACTORS = dict(  # IIDA's streaming Hopper's ranges (varyingsim/envs/fov_configs/hopper.yaml): (low, high)
+    torso_mass=(1.7, 17.0),  # kg
+    thigh_mass=(2.0, 20.0),  # kg
+    leg_mass=(1.3, 13.0),  # kg
+    foot_mass=(2.5, 25.0),  # kg
+    torso_radius=(0.025, 0.25),  # m
+    thigh_radius=(0.025, 0.25),  # m
+    leg_radius=(0.02, 0.2),  # m
+    foot_radius=(0.03, 0.3),  # m, the foot's radius varies here too
+)
+HOPPER_WIDE = BodyFamily(
+    "hopper-wide", HOPPER_WIDE_FACTORS, {f: (f.rsplit("_", 1)[0],) for f in HOPPER_WIDE_FACTORS}, iida_row="hopper"
+)
+
+
+class VariedHopperWide(VariedBody, HopperEnv):
+    "Hopper-v5 playing `HOPPER_WIDE`'s tasks."
+
+    family = HOPPER_WIDE
+
+
+@dataclass
+class HopperWideBenchmark(BodyBenchmark):
+    "The Hopper over IIDA's streaming ranges: every mass and radius from about half to five times Gymnasium's."
+
+    name: ClassVar[str] = "hopper-wide"
+    env_class: ClassVar[type[VariedBody]] = VariedHopperWide
+
+
+register_body_benchmark(HopperWideBenchmark)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from meta_rl import cli
 from meta_rl.hopper import FACTOR_NAMES
@@ -46,6 +47,22 @@ def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
     assert set(scored.context) == {"none", "explicit", "latent", "rl2"} and set(scored.set) == {"train", "test", "ood"}
     assert set(scored.benchmark) == {"hopper"} and scored.score.notna().all()
     assert "| latent | **score**" in (out / "uncertainty" / "summary.md").read_text()
+
+    # its `none` agent makes the data of IIDA's table for the wider Hopper (same observations), set beside IIDA's Hopper
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import iida_table
+
+    policy, table_dir = str(out / "none" / "seed0"), tmp_path / "wide"
+    tiny = ["--rollouts", "1", "--test-rollouts", "1", "--seeds", "0", "--epochs", "1", "--batches-per-epoch", "2"]
+    iida_table.main(["--family", "hopper-wide", "--policy", policy, *tiny, "--hidden", "8", "--out", str(table_dir)])
+    table = (table_dir / "table.md").read_text()
+    assert "IIDA (Hopper) |" in table and "163.03 ± 6.78" in table and "hidden [8]" in table
+    assert "for the 12 interpolation tasks and" in table and f"policy: {policy}" in table
+    for family, agent in (("swimmer", "none"), ("hopper-wide", "explicit")):  # other observations: refused, one line
+        with pytest.raises(SystemExit, match="a `none` agent that observes the"):
+            iida_table.main(
+                ["--family", family, "--policy", str(out / agent / "seed0"), *tiny, "--out", str(table_dir)]
+            )
 
 
 def test_a_quick_swimmer_run_and_its_uncertainty(tmp_path, capsys):
@@ -101,6 +118,12 @@ def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_p
         text=True,
     )
     assert r.returncode == 2 and "invalid choice: 'ant'" in r.stderr
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "iida_table.py"), "--out", str(out), "--hidden", "64", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "--hidden 64 0: each layer's size must be positive" in r.stderr
 
 
 def test_the_iida_table_of_a_family_without_a_published_row(tmp_path, capsys):
