@@ -656,7 +656,7 @@ def test_uncertainty_refuses_a_benchmark_it_cannot_measure(tmp_path):
     out = tmp_path / "toy"
     assert cli("run", "--benchmark", "toy", "--context", "none", "--quick", "--no-progress", "--out", out)[0] == 0
     code, err = cli("uncertainty", "--run", out, "--quick", "--out", tmp_path / "u")
-    measured = "striker, hopper, metaworld, metaworld-dynamics, swimmer, walker2d"
+    measured = "striker, hopper, hopper-wide, metaworld, metaworld-dynamics, swimmer, walker2d"
     assert code == 2 and f"is a run on 'toy'; metarl uncertainty measures {measured} runs" in err, err
     assert err.count("\n") == 1 and not (tmp_path / "u").exists()
 
