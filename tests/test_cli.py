@@ -302,8 +302,8 @@ def test_the_latent_agent_on_the_seed_physics_learns_and_probes_on_its_ball(tmp_
         (["--benchmark", "atari"], "--benchmark 'atari' is not a benchmark"),
     ],
 )
-def test_bad_arguments_exit_with_one_line(tmp_path, args, reason):
-    r = run_cli(*args, "--out", tmp_path / "bad", timeout=60)
+def test_bad_arguments_exit_with_one_line(console, tmp_path, args, reason):
+    r = console("metarl-striker", *args, "--out", tmp_path / "bad")
     assert r.returncode == 2 and reason in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert not (tmp_path / "bad").exists(), "nothing (no command.json, no run folder) is written on bad input"

@@ -97,9 +97,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("args,reason", BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
-def test_bad_arguments_exit_non_zero_with_a_one_line_reason(args, reason, tmp_path):
+def test_bad_arguments_exit_non_zero_with_a_one_line_reason(console, args, reason, tmp_path):
     out = ["--out", str(tmp_path / "x.npz")] if args[0] == "metarl-iida-generate" else ["--out-dir", str(tmp_path)]
-    r = run(*args, *out)
+    r = console(*args, *out)
     assert r.returncode == 2, r.stdout + r.stderr
     error_lines = [l for l in r.stderr.splitlines() if "error:" in l]
     assert len(error_lines) == 1 and reason in error_lines[0], r.stderr

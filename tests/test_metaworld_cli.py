@@ -146,8 +146,8 @@ def test_striker_and_metaworld_runs_share_one_path(tmp_path, monkeypatch, capsys
         (["--env-name", "reach-v3", "--split", "interpolation", "--out", "x"], "--split is not an option"),
     ],
 )
-def test_bad_arguments(args, reason, tmp_path):
-    r = run_cli(*[str(tmp_path / a) if a == "x" or a.startswith("x/") else a for a in args], timeout=120)
+def test_bad_arguments(console, args, reason, tmp_path):
+    r = console("metarl-metaworld", *[str(tmp_path / a) if a == "x" or a.startswith("x/") else a for a in args])
     assert r.returncode == 2, r.stderr
     assert reason in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert not (tmp_path / "x").exists()

@@ -158,6 +158,6 @@ def test_quick_run_and_assessment_on_ml10(tmp_path):
         (["--run", ".", "--context", "none", "none"], "repeats a mode"),
     ],
 )
-def test_bad_arguments(args, reason):
-    r = run(ASSESS, *args)
+def test_bad_arguments(console, args, reason):
+    r = console("metarl", "uncertainty", *args)
     assert r.returncode == 2 and reason in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -113,10 +113,8 @@ def test_a_killed_sweep_restarts_with_only_the_missing_trials(sig, whole_sweep, 
         (["--grid", "seed=0", *TOY, "n_envs=x"], "n_envs must be an integer, got 'x'"),
     ],
 )
-def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
-    r = subprocess.run(
-        ["metarl-sweep", *args, "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120
-    )
+def test_bad_arguments_exit_with_one_line(console, tmp_path, args, message):
+    r = console("metarl-sweep", *args, "--out", tmp_path / "x")
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2 and "report:" not in r.stdout
     assert not (tmp_path / "x").exists()

@@ -158,8 +158,8 @@ def test_a_study_killed_in_a_trial_resumes_and_runs_that_trial_again(sig, tmp_pa
         (["--benchmark", "toy", "--suite", "ML10"], "--suite is not an option of --benchmark toy"),
     ],
 )
-def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
-    r = tune("--out", tmp_path / "x", "--quick", *args)
+def test_bad_arguments_exit_with_one_line(console, tmp_path, args, message):
+    r = console("metarl", "tune", "--out", tmp_path / "x", "--quick", *args)
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "x").exists()  # nothing written
 

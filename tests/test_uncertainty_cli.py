@@ -107,10 +107,10 @@ def test_quick_assessment_writes_a_complete_report(tiny_run):
         (["--confidence", "1.5"], "--confidence 1.5 must be a number strictly between 0 and 1"),
     ],
 )
-def test_bad_arguments_exit_with_one_line(tiny_run, tmp_path, args, reason):
+def test_bad_arguments_exit_with_one_line(console, tiny_run, tmp_path, args, reason):
     if "--run" not in args:
         args = ["--run", tiny_run, *args]
-    r = run(CLI, *args, "--out", tmp_path / "bad", "--quick", timeout=60)
+    r = console("metarl-uncertainty", *args, "--out", tmp_path / "bad", "--quick")
     assert r.returncode == 2 and reason in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and not (tmp_path / "bad").exists()
 
