@@ -21,6 +21,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import HumanOutputFormat, Logger
 from stable_baselines3.common.utils import LinearSchedule, set_random_seed
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
@@ -37,12 +38,12 @@ __all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PP
            'BUDGET_FIELDS', 'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig',
            'learner_file', 'learner_config', 'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics',
            'normalizing', 'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads',
-           'Agent', 'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve', 'manifest', 'record',
-           'verified', 'lost', 'save_file', 'save_table', 'save_figure', 'read_recorded', 'save_model', 'load_model',
-           'ppo_config_of', 'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo',
-           'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval', 'restart_streams', 'CheckpointSaver',
-           'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps',
-           'probe_counted', 'agent_config', 'check_resumable', 'train_ppo', 'train']
+           'critic_health', 'Agent', 'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve',
+           'manifest', 'record', 'verified', 'lost', 'save_file', 'save_table', 'save_figure', 'read_recorded',
+           'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo',
+           'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval',
+           'restart_streams', 'CheckpointSaver', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark',
+           'episode_horizon', 'episode_steps', 'probe_counted', 'agent_config', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
@@ -396,9 +397,13 @@ def returns_scaled(config: PPOConfig, env: VecEnv, returns: dict | None = None) 
 
 def new_ppo(config: PPOConfig, env: VecEnv, returns: dict | None = None, **kwargs) -> PPO | RecurrentPPO:
     """A PPO of `config` on `env` (`returns_scaled`), a `RecurrentPPO` if `config.recurrent`; `kwargs`: other
-    arguments of `PPO` (`tensorboard_log`, `verbose`)."""
+    arguments of `PPO` (`tensorboard_log`, `verbose`). Without `tensorboard_log` it logs to stdout (with `verbose`)
+    or nowhere: no folder is made."""
     algorithm, policy = RecurrentPPO if config.recurrent else PPO, POLICIES[config.recurrent, config.normalize]
-    return algorithm(policy, returns_scaled(config, env, returns), device="cpu", **config.ppo_kwargs(), **kwargs)
+    model = algorithm(policy, returns_scaled(config, env, returns), device="cpu", **config.ppo_kwargs(), **kwargs)
+    if kwargs.get("tensorboard_log") is None:  # SB3 would make an empty SB3-<time> folder in /tmp at every learn
+        model.set_logger(Logger(None, [HumanOutputFormat(sys.stdout)] if kwargs.get("verbose") else []))
+    return model
 
 # %% ../nbs/04_baselines.ipynb #4ed0ba4e
 @contextmanager
@@ -410,6 +415,25 @@ def torch_threads(n: int = 1):
         yield
     finally:
         torch.set_num_threads(before)
+
+# %% ../nbs/04_baselines.ipynb #8dd0d8092fe74a7c96281538738b07e2
+def critic_health(model: PPO, obs: np.ndarray, tol: float = 1e-3) -> dict[str, float]:
+    """How much the critic of `model` (a feed-forward PPO) tells apart the observations `obs` (N, obs_dim): its
+    values' mean and standard deviation over them, and `frozen`, the share of its value network's last hidden units
+    whose output moves by less than `tol` over them."""
+    policy = model.policy
+    if isinstance(policy, RecurrentActorCriticPolicy):
+        raise TypeError("critic_health reads feed-forward critics; a recurrent critic's units depend on its memory")
+    x = torch.as_tensor(np.asarray(obs), dtype=torch.float32)
+    with torch.no_grad():
+        hidden = policy.mlp_extractor.forward_critic(policy.extract_features(x, policy.vf_features_extractor))
+        values = policy.value_net(hidden).squeeze(-1).double()
+    moves = hidden.max(0).values - hidden.min(0).values
+    return dict(
+        value_mean=float(values.mean()),
+        value_std=float(values.std(correction=0)),
+        frozen=float((moves < tol).double().mean()),
+    )
 
 # %% ../nbs/04_baselines.ipynb #2c0b6192
 @dataclass

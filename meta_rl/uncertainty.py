@@ -39,10 +39,10 @@ from .dynamics import read_json, write_json
 
 # %% auto #0
 __all__ = ['MIN_LOGVAR', 'MAX_LOGVAR', 'PARTS', 'Z90', 'OUTCOME_TARGETS', 'DEFAULT_PARTS', 'DEFAULT_K', 'TWO_SIDED',
-           'NOVELTY_FLAG', 'TOUCHED', 'ENSEMBLE_FORMAT', 'ESTIMATORS', 'ScriptedStriker', 'scripted_agent', 'Played',
-           'play', 'EnsembleConfig', 'BatchedLinear', 'PredictorEnsemble', 'predictive', 'TrainedEnsemble',
-           'train_ensemble', 'policy_values', 'Windows', 'episode_windows', 'uncertainty_parts', 'outcome_features',
-           'forest_arrays', 'forest_predict', 'OutcomeModel', 'Uncertainty', 'UncertaintyEstimator',
+           'NOVELTY_FLAG', 'TOUCHED', 'MIN_PART_STD', 'ENSEMBLE_FORMAT', 'ESTIMATORS', 'ScriptedStriker',
+           'scripted_agent', 'Played', 'play', 'EnsembleConfig', 'BatchedLinear', 'PredictorEnsemble', 'predictive',
+           'TrainedEnsemble', 'train_ensemble', 'policy_values', 'Windows', 'episode_windows', 'uncertainty_parts',
+           'outcome_features', 'forest_arrays', 'forest_predict', 'OutcomeModel', 'Uncertainty', 'UncertaintyEstimator',
            'save_trained_ensemble', 'save_calibration', 'load_calibration', 'save_estimator', 'load_trained_ensemble',
            'load_estimator']
 
@@ -536,6 +536,9 @@ DEFAULT_K = 100
 TWO_SIDED = ("latent_std", "disagreement", "surprise", "policy_disagreement")
 NOVELTY_FLAG = 2.0  # a score above this many training-task SDs flags the task as novel (out of distribution)
 TOUCHED = 0.01  # m: the ball has moved this far, so the episode says something about it
+# the least spread of a part's log over the training episodes: a part that varies less is constant but for float
+# rounding (the frozen critics of chapter 12), and its rounding must not count as whole standard deviations
+MIN_PART_STD = 1e-3
 
 
 @dataclass
@@ -666,7 +669,7 @@ class UncertaintyEstimator:
         train_parts = self.with_novelty(train_parts)
         logs = np.log(train_parts[list(self.parts)].clip(lower=1e-12)).assign(k=train_parts.k.to_numpy())
         g = logs.groupby("k")
-        self.reference = pd.concat({"mean": g.mean(), "std": g.std(ddof=0).clip(lower=1e-6)}, axis=1)
+        self.reference = pd.concat({"mean": g.mean(), "std": g.std(ddof=0).clip(lower=MIN_PART_STD)}, axis=1)
         return self
 
     def standardize(self, parts: pd.DataFrame) -> pd.DataFrame:

@@ -48,6 +48,19 @@ def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
     assert set(scored.benchmark) == {"hopper"} and scored.score.notna().all()
     assert "| latent | **score**" in (out / "uncertainty" / "summary.md").read_text()
 
+    # every feed-forward agent's critic read on the states it visits (`benchmarks/critic_health.py`, chapter 10)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import critic_health
+
+    capsys.readouterr()
+    critic_health.main([str(out), "--tasks", "1", "--out", str(tmp_path / "critics")])
+    printed = capsys.readouterr().out
+    assert f"{out / 'rl2' / 'seed0'}: recurrent, left out" in printed
+    health = pd.read_csv(tmp_path / "critics" / "critic_health.csv")
+    assert list(health.context) == ["none", "explicit", "latent"] and (health.states >= 1).all()
+    assert health.frozen.between(0, 1).all() and (health.value_std >= 0).all()
+    assert "| run | context | seed | units | normalize | states | value_mean | value_std | frozen |" in printed
+
     # its `none` agent makes the data of IIDA's table for the wider Hopper (same observations), set beside IIDA's Hopper
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import iida_table
