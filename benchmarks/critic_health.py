@@ -19,23 +19,15 @@ import pandas as pd
 from sb3_contrib import RecurrentPPO
 
 from meta_rl.baselines import critic_health, load_agent, torch_threads
+from meta_rl.benchmark import play_episodes
 from meta_rl.dynamics import read_json
 from meta_rl.tuning import markdown_table
 
 
 def visited_states(agent, tasks) -> np.ndarray:
-    "The observations of one deterministic episode of `agent` on each of `tasks`."
-    states = []
-    for task in tasks:
-        env = agent.make_env(task)
-        obs, _ = env.reset(seed=0)
-        done = False
-        while not done:
-            states.append(obs)
-            obs, _, terminated, truncated, _ = env.step(agent.model.predict(obs, deterministic=True)[0])
-            done = terminated or truncated
-        env.close()
-    return np.array(states)
+    "The observations of one deterministic episode of `agent` on each of `tasks` (chapter 03's `play_episodes`)."
+    rows = play_episodes(agent.benchmark, agent.actor, agent.context, agent.encoder, tasks, 1, seed=0, record=True)
+    return np.concatenate([r["transitions"]["agent_obs"] for r in rows])
 
 
 def agent_folders(run: Path) -> list[Path]:
@@ -45,6 +37,7 @@ def agent_folders(run: Path) -> list[Path]:
 
 
 def health_table(runs: list[Path], n_tasks: int) -> pd.DataFrame:
+    "One row per feed-forward agent of `runs`: its critic's health on the states of its first `n_tasks` training tasks."
     rows = []
     for run in runs:
         for folder in agent_folders(run):
