@@ -30,26 +30,28 @@ from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
 
 from .benchmark import Benchmark, encoder_source, make_benchmark, play_episodes
-from .context import CONTEXT_MODES, ContextEncoder
+from .context import CONTEXT_MODES, ContextEncoder, TrialEpisodes
 from .dynamics import files_in, read_json, write_atomic, write_json
 
 # %% auto #0
-__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'QUICK_PPO', 'TUNED_PPO', 'STRIKER_PPO', 'LEARNERS',
-           'BUDGET_FIELDS', 'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS', 'PPOConfig',
-           'learner_file', 'learner_config', 'ObservationNormalizer', 'NormalizedPolicy', 'ObservationStatistics',
-           'normalizing', 'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled', 'new_ppo', 'torch_threads',
-           'critic_health', 'Agent', 'RecurrentActor', 'make_vec', 'episode_returns', 'by_task', 'LearningCurve',
-           'manifest', 'record', 'verified', 'lost', 'save_file', 'save_table', 'save_figure', 'read_recorded',
-           'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'return_statistics', 'SpacesEnv', 'build_ppo',
-           'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints', 'checkpoint_interval',
-           'restart_streams', 'CheckpointSaver', 'portable', 'located', 'load_agent', 'convert_sb3', 'run_benchmark',
-           'episode_horizon', 'episode_steps', 'probe_counted', 'agent_config', 'check_resumable', 'train_ppo', 'train']
+__all__ = ['MAX_TIMESTEPS', 'VEC_ENVS', 'ACTIVATIONS', 'LR_SCHEDULES', 'MEMORIES', 'QUICK_PPO', 'TUNED_PPO', 'STRIKER_PPO',
+           'LEARNERS', 'BUDGET_FIELDS', 'POLICIES', 'MANIFEST', 'PPO_FORMAT', 'MODEL_FIELDS', 'LSTM_DEFAULTS',
+           'PPOConfig', 'learner_file', 'learner_config', 'ObservationNormalizer', 'NormalizedPolicy',
+           'ObservationStatistics', 'normalizing', 'RecurrentPolicy', 'NormalizedRecurrentPolicy', 'returns_scaled',
+           'new_ppo', 'torch_threads', 'critic_health', 'Agent', 'RecurrentActor', 'make_vec', 'episode_returns',
+           'by_task', 'LearningCurve', 'manifest', 'record', 'verified', 'lost', 'save_file', 'save_table',
+           'save_figure', 'read_recorded', 'save_model', 'load_model', 'ppo_config_of', 'save_ppo', 'return_statistics',
+           'SpacesEnv', 'build_ppo', 'load_ppo', 'copy_ppo', 'unreadable', 'checkpoint_files', 'checkpoints',
+           'checkpoint_interval', 'restart_streams', 'CheckpointSaver', 'portable', 'located', 'recorded_ppo',
+           'load_agent', 'convert_sb3', 'run_benchmark', 'episode_horizon', 'episode_steps', 'probe_counted',
+           'agent_config', 'check_resumable', 'train_ppo', 'train']
 
 # %% ../nbs/04_baselines.ipynb #95259e0e
 MAX_TIMESTEPS = 10**11  # a budget beyond this is a typo, not a plan
 VEC_ENVS = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
 ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 LR_SCHEDULES = ("constant", "linear")
+MEMORIES = ("episode", "task")  # how long a recurrent memory lasts
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class PPOConfig:
     normalize: bool = False  # observations by running statistics kept in the policy, returns by SB3's VecNormalize
     recurrent: bool = False  # an LSTM before the policy's and the value's layers (sb3-contrib's RecurrentPPO): rl2's
     lstm_hidden_size: int = 64  # the units of each LSTM (the policy and the value have one each)
+    memory: str = "task"  # a recurrent memory lasts an "episode", or the trial on a "task" (episodes_per_task): RL²
     eval_freq: int = 200_000  # env steps between learning-curve points
     eval_episodes: int = 3  # episodes per task for each learning-curve point
     checkpoint_freq: int = 100_000  # env steps between checkpoints (at most a tenth of the run, in whole rollouts)
@@ -135,7 +138,13 @@ class PPOConfig:
             )
         real("log_std_init", lambda v: -20 <= v <= 2, "a number in [-20, 2] (a log standard deviation)")
         object.__setattr__(self, "log_std_init", float(self.log_std_init))
-        for name, allowed in (("vec_env", VEC_ENVS), ("activation", ACTIVATIONS), ("lr_schedule", LR_SCHEDULES)):
+        choices = (
+            ("vec_env", VEC_ENVS),
+            ("activation", ACTIVATIONS),
+            ("lr_schedule", LR_SCHEDULES),
+            ("memory", MEMORIES),
+        )
+        for name, allowed in choices:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"PPOConfig.{name}={getattr(self, name)!r}; choose one of {list(allowed)}")
         for name in ("fused_adam", "ortho_init", "normalize", "recurrent"):
@@ -148,6 +157,11 @@ class PPOConfig:
     @property
     def rollout_size(self) -> int:
         return self.n_steps * self.n_envs
+
+    @property
+    def trial_episodes(self) -> int:
+        "The episodes a recurrent memory lives through: the trial on a task (`episodes_per_task`) with `memory='task'`."
+        return self.episodes_per_task if self.recurrent and self.memory == "task" else 1
 
     def ppo_kwargs(self) -> dict:
         "The keyword arguments of `stable_baselines3.PPO` (or sb3-contrib's `RecurrentPPO`) this config sets."
@@ -445,6 +459,7 @@ class Agent:
     benchmark: Benchmark
     encoder: Callable[[], ContextEncoder] | None = None
     seed: int = 0
+    trial_episodes: int = 1  # the episodes a recurrent memory lives through (`PPOConfig.trial_episodes`)
 
     def make_env(self, tasks, **kwargs):
         "An env of the benchmark over `tasks` with this agent's observation."
@@ -455,16 +470,16 @@ class Agent:
         """What acts: an SB3 model's policy network (small to send to a process; a recurrent one as a `RecurrentActor`),
         or the model itself (any `predict`-er)."""
         if isinstance(self.model, RecurrentPPO):
-            return RecurrentActor(self.model.policy)
+            return RecurrentActor(self.model.policy, self.trial_episodes)
         return self.model.policy if isinstance(self.model, BaseAlgorithm) else self.model
 
 
 class RecurrentActor:
     """A recurrent policy as `play_episodes` plays one: `predict(batch)` carries the memory of every row from step to
-    step, `reset()` empties it (at every episode's start)."""
+    step, `reset()` empties it (at every trial's start: every `trial_episodes` episodes)."""
 
-    def __init__(self, policy: RecurrentActorCriticPolicy):
-        self.policy, self.state = policy, None
+    def __init__(self, policy: RecurrentActorCriticPolicy, trial_episodes: int = 1):
+        self.policy, self.state, self.trial_episodes = policy, None, trial_episodes
 
     def reset(self) -> None:
         self.state = None
@@ -485,9 +500,11 @@ def make_vec(
     encoder: Callable[[], ContextEncoder] | None = None,
     vec_env: str = "dummy",
     episodes_per_task: int = 1,
+    trial_episodes: int = 1,
 ) -> VecEnv:
     """`n_envs` envs of `benchmark` over `tasks` (each trial of `episodes_per_task` episodes draws a task), seeded
-    `seed, seed+1, ...`, with SB3's `Monitor`."""
+    `seed, seed+1, ...`, with SB3's `Monitor`; with `trial_episodes` > 1 a trial's episodes are one (`TrialEpisodes`
+    outside the `Monitor`, which still counts every episode)."""
     if context not in CONTEXT_MODES:
         raise ValueError(f"unknown context {context!r}; choose one of {list(CONTEXT_MODES)}")
     if vec_env not in VEC_ENVS:
@@ -500,6 +517,8 @@ def make_vec(
         seed=seed,
         vec_env_cls=VEC_ENVS[vec_env],
         env_kwargs=dict(context=context, tasks=tasks, encoder=encoder, episodes_per_task=episodes_per_task),
+        wrapper_class=TrialEpisodes if trial_episodes > 1 else None,
+        wrapper_kwargs=dict(episodes=trial_episodes),
     )
 
 # %% ../nbs/04_baselines.ipynb #60be1c99
@@ -901,6 +920,12 @@ def located(path, run_dir) -> str | None:
     return None if path is None else str((Path(run_dir) / path).resolve())
 
 
+def recorded_ppo(d: dict) -> PPOConfig:
+    """The `PPOConfig` a run's `config.json` records in `d`: fields added since take their defaults, but a recurrent
+    agent written before `memory` existed emptied its memory at every episode (`memory='episode'`)."""
+    return PPOConfig.from_dict({"memory": "episode", **d} if d.get("recurrent") else d)
+
+
 def load_agent(
     run_dir,  # an agent's folder, e.g. runs/NAME/explicit/seed0
     path: str | Path | None = None,  # a checkpoint to load instead of its `model.pt`
@@ -926,7 +951,8 @@ def load_agent(
             scale=std.get("scale"),
         )
     model = load_ppo(path or run_dir / "model.pt")
-    return Agent(model, meta["context"], benchmark, encoder, meta["ppo"]["seed"])
+    ppo = recorded_ppo(meta["ppo"])
+    return Agent(model, meta["context"], benchmark, encoder, ppo.seed, ppo.trial_episodes)
 
 
 def convert_sb3(path, trust_pickles: bool = False, log=print) -> list[Path]:
@@ -1028,7 +1054,7 @@ def check_resumable(
     latent = old.get("context") == "latent"  # runs from before the memory and probe options: their defaults
     old.setdefault("encoder_memory", "episode" if latent else None)
     old.setdefault("encoder_probe_steps", 0 if latent else None)
-    old["ppo"] = PPOConfig.from_dict(old["ppo"]).to_dict()  # fields added since: their defaults
+    old["ppo"] = recorded_ppo(old["ppo"]).to_dict()
     old["benchmark"] = run_benchmark(old)
     config = agent_config(config, context, benchmark, encoder)
     new, keys = (
@@ -1133,15 +1159,17 @@ def train(
     `evaluate(agent)` makes the learning-curve points (default: `episode_returns` on `benchmark.test`,
     `config.eval_episodes` each). `resume=True` continues from the newest checkpoint. `encoder_path` is recorded so that
     `load_agent` can rebuild a latent encoder. `config` becomes the agent's own (`agent_config`): an `rl2` agent
-    learns with a memory (`recurrent`), a probing `latent` agent with its probes counted in the budget."""
+    learns with a memory (`recurrent`, over trials with `memory='task'`), a probing `latent` agent with its probes
+    counted in the budget."""
     config = agent_config(config, context, benchmark, encoder)
     env_kwargs = dict(encoder=encoder, vec_env=config.vec_env, episodes_per_task=config.episodes_per_task)
+    env_kwargs["trial_episodes"] = config.trial_episodes
     return train_ppo(
         run_dir,
         _run_meta(benchmark, context, config, encoder, portable(encoder_path, run_dir)),
         config,
         make_env=lambda seed: make_vec(benchmark, context, benchmark.train, config.n_envs, seed, **env_kwargs),
-        make_agent=lambda model: Agent(model, context, benchmark, encoder, config.seed),
+        make_agent=lambda model: Agent(model, context, benchmark, encoder, config.seed, config.trial_episodes),
         evaluate=evaluate or (lambda a: episode_returns(a, benchmark.test, config.eval_episodes, seed=config.seed)),
         resume=resume,
         check_resume=lambda d: check_resumable(d, benchmark, context, config, encoder),

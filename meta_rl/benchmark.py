@@ -84,7 +84,7 @@ def play_episodes(
     episode's `transitions`, a dict of arrays with a row per step: the env's own `obs` and `next_obs` (without the
     context), the `agent_obs` the policy saw (with it), the `action` and the `reward`. `salt`: see `task_seed`.
     A policy with a `reset()` method (one with a memory: `RecurrentActor`, chapter 04) is reset at every episode's
-    start."""
+    start, or with `trial_episodes` = k > 1 (RL²'s memory of a trial) at every k-th, warmup episodes included."""
     slots = list(range(len(tasks))) if slots is None else list(slots)
     batch_size = len(tasks) if batch_size is None else batch_size
     if len(slots) != len(tasks) or len(set(slots)) != len(slots) or not all(0 <= s < batch_size for s in slots):
@@ -105,8 +105,8 @@ def play_episodes(
 
 
 def _play_round(benchmark, policy, envs, tasks, ep, seed, deterministic, slots, batch_size, record, salt) -> list[dict]:
-    "One episode on every env at once; a policy with a memory (`reset()`) starts it empty."
-    if callable(getattr(policy, "reset", None)):
+    "One episode on every env at once; a policy with a memory (`reset()`) starts it empty, or at a trial's start."
+    if callable(getattr(policy, "reset", None)) and ep % getattr(policy, "trial_episodes", 1) == 0:
         policy.reset()
     first = [e.reset(seed=task_seed(seed, t.id, *salt) if ep == 0 else None)[0] for e, t in zip(envs, tasks)]
     batch = np.zeros((batch_size, *first[0].shape), first[0].dtype)

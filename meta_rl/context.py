@@ -18,7 +18,7 @@ from .striker import StrikerEnv, STRIKER_VARIANTS
 # %% auto #0
 __all__ = ['MIN_STD', 'POOLINGS', 'MEMORIES', 'CONTEXT_MODES', 'Transition', 'ContextEncoder', 'RunningMeanEncoder',
            'OracleEncoder', 'PooledEncoder', 'EncoderFactory', 'ExplicitContext', 'LatentContext',
-           'PreviousActionReward', 'EpisodeLimit', 'add_context', 'make_striker']
+           'PreviousActionReward', 'EpisodeLimit', 'add_context', 'make_striker', 'TrialEpisodes']
 
 # %% ../nbs/02_context.ipynb #61922ccc
 class Transition(NamedTuple):
@@ -387,3 +387,34 @@ def make_striker(
     return add_context(
         EpisodeLimit(env, max_episode_steps=int(steps)), context, encoder, lambda e: ExplicitContext(e, bounds)
     )
+
+# %% ../nbs/02_context.ipynb #4fb06ed2
+class TrialEpisodes(gym.Wrapper):
+    """`episodes` episodes of one task played as one (RL²'s trial): an episode that is not the trial's last ends with an
+    unseeded `reset` of `env` (which keeps its task) and the trial goes on; `info["trial_episode"]` counts from 0."""
+
+    def __init__(self, env: gym.Env, episodes: int):
+        super().__init__(env)
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
+            raise ValueError(f"episodes={episodes!r} must be a positive integer (the episodes of a trial)")
+        self.episodes, self.episode, self._task = int(episodes), 0, None
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        self.episode, self._task = 0, getattr(self.env.unwrapped, "task", None)
+        return obs, {**info, "trial_episode": 0}
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        info = {**info, "trial_episode": self.episode}
+        if not (terminated or truncated) or self.episode + 1 == self.episodes:
+            return obs, reward, terminated, truncated, info
+        obs, _ = self.env.reset()
+        self.episode += 1
+        if getattr(self.env.unwrapped, "task", None) is not self._task:
+            kept = getattr(self.env.unwrapped, "episodes_per_task", "?")
+            raise RuntimeError(
+                f"the env drew a new task within a trial of {self.episodes} episodes: it keeps a task for "
+                f"episodes_per_task={kept} episodes; make that the trial's length"
+            )
+        return obs, reward, False, False, info

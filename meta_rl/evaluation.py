@@ -271,12 +271,15 @@ def adapt(
     config: AdaptConfig = AdaptConfig(),  # the fine-tuning's envs, rollout and batch sizes
 ) -> Agent:
     "A copy of `agent` fine-tuned on `task` for `steps` env steps (0: an unchanged copy)."
-    env = make_vec(agent.benchmark, agent.context, task, config.n_envs, seed, encoder=agent.encoder)
+    trial = agent.trial_episodes  # a memory over trials fine-tunes over trials on the task
+    env = make_vec(
+        agent.benchmark, agent.context, task, config.n_envs, seed, encoder=agent.encoder, trial_episodes=trial
+    )
     model = copy_ppo(agent.model, env, n_steps=config.n_steps, batch_size=config.batch_size, seed=seed)
     if steps > 0:
         with torch_threads(1):
             model.learn(steps, reset_num_timesteps=True)
-    return Agent(model, agent.context, agent.benchmark, agent.encoder, seed)
+    return Agent(model, agent.context, agent.benchmark, agent.encoder, seed, trial)
 
 
 def adaptation_curve(

@@ -251,9 +251,12 @@ def run_trial(trial: optuna.Trial, config: TuneConfig, benchmark: Benchmark, cei
         at = [ppo.total_timesteps * (k + 1) // config.points for k in range(config.points - 1)]
         with torch_threads(ppo.torch_threads):
             envs = dict(encoder=encoder, vec_env=ppo.vec_env, episodes_per_task=ppo.episodes_per_task)
+            envs["trial_episodes"] = ppo.trial_episodes
             env = make_vec(benchmark, config.context, benchmark.train, ppo.n_envs, config.seed, **envs)
             model = new_ppo(ppo, env)
-            agent = Agent(model, config.context, benchmark, encoder, seed=config.seed)
+            agent = Agent(
+                model, config.context, benchmark, encoder, seed=config.seed, trial_episodes=ppo.trial_episodes
+            )
             scorer = TrialScorer(trial, agent, tasks, ceiling, at)
             model.learn(ppo.total_timesteps, callback=[ObservationStatistics(), scorer])
             if not scorer.pruned:

@@ -61,6 +61,17 @@ def test_a_quick_hopper_run_trains_evaluates_and_reports(tmp_path, capsys):
     assert health.frozen.between(0, 1).all() and (health.value_std >= 0).all()
     assert "| run | context | seed | units | normalize | states | value_mean | value_std | frozen |" in printed
 
+    # success and return by an episode's place in a row of episodes on a task (`benchmarks/trial_episodes.py`)
+    import trial_episodes
+
+    trial_episodes.main([str(out), "--episodes", "2", "--out", str(tmp_path / "trials")])
+    printed = capsys.readouterr().out
+    trials = pd.read_csv(tmp_path / "trials" / "trial_episodes.csv")
+    assert list(trials.context) == [c for c in ("none", "explicit", "latent", "rl2") for _ in range(2)]
+    assert list(trials.episode) == [0, 1] * 4 and set(trials.trial) == {1} and trials.success.between(0, 1).all()
+    assert len(pd.read_csv(tmp_path / "trials" / "trial_episodes_seeds.csv")) == 8
+    assert "| run | context | trial | episode | seeds | success |" in printed
+
     # its `none` agent makes the data of IIDA's table for the wider Hopper (same observations), set beside IIDA's Hopper
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import iida_table

@@ -213,14 +213,17 @@ def test_any_benchmark_option_is_given_by_name(tmp_path):
 
 def test_the_rl2_agent_trains_adapts_reloads_and_is_assessed(tmp_path):
     """--context rl2: RL² (a recurrent PPO on the observation with the previous action and reward) through the whole
-    path: trained, evaluated, adapted, reloaded with its memory, and assessed by metarl uncertainty."""
+    path: trained over trials of 2 episodes on a task with a memory that lasts the trial, evaluated, adapted, reloaded
+    with its memory, and assessed by metarl uncertainty."""
     from meta_rl.baselines import RecurrentActor, load_agent
 
     out = tmp_path / "rl2"
-    r = subprocess.run(["metarl", "run", "--context", "rl2", "--quick", "--no-progress", "--out", str(out)], **TEXT)
+    args = ["metarl", "run", "--context", "rl2", "--quick", "--set", "episodes_per_task=2", "--no-progress"]
+    r = subprocess.run([*args, "--out", str(out)], **TEXT)
     assert r.returncode == 0, r.stderr[-2000:]
     agent = load_agent(out / "rl2" / "seed0")
     assert type(agent.model).__name__ == "RecurrentPPO" and isinstance(agent.actor, RecurrentActor)
+    assert agent.trial_episodes == agent.actor.trial_episodes == 2  # memory="task", the default
     assert agent.model.observation_space.shape == (23 + 7 + 1,)
     assert json.loads((out / "rl2" / "seed0" / "config.json").read_text())["ppo"]["recurrent"] is True
     assert len(pd.read_csv(out / "rl2" / "seed0" / "episodes.csv")) == 25 + 36 * 2
