@@ -18,16 +18,11 @@ import pandas as pd
 
 from meta_rl.baselines import load_agent, torch_threads
 from meta_rl.benchmark import play_episodes
-from meta_rl.dynamics import read_json
 from meta_rl.tuning import markdown_table
 
+from critic_health import agent_folders  # the script beside this one
+
 TASK_SETS = ("train", "test")
-
-
-def agent_folders(run: Path) -> list[Path]:
-    "The agent folders (CONTEXT/seedS with a model.pt) of `run`, in the order its config lists the contexts."
-    contexts = read_json(run / "config.json")["config"]["context"]
-    return [f for c in contexts for f in sorted((run / c).glob("seed*")) if (f / "model.pt").exists()]
 
 
 def seed_rows(runs: list[Path], episodes: int, task_set: str) -> pd.DataFrame:
