@@ -390,8 +390,9 @@ def make_striker(
 
 # %% ../nbs/02_context.ipynb #4fb06ed2
 class TrialEpisodes(gym.Wrapper):
-    """`episodes` episodes of one task played as one (RL²'s trial): an episode that is not the trial's last ends with an
-    unseeded `reset` of `env` (which keeps its task) and the trial goes on; `info["trial_episode"]` counts from 0."""
+    """`episodes` episodes of one task played as one (RL²'s trial): an episode that is not the trial's last ends
+    with an unseeded `reset` of `env` (which keeps its task) and the trial goes on; `info["trial_episode"]` counts
+    from 0."""
 
     def __init__(self, env: gym.Env, episodes: int):
         super().__init__(env)
