@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from meta_rl import cli
-from meta_rl.metaworld_dynamics import FACTOR_NAMES
+from meta_rl.metaworld_dynamics import FACTOR_NAMES, OOD_DYNAMICS
 
 
 def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, capsys):
@@ -32,7 +32,8 @@ def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, cap
 
 
 def test_a_quick_ml10_run_varies_every_skills_object(tmp_path, capsys):
-    "--suite ML10: each training skill's objects take the training dynamics, the held-out skills the held-out ones."
+    """--suite ML10: each training skill's objects take the training dynamics, the held-out skills the held-out
+    ones; and `metarl uncertainty` on such a run."""
     out = tmp_path / "mwd10"
     args = ["run", "--benchmark", "metaworld-dynamics", "--suite", "ML10", "--context", "explicit", "--quick"]
     assert cli.main([*args, "--no-progress", "--out", str(out)]) == 0, capsys.readouterr().err
@@ -42,6 +43,17 @@ def test_a_quick_ml10_run_varies_every_skills_object(tmp_path, capsys):
     assert train_skills and test_skills and not train_skills & test_skills
     assert "## Success per skill" in (out / "summary.md").read_text()
     assert '"ML10"' in (out / "benchmark.json").read_text()
+
+    # the uncertainty path on it: test tasks are held-out skills with held-out objects, OOD ones held-out skills with
+    # objects beyond the grid (OOD_DYNAMICS); the held-out AUROC compares test with training skills' episodes
+    assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
+    scored = pd.read_csv(out / "uncertainty" / "episodes.csv")
+    skills = scored.groupby("set").skill.agg(set)
+    held_out = {"door-close-v3", "drawer-open-v3", "lever-pull-v3", "shelf-place-v3", "sweep-into-v3"}  # ML10's test
+    assert skills["train"] <= train_skills and (skills["test"] | skills["ood"]) <= held_out, skills
+    assert set(scored[scored.set == "test"].kind) == {"interpolation", "extrapolation"}
+    assert {tuple(d) for d in scored[scored.set == "ood"][list(FACTOR_NAMES)].to_numpy()} <= set(OOD_DYNAMICS)
+    assert {"ood_auroc", "heldout_auroc"} <= set(pd.read_csv(out / "uncertainty" / "metrics.csv").metric)
 
 
 def test_a_skill_without_a_free_object_is_refused_in_one_line(tmp_path, capsys):
