@@ -26,7 +26,7 @@ from meta_rl.metaworld import (
 # %% auto #0
 __all__ = ['OBJECT_SKILLS', 'OBJECT_SUITES', 'OBJECT_FACTORS', 'FACTOR_NAMES', 'NOMINAL_DYNAMICS', 'OOD_DYNAMICS',
            'dynamics_grid', 'scaled_dynamics', 'object_parts', 'set_object_dynamics', 'ObjectDynamicsTask',
-           'dynamics_tasks', 'MetaWorldDynamicsAdapter']
+           'factors_beyond', 'dynamics_tasks', 'MetaWorldDynamicsAdapter']
 
 # %% ../nbs/10b_metaworld_dynamics.ipynb #ccb136f0
 OBJECT_SKILLS = ("push-v3", "pick-place-v3", "push-wall-v3")  # ML1 skills whose object is a free body named `obj`
@@ -128,6 +128,12 @@ class ObjectDynamicsTask(MetaWorldTask):
     def as_dict(self) -> dict[str, float]:
         return dict(zip(FACTOR_NAMES, self.dynamics))
 
+# %% ../nbs/10b_metaworld_dynamics.ipynb #acae54e37e7d407bbb7b55eff062a284
+def factors_beyond(dynamics) -> str:
+    "The factors of `dynamics` outside the training values' range (`FACTOR_NAMES` joined by `+`), or '' within it."
+    outside = np.abs(scaled_dynamics(dynamics)) > 1 + 1e-9
+    return "+".join(name for name, out in zip(FACTOR_NAMES, outside) if out)
+
 # %% ../nbs/10b_metaworld_dynamics.ipynb #b42cf754
 def _by_skill(tasks: MetaWorldTaskSet) -> list[list[MetaWorldTask]]:
     "The tasks of each skill, skills in their order of appearance."
@@ -205,11 +211,17 @@ class MetaWorldDynamicsAdapter(MetaWorldAdapter):
         return MetaWorldTaskSet(tasks, f"{self.bench.label}-dynamics-ood")
 
     def report_lines(self, episodes) -> list[str]:
-        "ML10: success per skill (the summary's rows are per kind: train, interpolation, extrapolation)."
-        if "skill" not in episodes:
-            return []
-        rates = episodes.groupby(["context", "split", "skill"])["success"].mean().unstack("skill")
-        return ["## Success per skill", "", _rates_markdown(rates), ""]
+        """Success on the extrapolation tasks by the factor beyond the grid; ML10: and success per skill (the summary's
+        rows are per kind: train, interpolation, extrapolation)."""
+        lines, beyond = [], episodes[episodes.kind == "extrapolation"]
+        if not beyond.empty:
+            factor = beyond[list(FACTOR_NAMES)].apply(lambda row: factors_beyond(tuple(row)), axis=1)
+            rates = beyond.assign(factor=factor).groupby(["context", "split", "factor"])["success"].mean()
+            lines += ["## Success beyond the grid, by the factor outside it", "", _rates_markdown(rates.unstack()), ""]
+        if "skill" in episodes:
+            rates = episodes.groupby(["context", "split", "skill"])["success"].mean().unstack("skill")
+            lines += ["## Success per skill", "", _rates_markdown(rates), ""]
+        return lines
 
 
 register_benchmark("metaworld-dynamics", MetaWorldDynamicsAdapter)

@@ -22,6 +22,7 @@ def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, cap
     assert set(episodes[episodes.split == "test"].kind) == {"interpolation", "extrapolation"}
     assert (out / "encoder" / "predictor.pt").is_file()
     assert '"metaworld-dynamics"' in (out / "benchmark.json").read_text()
+    assert "## Success beyond the grid, by the factor outside it" in (out / "summary.md").read_text()
 
     # the uncertainty path (chapter 12): OOD tasks are objects beyond the grid (OOD_DYNAMICS), test tasks by kind
     assert cli.main(["uncertainty", "--run", str(out), "--quick", "--no-progress"]) == 0, capsys.readouterr().err
