@@ -4,7 +4,7 @@
 
 # %% ../nbs/10b_metaworld_dynamics.ipynb #feb2ee6b
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product, zip_longest
 from typing import ClassVar
 
@@ -118,9 +118,11 @@ class ObjectDynamicsTask(MetaWorldTask):
 
     dynamics: tuple[float, ...] = NOMINAL_DYNAMICS
     kind: str = "train"
+    clipped: bool = False  # `explicit` sees the dynamics clipped to the training values' range (no value beyond it)
 
     def context_params(self) -> np.ndarray:
-        return np.concatenate([normalized_params(self), scaled_dynamics(self.dynamics)])
+        scaled = scaled_dynamics(self.dynamics)
+        return np.concatenate([normalized_params(self), np.clip(scaled, -1, 1) if self.clipped else scaled])
 
     def apply_physics(self, env) -> None:
         set_object_dynamics(env, self.dynamics)
@@ -179,6 +181,7 @@ OOD_DYNAMICS = ((0.05, 1.0, 0.0), (256.0, 1.0, 0.0), (1.0, 0.05, 0.0), (1.0, 20.
 class MetaWorldDynamicsAdapter(MetaWorldAdapter):
     "Chapter 10's adapter on `dynamics_tasks`: ML1 goals crossed with the object's mass, friction and damping grids."
 
+    clip_dynamics: bool = False  # explicit: the object's dynamics clipped to the training values' range (as the edge)
     name: ClassVar[str] = "metaworld-dynamics"
     outcome_columns: ClassVar[tuple[str, ...]] = ("success", "steps")
 
@@ -192,7 +195,15 @@ class MetaWorldDynamicsAdapter(MetaWorldAdapter):
             if self.env_name not in OBJECT_SKILLS:
                 raise ValueError(f"--env-name {self.env_name}: choose one of {list(OBJECT_SKILLS)}")
         self.bench = metaworld_benchmark(self.suite, self.env_name, self.seed)
-        self._train, self._test = dynamics_tasks(self.bench, self.seed)
+        self._train, self._test = (self._told(s) for s in dynamics_tasks(self.bench, self.seed))
+
+    def _told(self, tasks: MetaWorldTaskSet) -> MetaWorldTaskSet:
+        "`tasks` as `explicit` is told them: their dynamics clipped with `clip_dynamics`."
+        return MetaWorldTaskSet([replace(t, clipped=self.clip_dynamics) for t in tasks], tasks.name)
+
+    def record(self) -> dict:
+        "Chapter 10's record; `clip_dynamics` only when set (a run recorded without it is one that did not clip)."
+        return {**super().record(), **({"clip_dynamics": True} if self.clip_dynamics else {})}
 
     train = property(lambda self: self._train)
     test = property(lambda self: self._test)
@@ -208,7 +219,7 @@ class MetaWorldDynamicsAdapter(MetaWorldAdapter):
             ObjectDynamicsTask(f"{g.id}+ood{i:02d}", g.env_name, "ood", g.params, g.task, OOD_DYNAMICS[i % 5], "ood")
             for i, g in zip(range(n), goals * (n // len(goals) + 1))
         ]
-        return MetaWorldTaskSet(tasks, f"{self.bench.label}-dynamics-ood")
+        return self._told(MetaWorldTaskSet(tasks, f"{self.bench.label}-dynamics-ood"))
 
     def report_lines(self, episodes) -> list[str]:
         """Success on the extrapolation tasks by the factor beyond the grid; ML10: and success per skill (the summary's

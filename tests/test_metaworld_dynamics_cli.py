@@ -31,6 +31,23 @@ def test_a_quick_run_of_every_context_trains_evaluates_and_reports(tmp_path, cap
     assert set(scored[scored.set == "test"].kind) == {"interpolation", "extrapolation"}
     assert (out / "uncertainty" / "summary.md").is_file()
 
+    # benchmarks/clipped_dynamics.py (chapter 10b): the explicit agent replayed as told and with its dynamics clipped
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import clipped_dynamics
+
+    clipped_dynamics.main([str(out), "--out", str(tmp_path / "told")])
+    told = pd.read_csv(tmp_path / "told" / "clipped_dynamics.csv", keep_default_na=False)
+    assert len(told) == 2 * 4 and set(told.telling) == {"as given", "clipped"}  # the run's 4 test tasks, 2 tellings
+    assert "| clipped | extrapolation | all | 1 | 2 |" in capsys.readouterr().out
+    ran = pd.read_csv(out / "episodes.csv").query("split == 'test' and context == 'explicit'")
+    ran = ran.set_index("task_id")["return"]
+    given = told[told.telling == "as given"].set_index("task_id")["return"]
+    assert (ran.loc[given.index].round(6) == given.round(6)).all()  # the run's own episodes, repeated
+    within = told[told.kind == "interpolation"].pivot(index="task_id", columns="telling", values="return")
+    assert (within["as given"] == within["clipped"]).all()  # within the grid clipping changes nothing
+    with pytest.raises(SystemExit):
+        clipped_dynamics.main([str(tmp_path / "told")])  # not a run with explicit agents
+
 
 def test_a_quick_ml10_run_varies_every_skills_object(tmp_path, capsys):
     """--suite ML10: each training skill's objects take the training dynamics, the held-out skills the held-out
