@@ -150,6 +150,30 @@ def test_the_iida_table_script_writes_its_table_and_refuses_a_wrong_policy(tmp_p
     assert r.returncode == 2 and "--hidden 64 0: each layer's size must be positive" in r.stderr
 
 
+def test_the_iida_table_takes_more_training_bodies_and_keeps_the_held_out_ones(tmp_path):
+    """`--train-tasks N`: the benchmark's 24 training bodies first, then more from the same draw; the held-out bodies
+    stay the benchmark's, and fewer than 6 (5 validate) are refused in one line."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import iida_table
+    from meta_rl.benchmark import make_benchmark
+
+    bench = make_benchmark("hopper-wide")
+    bodies = iida_table.training_bodies(bench, 40)
+    assert len(bodies) == 40 and bodies.tasks[:24] == bench.train.tasks and len(set(bodies.ids)) == 40
+    assert all(t.kind == "train" for t in bodies) and not set(bodies.ids) & set(bench.test.ids)
+    assert iida_table.training_bodies(bench, 10).tasks == bench.train.tasks[:10]
+    out = tmp_path / "bodies"
+    argv = ["--family", "hopper-wide", "--train-tasks", "30", "--rollouts", "1", "--test-rollouts", "1", "--seeds", "0"]
+    iida_table.main([*argv, "--epochs", "1", "--hidden", "8", "--out", str(out)])
+    assert "x 30 training tasks = " in (out / "table.md").read_text()
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "iida_table.py"), "--out", str(out), "--train-tasks", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "--train-tasks 5: at least 6 are needed" in r.stderr
+
+
 def test_the_iida_table_of_a_family_without_a_published_row(tmp_path, capsys):
     """The Walker2d has no row in IIDA's table: ours is printed beside "no row", with no published ratio."""
     sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -185,6 +185,33 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(stage, sig, uninterrupted,
     check_report(out)
 
 
+def test_a_tuned_run_killed_in_training_resumes_to_the_same_bytes(tmp_path):
+    """`--learner ppo-tuned` keeps state beyond SB3's model (observation statistics in the policy, return statistics
+    beside it, a linear learning-rate schedule): kill -9 after its first checkpoints, and `--resume` still ends with the
+    uninterrupted run's files, bit for bit."""
+    args = [*KILL_ARGS, "--learner", "ppo-tuned"]
+    whole = run_in(tmp_path / "whole", *args)
+    assert whole.returncode == 0, whole.stderr
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    agent = folder / "run" / "none" / "seed0"
+    proc = subprocess.Popen([CLI, *map(str, args)], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.time() + 120
+        while not STAGES["training"](agent):
+            assert proc.poll() is None and time.time() < deadline, "no checkpoint during training"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    assert not (agent / "model.pt").exists()
+    r = run_in(folder, *args, "--resume")
+    assert r.returncode == 0 and re.search(r"none seed 0: resumed from step \d+", r.stdout), r.stderr
+    got, want = results(folder / "run"), results(tmp_path / "whole" / "run")
+    assert sorted(got) == sorted(want) and [name for name in got if got[name] != want[name]] == []
+
+
 def test_the_tuned_learner_trains_adapts_and_reloads(tmp_path):
     "--learner ppo-tuned: normalised observations (in the policy) and returns (saved beside it) through the whole run."
     from meta_rl.baselines import NormalizedPolicy, load_agent, load_ppo, return_statistics
