@@ -128,3 +128,14 @@ def test_main_entry_points_document_every_parameter(name):
     documented = docments(getattr(importlib.import_module(f"meta_rl.{module}"), function))
     missing = [p for p, text in documented.items() if p != "return" and not text]
     assert not missing, f"meta_rl.{name}: parameters without a comment: {missing}"
+
+
+def test_no_notebook_cell_mixes_imports_with_other_code():
+    """nbdev's docs build runs a cell that imports something and also does something else on its own, out of
+    context (nbdev FAQ): such a cell breaks the site although its notebook runs top to bottom. Imports get their own
+    cells."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from docs_preview import cells_mixing_imports
+
+    mixed = {nb.name: cells for nb in sorted((ROOT / "nbs").glob("*.ipynb")) if (cells := cells_mixing_imports(nb))}
+    assert not mixed, f"notebook cells that mix imports with other code (give the imports a cell of their own): {mixed}"
